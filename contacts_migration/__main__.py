@@ -1,0 +1,3 @@
+from contacts_migration.cli import main
+
+raise SystemExit(main())

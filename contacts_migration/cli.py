@@ -1,0 +1,53 @@
+"""The ``contacts-migration`` command: subcommands from the engine, the sandbox and the GUI.
+
+Every failure a person can cause or fix reaches them as one plain sentence with the fix,
+never a traceback; the full trace goes to the log file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from contacts_migration import __version__
+from engine.errors import UserFacingError
+
+log = logging.getLogger("contacts_migration")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="contacts-migration",
+        description="Migrate a practice's contacts online and keep them in sync.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    from contacts_migration import commands
+    from sandbox import cli as sandbox_cli
+
+    commands.register(subparsers)
+    sandbox_cli.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.handler(args)
+        return result
+    except UserFacingError as error:
+        log.debug("command failed", exc_info=True)
+        print(f"contacts-migration: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("contacts-migration: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

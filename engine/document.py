@@ -1,0 +1,161 @@
+"""The contact document: the one JSON shape that goes online, and its validation.
+
+The online service validates every upload with :func:`document_problems`; the engine
+runs the same check before sending so that a contact the service would refuse is set
+aside with the same reason, and the rest of its batch still goes through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final
+
+
+class ContactType(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class Kind(StrEnum):
+    """The JSON type a key holds; every nullable kind also accepts JSON null."""
+
+    ID = "id"  # a string of ASCII digits, never null
+    TEXT = "text"
+    FLAG = "flag"
+    CONTACT_TYPE = "contact_type"
+    EMPLOYEE = "employee"
+    ADDRESSES = "addresses"
+    EXTRA_FIELDS = "extra_fields"
+    RELATIONSHIPS = "relationships"
+
+
+CONTACT_FIELDS: Final[dict[str, Kind]] = {
+    "id": Kind.ID,
+    "code": Kind.TEXT,
+    "type": Kind.CONTACT_TYPE,
+    "is_contact": Kind.FLAG,
+    "title": Kind.TEXT,
+    "first_name": Kind.TEXT,
+    "middle_name": Kind.TEXT,
+    "last_name": Kind.TEXT,
+    "suffix": Kind.TEXT,
+    "main_name": Kind.TEXT,
+    "organisation_type": Kind.TEXT,
+    "gender": Kind.TEXT,
+    "date_of_birth": Kind.TEXT,
+    "tax_file_number": Kind.TEXT,
+    "salutation": Kind.TEXT,
+    "addressee": Kind.TEXT,
+    "partner": Kind.EMPLOYEE,
+    "manager": Kind.EMPLOYEE,
+    "office": Kind.TEXT,
+    "department": Kind.TEXT,
+    "family_group": Kind.TEXT,
+    "phone": Kind.TEXT,
+    "fax": Kind.TEXT,
+    "mobile": Kind.TEXT,
+    "email": Kind.TEXT,
+    "website": Kind.TEXT,
+    "notes": Kind.TEXT,
+    "archived": Kind.FLAG,
+    "created_at": Kind.TEXT,
+    "modified_at": Kind.TEXT,
+    "addresses": Kind.ADDRESSES,
+    "extra_fields": Kind.EXTRA_FIELDS,
+    "relationships": Kind.RELATIONSHIPS,
+}
+
+EMPLOYEE_FIELDS: Final[dict[str, Kind]] = {"code": Kind.TEXT, "name": Kind.TEXT}
+
+ADDRESS_FIELDS: Final[dict[str, Kind]] = {
+    "type": Kind.TEXT,
+    "line1": Kind.TEXT,
+    "line2": Kind.TEXT,
+    "line3": Kind.TEXT,
+    "suburb": Kind.TEXT,
+    "state": Kind.TEXT,
+    "postcode": Kind.TEXT,
+    "country": Kind.TEXT,
+    "primary": Kind.FLAG,
+}
+
+EXTRA_FIELD_FIELDS: Final[dict[str, Kind]] = {
+    "name": Kind.TEXT,
+    "type": Kind.TEXT,
+    "value": Kind.TEXT,
+}
+
+RELATIONSHIP_FIELDS: Final[dict[str, Kind]] = {
+    "kind": Kind.TEXT,
+    "related_id": Kind.ID,
+    "start": Kind.TEXT,
+    "end": Kind.TEXT,
+}
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+Document = dict[str, Any]
+
+
+def _object_problems(value: object, fields: Mapping[str, Kind], where: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"{where} must be an object"]
+    problems: list[str] = []
+    missing = [key for key in fields if key not in value]
+    unknown = sorted(key for key in value if key not in fields)
+    label = where or "contact"
+    if missing:
+        problems.append(f"{label} is missing {', '.join(missing)}")
+    if unknown:
+        problems.append(f"{label} has unknown keys {', '.join(map(str, unknown))}")
+    for key, kind in fields.items():
+        if key in value:
+            problems.extend(_value_problems(value[key], kind, f"{where}.{key}" if where else key))
+    return problems
+
+
+def _list_problems(value: object, fields: Mapping[str, Kind], where: str) -> list[str]:
+    if not isinstance(value, list):
+        return [f"{where} must be a list"]
+    problems: list[str] = []
+    for index, item in enumerate(value):
+        problems.extend(_object_problems(item, fields, f"{where}[{index}]"))
+    return problems
+
+
+def _value_problems(value: object, kind: Kind, where: str) -> list[str]:
+    match kind:
+        case Kind.ID:
+            if not isinstance(value, str) or not _DIGITS.fullmatch(value):
+                return [f"{where} must be a string of digits"]
+        case Kind.TEXT:
+            if value is not None and not isinstance(value, str):
+                return [f"{where} must be text or null"]
+        case Kind.FLAG:
+            if value is not None and not isinstance(value, bool):
+                return [f"{where} must be true, false or null"]
+        case Kind.CONTACT_TYPE:
+            if value not in (ContactType.PERSON.value, ContactType.ORGANISATION.value):
+                return [f"{where} must be 'person' or 'organisation'"]
+        case Kind.EMPLOYEE:
+            if value is not None:
+                return _object_problems(value, EMPLOYEE_FIELDS, where)
+        case Kind.ADDRESSES:
+            return _list_problems(value, ADDRESS_FIELDS, where)
+        case Kind.EXTRA_FIELDS:
+            return _list_problems(value, EXTRA_FIELD_FIELDS, where)
+        case Kind.RELATIONSHIPS:
+            return _list_problems(value, RELATIONSHIP_FIELDS, where)
+    return []
+
+
+def document_problems(doc: object) -> list[str]:
+    """Every reason the service would refuse this document; empty when it is valid."""
+    return _object_problems(doc, CONTACT_FIELDS, "")
+
+
+def contact_id(doc: Mapping[str, Any]) -> int:
+    """The numeric id of a (valid) document, for ordering and checksums."""
+    return int(doc["id"])

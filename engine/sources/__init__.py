@@ -1,0 +1,1 @@
+"""Readers of the practice database, one per kind of database."""

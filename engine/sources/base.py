@@ -1,0 +1,83 @@
+"""What the engine needs from a practice database, whatever kind it is.
+
+A source is used from one worker thread only (database connections are not
+thread-safe); every method runs its own short read transaction and never holds one
+open across calls, so people writing to the database are never blocked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from engine.document import Document
+
+
+@dataclass(frozen=True)
+class Page:
+    """One primary-key page of contacts."""
+
+    documents: list[Document]
+    #: Highest ContactID the page covered; None when no contact is left after the cursor.
+    last_id: int | None
+
+
+@dataclass(frozen=True)
+class Employee:
+    employee_id: int
+    code: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    is_active: bool
+
+
+class Source(Protocol):
+    def close(self) -> None: ...
+
+    def check_schema(self) -> None:
+        """Raise SchemaError naming every missing table or column."""
+
+    def watermark(self) -> int:
+        """Highest row version v such that every write with a version <= v is committed.
+
+        Bounded by the lowest version still in flight (MIN_ACTIVE_ROWVERSION() - 1 on
+        SQL Server), so a slow transaction is never skipped by the next change scan.
+        """
+
+    def read_page(self, after_id: int, limit: int) -> Page:
+        """Documents of up to ``limit`` contacts with ContactID > after_id, ascending."""
+
+    def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
+        """Ascending ContactIDs > after_id whose row or any child row has RowVer > since."""
+
+    def read_documents(self, ids: Sequence[int]) -> list[Document]:
+        """Current documents of these contacts, ascending by id; ids no longer there are
+        left out."""
+
+    def contact_count(self) -> int: ...
+
+    def contact_ids(self) -> list[int]:
+        """Every ContactID, ascending."""
+
+    def lookup_digest(self) -> str:
+        """A digest of the small lookup tables documents embed (employees, extra-field
+        definitions): when it changes, documents changed without their RowVer moving."""
+
+    def employees(self) -> list[Employee]: ...
+
+    def practice_settings(self) -> dict[str, str]: ...
+
+    def write_practice_settings(self, values: Mapping[str, str]) -> None:
+        """Upsert PracticeSetting rows in one short write transaction."""
+
+
+class AgentLock(Protocol):
+    """The single-agent lock held for as long as an agent runs (not a transaction)."""
+
+    def try_acquire(self) -> bool: ...
+
+    def is_held(self) -> bool: ...
+
+    def release(self) -> None: ...
