@@ -1,0 +1,558 @@
+"""The sync agent: migrates every contact, then keeps the online copy equal to the desktop.
+
+How nothing is lost:
+- The checkpoint (see :mod:`engine.checkpoint`) lives online and moves only in the same
+  all-or-nothing request as the data it covers (compare-and-set on ``base_checkpoint``),
+  so a kill at any moment resumes from exactly what the service holds.
+- Only the holder of the single-agent lock writes, and the online epoch fences off any
+  agent that lost its turn without noticing.
+- Changes are found by row version bounded by the lowest version still in flight;
+  deleted contacts by count; anything else missed by the periodic reconciliation, which
+  compares every contact's hash with the service's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from engine.checkpoint import Checkpoint
+from engine.config import EngineConfig
+from engine.consistency import compare
+from engine.document import Document, document_problems
+from engine.errors import OnlineError, SchemaError, SourceError
+from engine.online import (
+    CheckpointConflict,
+    CredentialsRejected,
+    InvalidDocuments,
+    NotActivated,
+    OnlineClient,
+    OnlineProtocolError,
+    PayloadTooLarge,
+    RequestRefused,
+    StaleEpoch,
+    TransientOnlineError,
+    encode_body,
+)
+from engine.practice import LoginProblem, check_practice_login
+from engine.source_worker import SourceWorker
+from engine.sources.base import AgentLock, Source
+from engine.status import EngineState, Fault, Phase, Reason
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class LeaseLost(Exception):
+    """This agent was fenced off online; it must stop writing and start over."""
+
+
+class Stopping(Exception):
+    """Raised inside the agent's coroutines when a stop was asked for."""
+
+
+class FaultPersisted(Exception):
+    """In one-shot mode (``sync --once``) a fault that would turn the light red ends the
+    run instead of being retried for ever."""
+
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault.detail or fault.reason.value)
+        self.fault = fault
+
+
+@dataclass(frozen=True)
+class Item:
+    """One contact's change: its encoded document, or None when it is deleted."""
+
+    contact_id: int
+    body: bytes | None
+
+
+@dataclass
+class PageWork:
+    items: list[Item]
+    #: The pass cursor once this page is online.
+    after: int
+    set_aside: dict[int, str] = field(default_factory=dict)
+    #: Ids the page covered that are fine again (no longer set aside).
+    cleared: list[int] = field(default_factory=list)
+
+
+def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -> PageWork:
+    """Validate and encode in the worker thread, so the event loop never does it."""
+    items: list[Item] = [Item(contact_id, None) for contact_id in deleted]
+    work = PageWork(items, after)
+    for doc in documents:
+        contact_id = int(doc["id"])
+        problems = document_problems(doc)
+        if problems:
+            work.set_aside[contact_id] = "; ".join(problems)
+            continue
+        work.cleared.append(contact_id)
+        items.append(Item(contact_id, encode_body(doc)))
+    items.sort(key=lambda item: item.contact_id)
+    return work
+
+
+def _backoff(attempt: int, cap: float) -> float:
+    """Exponential with full jitter: many agents never retry in step."""
+    return random.uniform(0.5, 1.0) * min(cap, 0.5 * 2.0 ** min(attempt, 30))
+
+
+class Agent:
+    def __init__(
+        self,
+        config: EngineConfig,
+        state: EngineState,
+        online: OnlineClient,
+        worker: SourceWorker,
+        lock: AgentLock,
+        changed: Callable[[], None],
+        batch_done: Callable[[int, int], None],
+    ) -> None:
+        self._config = config
+        self._state = state
+        self._online = online
+        self._worker = worker
+        self._lock = lock
+        self._changed = changed
+        self._batch_done = batch_done
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._epoch = 0
+        self._checkpoint = Checkpoint()
+        self._known: set[int] = set()
+        self._digest: str | None = None
+        self._next_reconcile = time.monotonic() + config.reconcile_interval
+        self._reconcile_requested = False
+        self._fail_fast = False
+        self._next_login_check = 0.0
+
+    # -- control -----------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def wake(self, reconcile: bool = False) -> None:
+        self._reconcile_requested = self._reconcile_requested or reconcile
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, cut short by a stop or a wake-up; raises Stopping on stop."""
+        if self._stop.is_set():
+            raise Stopping
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0.0))
+        if self._stop.is_set():
+            raise Stopping
+
+    def _set_phase(self, phase: Phase) -> None:
+        if self._state.phase is not phase:
+            self._state.phase = phase
+            self._changed()
+
+    def _set_fault(self, reason: Reason, detail: str, immediate: bool = False) -> None:
+        current = self._state.fault
+        if current is None or current.reason is not reason or current.detail != detail:
+            since = current.since if current is not None else time.time()
+            self._state.fault = Fault(reason, detail, since, immediate)
+            log.warning("%s: %s", reason.value, detail)
+            self._changed()
+
+    def _clear_fault(self) -> None:
+        if self._state.fault is not None:
+            log.info("recovered from %s", self._state.fault.reason.value)
+            self._state.fault = None
+            self._changed()
+
+    # -- the retry policy: one place decides what each failure means ---------------------
+
+    async def _guarded(self, operation: Callable[[], Awaitable[T]]) -> T:
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise Stopping
+            delay: float | None = None
+            try:
+                result = await operation()
+            except (
+                StaleEpoch,
+                LeaseLost,
+                Stopping,
+                CheckpointConflict,
+                PayloadTooLarge,
+                InvalidDocuments,
+            ):
+                raise
+            except TransientOnlineError as error:
+                self._set_fault(Reason.ONLINE_UNREACHABLE, error.problem)
+                delay = error.retry_after
+            except OnlineProtocolError as error:
+                self._set_fault(Reason.ONLINE_ERROR, error.problem)
+            except RequestRefused as error:
+                self._set_fault(Reason.ONLINE_ERROR, error.problem)
+            except CredentialsRejected as error:
+                self._set_fault(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
+            except NotActivated:
+                self._set_fault(Reason.NOT_ACTIVATED, "", immediate=True)
+            except LoginProblem as error:
+                self._set_fault(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, error.problem, immediate=True)
+            except SchemaError as error:
+                self._set_fault(Reason.DATABASE_SCHEMA, error.problem, immediate=True)
+            except SourceError as error:
+                self._set_fault(Reason.DATABASE_UNREACHABLE, error.problem)
+            except OnlineError as error:
+                self._set_fault(Reason.ONLINE_ERROR, error.problem)
+            else:
+                self._clear_fault()
+                return result
+            fault = self._state.fault
+            if (
+                self._fail_fast
+                and fault is not None
+                and (fault.immediate or time.time() - fault.since >= self._config.fault_grace)
+            ):
+                raise FaultPersisted(fault)
+            wait = _backoff(attempt, self._config.max_backoff)
+            if delay is not None:
+                wait = max(wait, min(delay, 5 * self._config.max_backoff))
+            attempt += 1
+            self._changed()
+            await self._sleep(wait)
+
+    # -- the main loop -------------------------------------------------------------------
+
+    async def run(self, once: bool = False) -> None:
+        self._fail_fast = once
+        try:
+            while True:
+                await self._take_lock()
+                try:
+                    await self._serve(once)
+                    return
+                except (StaleEpoch, LeaseLost):
+                    self._set_fault(Reason.LEASE_LOST, "", immediate=True)
+                    self._lock.release()
+                    await self._sleep(self._config.standby_poll * 5)
+        except Stopping:
+            pass
+        finally:
+            self._lock.release()
+
+    async def _take_lock(self) -> None:
+        while not self._lock.try_acquire():
+            self._set_phase(Phase.STANDBY)
+            await self._sleep(self._config.standby_poll)
+        log.info("holding the single-agent lock")
+
+    async def _serve(self, once: bool) -> None:
+        self._set_phase(Phase.STARTING)
+        await self._guarded(self._check_login)
+        await self._guarded(self._start_session)
+        while True:
+            try:
+                await self._guarded(self._cycle)
+            except CheckpointConflict:
+                log.info("the online checkpoint moved; reloading it")
+                await self._guarded(self._reload)
+                continue
+            if once:
+                return
+            await self._sleep(self._config.poll_interval)
+
+    async def _start_session(self) -> None:
+        practice = await self._online.practice()
+        if not practice.activated:
+            raise NotActivated()
+        self._epoch = await self._online.lease(self._config.agent_id, self._config.machine)
+        log.info("lease taken, epoch %d", self._epoch)
+        await self._reload()
+
+    async def _reload(self) -> None:
+        """Take the checkpoint and the set of online ids from the service itself."""
+        state = await self._online.sync_state()
+        if state.epoch != self._epoch:
+            raise LeaseLost()
+        self._checkpoint = Checkpoint.decode(state.checkpoint)
+        known: set[int] = set()
+        async for contact_id, _ in self._online.iter_hashes():
+            known.add(contact_id)
+        self._known = known
+        self._state.online_count = len(known)
+        self._changed()
+
+    async def _check_login(self) -> None:
+        settings, employees = await self._worker.call(
+            lambda source: (source.practice_settings(), source.employees())
+        )
+        check_practice_login(settings, employees)
+        self._next_login_check = time.monotonic() + self._config.login_check_interval
+
+    async def _cycle(self) -> None:
+        if time.monotonic() >= self._next_login_check:
+            await self._check_login()
+        watermark = await self._worker.call(lambda source: source.watermark())
+        checkpoint = self._checkpoint
+        if not checkpoint.in_pass and (checkpoint.since is None or watermark > checkpoint.since):
+            checkpoint = checkpoint.start_pass(watermark)
+        if checkpoint.in_pass:
+            await self._run_pass(checkpoint)
+        await self._detect_deletes()
+        digest = await self._worker.call(lambda source: source.lookup_digest())
+        if self._digest is not None and digest != self._digest:
+            log.info("employees or extra-field definitions changed; reconciling")
+            self._reconcile_requested = True
+        self._digest = digest
+        if self._reconcile_requested or time.monotonic() >= self._next_reconcile:
+            await self.reconcile()
+        self._state.last_sync_at = time.time()
+        self._set_phase(Phase.IDLE)
+
+    # -- passes ----------------------------------------------------------------------------
+
+    async def _run_pass(self, checkpoint: Checkpoint) -> None:
+        full = not checkpoint.migrated
+        self._state.phase = Phase.MIGRATING if full else Phase.CATCHING_UP
+        self._state.done = 0
+        self._state.pass_started = time.time()
+        if full:
+            self._state.total = await self._worker.call(lambda source: source.contact_count())
+        else:
+            self._state.total = 0
+        self._changed()
+        await self._upload(self._pass_pages(checkpoint), checkpoint, finish=checkpoint.finished())
+        self._state.pass_started = None
+
+    async def _pass_pages(self, checkpoint: Checkpoint) -> AsyncIterator[PageWork]:
+        after = checkpoint.after
+        size = self._config.page_size
+        since = checkpoint.since
+        #: Online ids at the start: a full pass deletes those missing from its pages.
+        known = sorted(self._known) if since is None else []
+        while True:
+            if since is None:
+
+                def read_full(source: Source, start: int = after) -> PageWork | None:
+                    page = source.read_page(start, size)
+                    if page.last_id is None:
+                        return None
+                    present = {int(doc["id"]) for doc in page.documents}
+                    low = bisect.bisect_right(known, start)
+                    high = bisect.bisect_right(known, page.last_id)
+                    gone = [i for i in known[low:high] if i not in present]
+                    return prepare(page.documents, gone, page.last_id)
+
+                work = await self._worker.call(read_full)
+            else:
+                floor: int = since
+
+                def read_changed(
+                    source: Source, start: int = after, since: int = floor
+                ) -> PageWork | None:
+                    ids = source.changed_ids(since, start, size)
+                    if not ids:
+                        return None
+                    documents = source.read_documents(ids)
+                    present = {int(doc["id"]) for doc in documents}
+                    return prepare(documents, [i for i in ids if i not in present], ids[-1])
+
+                work = await self._worker.call(read_changed)
+            if work is None:
+                return
+            if since is not None:
+                self._state.total += len(work.items) + len(work.set_aside)
+            yield work
+            after = work.after
+
+    async def _upload(
+        self,
+        pages: AsyncIterator[PageWork],
+        checkpoint: Checkpoint,
+        finish: Checkpoint,
+    ) -> None:
+        """Send pages in byte-sized batches; reading the next page overlaps this upload.
+
+        Inside a pass each batch carries the pass checkpoint advanced to its last
+        contact, and the last batch carries ``finish``; outside a pass (repairs) every
+        batch keeps the checkpoint as it is.
+        """
+        queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
+
+        async def produce() -> None:
+            try:
+                async for work in pages:
+                    await queue.put(work)
+            except Exception as error:  # handed to the consumer, which raises it
+                await queue.put(error)
+                return
+            await queue.put(None)
+
+        producer = asyncio.create_task(produce())
+        try:
+            pending: list[Item] = []
+            pending_bytes = 0
+            while True:
+                work = await queue.get()
+                if work is None:
+                    break
+                if isinstance(work, BaseException):
+                    raise work
+                self._note_set_aside(work)
+                for item in work.items:
+                    size = len(item.body) + 1 if item.body is not None else 12
+                    if pending and pending_bytes + size > self._config.batch_bytes:
+                        target = (
+                            checkpoint.advanced(pending[-1].contact_id)
+                            if checkpoint.in_pass
+                            else checkpoint
+                        )
+                        await self._send(pending, target)
+                        pending, pending_bytes = [], 0
+                    pending.append(item)
+                    pending_bytes += size
+            await self._send(pending, finish)
+        finally:
+            if not producer.done():
+                producer.cancel()
+                try:
+                    await producer
+                except (asyncio.CancelledError, Exception):
+                    log.debug("page reader stopped", exc_info=True)
+
+    def _note_set_aside(self, work: PageWork) -> None:
+        for contact_id in work.cleared:
+            self._state.set_aside.pop(contact_id, None)
+        if work.set_aside:
+            for contact_id, reason in work.set_aside.items():
+                log.warning("contact %d set aside: %s", contact_id, reason)
+            self._state.set_aside.update(work.set_aside)
+            self._changed()
+
+    async def _send(self, items: list[Item], target: Checkpoint) -> None:
+        """One all-or-nothing batch; splits on 413, sets aside what the service refuses."""
+        base = self._checkpoint
+        if not items and target == base:
+            return
+        key = uuid.uuid4().hex
+        upserts = [item for item in items if item.body is not None]
+        deletes = [item.contact_id for item in items if item.body is None]
+
+        async def post() -> None:
+            await self._online.post_batch(
+                idempotency_key=key,
+                epoch=self._epoch,
+                base_checkpoint=base.encode() if base != Checkpoint() else None,
+                checkpoint=target.encode(),
+                upserts_json=[item.body for item in upserts if item.body is not None],
+                deletes=deletes,
+            )
+
+        try:
+            await self._guarded(post)
+        except PayloadTooLarge:
+            if len(items) == 1:
+                self._state.set_aside[items[0].contact_id] = (
+                    "the contact is larger than the online service accepts"
+                )
+                await self._send([], target)
+                return
+            half = len(items) // 2
+            first = base.advanced(items[half - 1].contact_id) if base.in_pass else base
+            await self._send(items[:half], first)
+            await self._send(items[half:], target)
+            return
+        except InvalidDocuments as refused:
+            rejected = {int(i) for i in refused.problems if i.isdigit()}
+            for contact_id in rejected:
+                self._state.set_aside[contact_id] = "; ".join(
+                    refused.problems.get(str(contact_id), ["refused by the online service"])
+                )
+            self._changed()
+            remaining = [item for item in items if item.contact_id not in rejected]
+            if len(remaining) == len(items):
+                raise
+            await self._send(remaining, target)
+            return
+        except CheckpointConflict:
+            state = await self._guarded(self._online.sync_state)
+            if state.checkpoint != target.encode():
+                raise
+            # Our batch was applied and only its answer was lost: carry on.
+        self._checkpoint = target
+        for contact_id in deletes:
+            self._known.discard(contact_id)
+            self._state.set_aside.pop(contact_id, None)
+        for item in upserts:
+            self._known.add(item.contact_id)
+        self._state.online_count = len(self._known)
+        self._state.done += len(items)
+        self._batch_done(len(upserts), len(deletes))
+        self._changed()
+
+    # -- deletes and reconciliation ------------------------------------------------------
+
+    async def _detect_deletes(self) -> None:
+        count = await self._worker.call(lambda source: source.contact_count())
+        expected = len(self._known | self._state.set_aside.keys())
+        if count == expected:
+            return
+        desktop = set(await self._worker.call(lambda source: source.contact_ids()))
+        gone = sorted(self._known - desktop)
+        for contact_id in list(self._state.set_aside):
+            if contact_id not in desktop:
+                del self._state.set_aside[contact_id]
+        missing = sorted(desktop - self._known - self._state.set_aside.keys())
+        if gone or missing:
+            log.info("found %d deleted and %d unsent contacts", len(gone), len(missing))
+            await self._upload(self._id_pages(missing, gone), self._checkpoint, self._checkpoint)
+
+    async def _id_pages(self, ids: Sequence[int], gone: Sequence[int]) -> AsyncIterator[PageWork]:
+        """Pages of the current documents of these ids (for repairs)."""
+        size = self._config.page_size
+        cursor = self._checkpoint.after
+        if gone:
+            yield PageWork([Item(i, None) for i in gone], cursor)
+        for start in range(0, len(ids), size):
+            chunk = list(ids[start : start + size])
+            online = [i for i in chunk if i in self._known]
+
+            def read(
+                source: Source, chunk: list[int] = chunk, online: list[int] = online
+            ) -> PageWork:
+                documents = source.read_documents(chunk)
+                present = {int(doc["id"]) for doc in documents}
+                return prepare(documents, [i for i in online if i not in present], cursor)
+
+            yield await self._worker.call(read)
+
+    async def reconcile(self) -> None:
+        """Compare every contact's hash with the service's and repair any difference."""
+        self._reconcile_requested = False
+        self._next_reconcile = time.monotonic() + self._config.reconcile_interval
+        report = await compare(self._worker, self._online, self._config.page_size)
+        self._known = report.online_ids
+        self._state.online_count = len(self._known)
+        repair = [
+            i for i in sorted({*report.lost, *report.stale}) if i not in self._state.set_aside
+        ]
+        if repair or report.extra:
+            log.warning(
+                "reconciliation repairs %d missing, %d out-of-date and %d deleted contacts",
+                len(report.lost),
+                len(report.stale),
+                len(report.extra),
+            )
+            await self._upload(
+                self._id_pages(repair, report.extra), self._checkpoint, self._checkpoint
+            )

@@ -1,0 +1,321 @@
+"""The engine's one public API, used alike by the CLI, the GUI and the tests.
+
+``start``/``stop`` run the agent on the caller's asyncio loop (qasync's in the GUI);
+``status()`` is always the model derived from the engine's state; ``subscribe`` gets
+events; ``preflight``/``activate`` turn it on for the practice, once and for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Final
+
+from engine.agent import Agent, FaultPersisted
+from engine.config import EngineConfig
+from engine.consistency import Comparison, compare
+from engine.errors import OnlineError, SchemaError, SourceError, UserFacingError
+from engine.events import EngineEvent, EventBus, EventKind, Listener
+from engine.online import CredentialsRejected, OnlineClient, PracticeInfo, Terms
+from engine.practice import LoginProblem, check_practice_login, is_set
+from engine.practice_settings import SETTING_TRUE, PracticeSetting
+from engine.source_url import parse_source_url
+from engine.source_worker import SourceWorker
+from engine.sources.base import AgentLock, Source
+from engine.sources.open import open_lock, open_source
+from engine.state_file import write_status
+from engine.status import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
+
+log = logging.getLogger(__name__)
+
+#: The state file is rewritten at most this often for progress-only changes.
+STATE_FILE_INTERVAL: Final = 0.5
+
+
+class CheckId(StrEnum):
+    DATABASE = "database"
+    PRACTICE_LOGIN = "practice_login"
+    ONLINE = "online"
+    CREDENTIALS = "credentials"
+
+
+CHECK_TITLES: Final[dict[CheckId, str]] = {
+    CheckId.DATABASE: "The practice database can be read",
+    CheckId.PRACTICE_LOGIN: "The practice login email belongs to an active employee",
+    CheckId.ONLINE: "The online service can be reached",
+    CheckId.CREDENTIALS: "The online service accepts this practice's credentials",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    check: CheckId
+    ok: bool
+    problem: str = ""
+    fix: str = ""
+
+    @property
+    def title(self) -> str:
+        return CHECK_TITLES[self.check]
+
+
+class TermsNotAccepted(UserFacingError):
+    def __init__(self, terms: Terms) -> None:
+        super().__init__(
+            f"The Terms of use ({terms.title}, version {terms.version}) must be accepted first.",
+            "Read them and agree in the wizard, or pass --accept-terms.",
+        )
+        self.terms = terms
+
+
+class PreflightFailed(UserFacingError):
+    def __init__(self, failed: list[Check]) -> None:
+        lines = "; ".join(f"{c.problem} {c.fix}".strip() for c in failed)
+        super().__init__(f"Contacts Migration can't be activated yet: {lines}")
+        self.failed = failed
+
+
+@dataclass(frozen=True)
+class Activation:
+    practice: PracticeInfo
+    terms_version: str
+    newly_activated: bool
+
+
+class Engine:
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        source_opener: Callable[[], Source] | None = None,
+        lock: AgentLock | None = None,
+    ) -> None:
+        self.config = config
+        url = parse_source_url(config.source)
+        self._worker = SourceWorker(source_opener or (lambda: open_source(url, config.mapping_file)))
+        self._lock_factory: Callable[[], AgentLock] = (lambda: lock) if lock else (
+            lambda: open_lock(url)
+        )
+        self._online = OnlineClient(config.online_url, config.credentials)
+        self._state = EngineState(machine=config.machine)
+        self._events = EventBus()
+        self._agent: Agent | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._last: Status | None = None
+        self._last_written = 0.0
+        self.error: BaseException | None = None
+
+    # -- status and events -----------------------------------------------------------------
+
+    def status(self) -> Status:
+        return derive_status(self._state, time.time(), self.config.fault_grace)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        return self._events.subscribe(listener)
+
+    def _changed(self) -> None:
+        status = self.status()
+        last = self._last
+        significant = last is None or (
+            status.state,
+            status.message,
+            status.reason,
+            status.online_count,
+            len(status.set_aside),
+        ) != (last.state, last.message, last.reason, last.online_count, len(last.set_aside))
+        now = time.monotonic()
+        if not significant and status.progress == (last.progress if last else None):
+            return
+        self._last = status
+        self._events.publish(EngineEvent(EventKind.STATUS, status))
+        if self.config.state_file is not None and (
+            significant or now - self._last_written >= STATE_FILE_INTERVAL
+        ):
+            self._last_written = now
+            try:
+                write_status(self.config.state_file, status)
+            except OSError:
+                log.warning("could not write the state file", exc_info=True)
+
+    def _batch_done(self, upserts: int, deletes: int) -> None:
+        self._events.publish(
+            EngineEvent(EventKind.BATCH, self.status(), upserts=upserts, deletes=deletes)
+        )
+
+    # -- running -------------------------------------------------------------------------------
+
+    def _new_agent(self) -> Agent:
+        return Agent(
+            self.config,
+            self._state,
+            self._online,
+            self._worker,
+            self._lock_factory(),
+            self._changed,
+            self._batch_done,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Run the agent in the background on the current loop until :meth:`stop`."""
+        if self.running:
+            return
+        self._agent = self._new_agent()
+        self._state.phase = Phase.STARTING
+        self._changed()
+        self._task = asyncio.create_task(self._run(self._agent, once=False))
+        self._ticker = asyncio.create_task(self._tick())
+
+    async def wait(self) -> None:
+        """Until the agent ends (a stop, or an error that is re-raised here)."""
+        if self._task is not None:
+            await self._task
+        if self.error is not None:
+            raise self.error
+
+    async def _run(self, agent: Agent, once: bool) -> None:
+        try:
+            await agent.run(once=once)
+        except Exception as error:  # never leave the status saying it is running
+            self.error = error
+            log.exception("the agent stopped on an unexpected error")
+        finally:
+            self._state.phase = Phase.STOPPED
+            self._state.pass_started = None
+            self._changed()
+
+    async def _tick(self) -> None:
+        """Time alone turns a lasting fault red: re-derive the status every second."""
+        while self.running:
+            await asyncio.sleep(1.0)
+            self._changed()
+
+    async def stop(self) -> None:
+        if self._agent is not None:
+            self._agent.request_stop()
+        for task in (self._task, self._ticker):
+            if task is not None and not task.done():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, timeout=30)
+        self._task = self._ticker = None
+
+    async def sync_once(self) -> Status:
+        """One full cycle (migrating first if needed), then return; faults raise."""
+        agent = self._new_agent()
+        self._agent = agent
+        try:
+            await agent.run(once=True)
+        except FaultPersisted as persisted:
+            problem, fix = REASON_TEXT[persisted.fault.reason]
+            detail = persisted.fault.detail
+            raise UserFacingError(f"{problem} {detail}".strip(), fix) from None
+        finally:
+            self._state.phase = Phase.STOPPED
+            self._changed()
+        return self.status()
+
+    def request_reconcile(self) -> None:
+        if self._agent is not None:
+            self._agent.wake(reconcile=True)
+
+    async def verify(self) -> Comparison:
+        return await compare(self._worker, self._online, self.config.page_size)
+
+    async def aclose(self) -> None:
+        await self.stop()
+        await self._online.aclose()
+        await self._worker.close()
+
+    # -- activation --------------------------------------------------------------------------
+
+    async def preflight(self) -> list[Check]:
+        """Every precondition, each with what to do when it fails; never raises."""
+        checks: list[Check] = []
+        try:
+            await self._worker.call(lambda source: source.check_schema())
+            settings, employees = await self._worker.call(
+                lambda source: (source.practice_settings(), source.employees())
+            )
+            checks.append(Check(CheckId.DATABASE, True))
+            try:
+                check_practice_login(settings, employees)
+                checks.append(Check(CheckId.PRACTICE_LOGIN, True))
+            except LoginProblem as problem:
+                checks.append(Check(CheckId.PRACTICE_LOGIN, False, problem.problem, problem.fix))
+        except (SourceError, SchemaError) as error:
+            checks.append(Check(CheckId.DATABASE, False, error.problem, error.fix))
+        try:
+            await self._online.terms()
+            checks.append(Check(CheckId.ONLINE, True))
+            checks.append(Check(CheckId.CREDENTIALS, True))
+        except CredentialsRejected as error:
+            checks.append(Check(CheckId.ONLINE, True))
+            checks.append(Check(CheckId.CREDENTIALS, False, error.problem, error.fix))
+        except OnlineError as error:
+            problem, fix = REASON_TEXT[Reason.ONLINE_UNREACHABLE]
+            checks.append(Check(CheckId.ONLINE, False, error.problem or problem, fix))
+        return checks
+
+    async def terms(self) -> Terms:
+        return await self._online.terms()
+
+    async def practice(self) -> PracticeInfo:
+        return await self._online.practice()
+
+    async def is_activated(self) -> bool:
+        """What every workstation sees: the desktop's record, or the online one."""
+        settings = await self._worker.call(lambda source: source.practice_settings())
+        if is_set(settings, PracticeSetting.CONTACTS_MIGRATION_ACTIVATED):
+            return True
+        try:
+            return (await self._online.practice()).activated
+        except OnlineError:
+            return False
+
+    async def needs_terms(self) -> bool:
+        settings = await self._worker.call(lambda source: source.practice_settings())
+        if is_set(settings, PracticeSetting.LIVE_ACTIVATED):
+            return False
+        return not (await self._online.practice()).live_activated
+
+    async def activate(self, *, accepted_terms: str | None, accepted_by: str) -> Activation:
+        """Turn Contacts Migration on for the practice, for good.
+
+        ``accepted_terms`` is the Terms of use version the person agreed to; it is needed
+        only while AE/AO Live was never activated, and must be the current one.
+        """
+        failed = [check for check in await self.preflight() if not check.ok]
+        if failed:
+            raise PreflightFailed(failed)
+        practice = await self._online.practice()
+        terms = await self._online.terms()
+        if await self.needs_terms() and accepted_terms != terms.version:
+            raise TermsNotAccepted(terms)
+        newly = not practice.activated
+        practice = await self._online.activate(terms.version, accepted_by, self.config.machine)
+        settings = await self._worker.call(lambda source: source.practice_settings())
+        record = {
+            PracticeSetting.LIVE_ACTIVATED.value: SETTING_TRUE,
+            PracticeSetting.CONTACTS_MIGRATION_ACTIVATED.value: SETTING_TRUE,
+            PracticeSetting.CONTACTS_MIGRATION_ACTIVATED_AT.value: practice.activated_at
+            or datetime.now(UTC).isoformat(timespec="seconds"),
+            PracticeSetting.CONTACTS_MIGRATION_ACTIVATED_BY.value: practice.activated_by
+            or accepted_by,
+            PracticeSetting.CONTACTS_MIGRATION_MACHINE.value: practice.machine
+            or self.config.machine,
+        }
+        missing = {k: v for k, v in record.items() if settings.get(k) != v}
+        if missing:
+            await self._worker.call(lambda source: source.write_practice_settings(missing))
+        log.info("Contacts Migration activated by %s on %s", accepted_by, self.config.machine)
+        return Activation(practice, terms.version, newly)

@@ -1,0 +1,39 @@
+"""Everything one engine run needs, resolved from settings, secrets and flags."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.online import Credentials
+from engine.settings import (
+    DEFAULT_BATCH_BYTES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_POLL_SECONDS,
+    DEFAULT_RECONCILE_SECONDS,
+)
+from engine.status import FAULT_GRACE_SECONDS
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    source: str
+    online_url: str
+    credentials: Credentials
+    mapping_file: Path | None = None
+    poll_interval: float = DEFAULT_POLL_SECONDS
+    reconcile_interval: float = DEFAULT_RECONCILE_SECONDS
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    page_size: int = DEFAULT_PAGE_SIZE
+    machine: str = field(default_factory=socket.gethostname)
+    agent_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Where the latest status is written for other processes; None: not written.
+    state_file: Path | None = None
+    fault_grace: float = FAULT_GRACE_SECONDS
+    max_backoff: float = 30.0
+    #: How often a standby agent tries to take over the single-agent lock.
+    standby_poll: float = 2.0
+    #: How often the practice login email is checked against the employees.
+    login_check_interval: float = 10.0

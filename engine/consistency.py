@@ -1,0 +1,88 @@
+"""The consistency checker: desktop against online, contact by contact, by hash.
+
+``verify`` reports what it finds; the agent's reconciliation repairs it. Both sides are
+walked in ascending id order at once (a merge join), so memory holds one page of
+documents and the id lists, never the whole practice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from engine.canonical import contact_hash
+from engine.online import OnlineClient
+from engine.source_worker import SourceWorker
+from engine.sources.base import Source
+
+_END = 1 << 62
+
+
+@dataclass
+class Comparison:
+    desktop_count: int = 0
+    online_count: int = 0
+    lost: list[int] = field(default_factory=list)  # on the desktop, not online
+    extra: list[int] = field(default_factory=list)  # online, not on the desktop
+    stale: list[int] = field(default_factory=list)  # online, but not equal to the desktop
+    online_ids: set[int] = field(default_factory=set)
+
+    @property
+    def identical(self) -> bool:
+        return not (self.lost or self.extra or self.stale)
+
+    def summary(self) -> str:
+        if self.identical:
+            return f"Identical: {self.desktop_count} contacts on the desktop and online."
+        return (
+            f"Different: {len(self.lost)} missing online, {len(self.stale)} out of date "
+            f"online, {len(self.extra)} online but deleted on the desktop "
+            f"({self.desktop_count} on the desktop, {self.online_count} online)."
+        )
+
+
+async def desktop_hashes(worker: SourceWorker, page_size: int) -> AsyncIterator[tuple[int, str]]:
+    after = 0
+    while True:
+
+        def read(source: Source, start: int = after) -> tuple[int | None, list[tuple[int, str]]]:
+            page = source.read_page(start, page_size)
+            return page.last_id, [(int(doc["id"]), contact_hash(doc)) for doc in page.documents]
+
+        last_id, hashes = await worker.call(read)
+        if last_id is None:
+            return
+        for pair in hashes:
+            yield pair
+        after = last_id
+
+
+async def _next(iterator: AsyncIterator[tuple[int, str]]) -> tuple[int, str]:
+    try:
+        return await anext(iterator)
+    except StopAsyncIteration:
+        return _END, ""
+
+
+async def compare(worker: SourceWorker, online: OnlineClient, page_size: int) -> Comparison:
+    result = Comparison()
+    mine_iter = desktop_hashes(worker, page_size)
+    theirs_iter = online.iter_hashes()
+    mine, theirs = await _next(mine_iter), await _next(theirs_iter)
+    while mine[0] != _END or theirs[0] != _END:
+        if mine[0] < theirs[0]:
+            result.lost.append(mine[0])
+            result.desktop_count += 1
+            mine = await _next(mine_iter)
+        elif theirs[0] < mine[0]:
+            result.extra.append(theirs[0])
+            result.online_ids.add(theirs[0])
+            theirs = await _next(theirs_iter)
+        else:
+            if mine[1] != theirs[1]:
+                result.stale.append(mine[0])
+            result.desktop_count += 1
+            result.online_ids.add(theirs[0])
+            mine, theirs = await _next(mine_iter), await _next(theirs_iter)
+    result.online_count = len(result.online_ids)
+    return result

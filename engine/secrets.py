@@ -1,0 +1,79 @@
+"""The client secret: in the OS keyring, or a 0600 file when there is no keyring.
+
+With CONTACTS_MIGRATION_HOME set (tests, portable installs) the file in that folder is
+used so nothing reaches the user's real keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Final
+
+from engine.errors import SettingsError
+from engine.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE: Final = "contacts-migration"
+SECRET_ENV: Final = "CONTACTS_MIGRATION_CLIENT_SECRET"
+
+
+class SecretStore:
+    def __init__(self, paths: AppPaths) -> None:
+        self._file = paths.secrets_file
+        self._use_keyring = paths.portable_home is None
+
+    def get(self, client_id: str) -> str | None:
+        from_env = os.environ.get(SECRET_ENV)
+        if from_env:
+            return from_env
+        if self._use_keyring:
+            try:
+                import keyring
+
+                value = keyring.get_password(KEYRING_SERVICE, client_id)
+                if value:
+                    return str(value)
+            except Exception:  # no usable keyring backend: the file is the fallback
+                log.debug("keyring unavailable", exc_info=True)
+        return self._read_file().get(client_id)
+
+    def set(self, client_id: str, secret: str) -> None:
+        if self._use_keyring:
+            try:
+                import keyring
+
+                keyring.set_password(KEYRING_SERVICE, client_id, secret)
+                return
+            except Exception:
+                log.info("No OS keyring available; keeping the secret in %s (0600).", self._file)
+        data = self._read_file()
+        data[client_id] = secret
+        _write_private(self._file, json.dumps(data))
+
+    def _read_file(self) -> dict[str, str]:
+        if not self._file.exists():
+            return {}
+        try:
+            data = json.loads(self._file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise SettingsError(
+                f"The secrets file {self._file} is unreadable.",
+                "Delete it and run 'contacts-migration activate' again.",
+            ) from error
+        if not isinstance(data, dict):
+            raise SettingsError(f"The secrets file {self._file} is not in the expected form.")
+        return {str(k): str(v) for k, v in data.items()}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create with mode 0600 from the start (never world-readable, even for a moment)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)

@@ -1,0 +1,121 @@
+"""The settings file (TOML under the platformdirs config dir) and its defaults.
+
+A file that fails to parse or holds an unknown key is an error naming the line or key:
+the program never silently falls back to defaults over a file the user wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Final
+
+import tomli_w
+
+from engine.errors import SettingsError
+
+DEFAULT_POLL_SECONDS: Final = 1.0
+DEFAULT_RECONCILE_SECONDS: Final = 600.0
+DEFAULT_BATCH_BYTES: Final = 1_000_000
+DEFAULT_PAGE_SIZE: Final = 1_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: ``sqlite:PATH`` or ``odbc:CONNECTION-STRING``.
+    source: str | None = None
+    #: A mapping file for a schema other than the reference one; None: the reference.
+    mapping_file: str | None = None
+    online_url: str | None = None
+    client_id: str | None = None
+    poll_interval_seconds: float = DEFAULT_POLL_SECONDS
+    reconcile_interval_seconds: float = DEFAULT_RECONCILE_SECONDS
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+#: TOML table and key of each setting.
+_LAYOUT: Final[dict[str, tuple[str, str]]] = {
+    "source": ("source", "url"),
+    "mapping_file": ("source", "mapping_file"),
+    "online_url": ("online", "url"),
+    "client_id": ("online", "client_id"),
+    "poll_interval_seconds": ("sync", "poll_interval_seconds"),
+    "reconcile_interval_seconds": ("sync", "reconcile_interval_seconds"),
+    "batch_bytes": ("sync", "batch_bytes"),
+    "page_size": ("sync", "page_size"),
+}
+_TYPES: Final[dict[str, type | tuple[type, ...]]] = {
+    "source": str,
+    "mapping_file": str,
+    "online_url": str,
+    "client_id": str,
+    "poll_interval_seconds": (int, float),
+    "reconcile_interval_seconds": (int, float),
+    "batch_bytes": int,
+    "page_size": int,
+}
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(
+            f"The settings file {path} can't be read: {error}.",
+            "Correct that line, or delete the file to start again with the defaults.",
+        ) from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"The settings file {path} can't be opened: {error}.") from error
+    known = {(table, key): name for name, (table, key) in _LAYOUT.items()}
+    values: dict[str, Any] = {}
+    for table, content in data.items():
+        if not isinstance(content, dict):
+            raise SettingsError(
+                f"The settings file {path} has '{table}' where a [section] is expected.",
+                "Sections are [source], [online] and [sync].",
+            )
+        for key, value in content.items():
+            name = known.get((table, key))
+            if name is None:
+                raise SettingsError(
+                    f"The settings file {path} has an unknown setting '{table}.{key}'.",
+                    "Remove it or correct its spelling (see the README's Settings section).",
+                )
+            if not isinstance(value, _TYPES[name]) or isinstance(value, bool):
+                raise SettingsError(
+                    f"The setting '{table}.{key}' in {path} has the wrong type ({value!r}).",
+                    "See the README's Settings section for its type.",
+                )
+            values[name] = float(value) if name.endswith("_seconds") else value
+    settings = Settings(**values)
+    if settings.poll_interval_seconds <= 0 or settings.batch_bytes < 10_000:
+        raise SettingsError(
+            f"The settings in {path} are out of range "
+            "(poll interval must be above 0, batch_bytes at least 10000)."
+        )
+    return settings
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write atomically: a crash mid-write leaves the old file, never half a file."""
+    document: dict[str, dict[str, Any]] = {}
+    defaults = Settings()
+    for item in fields(Settings):
+        value = getattr(settings, item.name)
+        if value is None or value == getattr(defaults, item.name):
+            continue
+        table, key = _LAYOUT[item.name]
+        document.setdefault(table, {})[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(tomli_w.dumps(document), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def updated(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)

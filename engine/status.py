@@ -1,0 +1,259 @@
+"""The one status model every view renders (tray, windows, ``status``, the state file).
+
+It is derived from the engine's own state by :func:`derive_status`, never assembled from
+events or log text, so every view tells the same story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+#: A fault being retried stays orange ("retrying") this long before it turns red.
+FAULT_GRACE_SECONDS: Final = 60.0
+
+
+class SyncState(StrEnum):
+    MIGRATING = "migrating"  # orange: initial migration, catching up, or retrying
+    ACTIVE = "active"  # green: running, nothing pending, last cycle fine
+    STANDBY = "standby"  # green: another agent of this practice holds the lock
+    INACTIVE = "inactive"  # red: stopped, or a fault that lasted past the grace period
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    ORANGE = "orange"
+    RED = "red"
+
+
+LIGHT_OF_STATE: Final[dict[SyncState, Light]] = {
+    SyncState.MIGRATING: Light.ORANGE,
+    SyncState.ACTIVE: Light.GREEN,
+    SyncState.STANDBY: Light.GREEN,
+    SyncState.INACTIVE: Light.RED,
+}
+
+
+class Reason(StrEnum):
+    """Why the engine is (or may soon be) inactive."""
+
+    STOPPED = "stopped"
+    NOT_CONFIGURED = "not_configured"
+    NOT_ACTIVATED = "not_activated"
+    DATABASE_UNREACHABLE = "database_unreachable"
+    DATABASE_SCHEMA = "database_schema"
+    ONLINE_UNREACHABLE = "online_unreachable"
+    ONLINE_ERROR = "online_error"
+    CREDENTIALS_REJECTED = "credentials_rejected"
+    LOGIN_NOT_ACTIVE_EMPLOYEE = "login_not_active_employee"
+    LEASE_LOST = "lease_lost"
+
+
+#: Plain words for each reason: what is wrong and what to do. Specific details (which
+#: email, which server) come with the fault and are added to the message.
+REASON_TEXT: Final[dict[Reason, tuple[str, str]]] = {
+    Reason.STOPPED: (
+        "Contacts Migration is not running on this computer.",
+        "Start it from the Start menu or run 'contacts-migration run'.",
+    ),
+    Reason.NOT_CONFIGURED: (
+        "Contacts Migration has not been set up on this computer.",
+        "Activate it from Maintenance > Online > Activate Contacts Migration.",
+    ),
+    Reason.NOT_ACTIVATED: (
+        "Contacts Migration is not activated for this practice.",
+        "Activate it from Maintenance > Online > Activate Contacts Migration.",
+    ),
+    Reason.DATABASE_UNREACHABLE: (
+        "The practice database can't be reached.",
+        "Check that the database server is on and reachable from this computer.",
+    ),
+    Reason.DATABASE_SCHEMA: (
+        "The practice database does not have the tables and columns expected.",
+        "Check the connection points at the practice database, or update the mapping file.",
+    ),
+    Reason.ONLINE_UNREACHABLE: (
+        "The online service can't be reached.",
+        "Check this computer's internet connection and proxy settings.",
+    ),
+    Reason.ONLINE_ERROR: (
+        "The online service is answering with errors.",
+        "It will keep retrying; if this lasts, send a diagnostics file to support.",
+    ),
+    Reason.CREDENTIALS_REJECTED: (
+        "The online service rejected this practice's credentials.",
+        "Run the activation again with the practice's current client id and secret.",
+    ),
+    Reason.LOGIN_NOT_ACTIVE_EMPLOYEE: (
+        "The practice's online login email does not belong to an active employee.",
+        "Make that employee active again, or set the practice login email to an active "
+        "employee's email (a dedicated employee is best).",
+    ),
+    Reason.LEASE_LOST: (
+        "Another agent took over synchronising this practice.",
+        "If no other computer should run it, restart Contacts Migration here.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    rate_per_second: float
+    eta_seconds: float | None
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A contact the engine could not send, with the reason (never silently dropped)."""
+
+    contact_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Status:
+    state: SyncState
+    light: Light
+    message: str
+    reason: Reason | None = None
+    fix: str = ""
+    retrying: bool = False
+    progress: Progress | None = None
+    online_count: int | None = None
+    set_aside: tuple[SetAside, ...] = ()
+    last_sync_at: float | None = None
+    updated_at: float = 0.0
+    machine: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["set_aside"] = [asdict(item) for item in self.set_aside]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Status:
+        progress = data.get("progress")
+        reason = data.get("reason")
+        return cls(
+            state=SyncState(data["state"]),
+            light=Light(data["light"]),
+            message=str(data.get("message", "")),
+            reason=Reason(reason) if reason else None,
+            fix=str(data.get("fix", "")),
+            retrying=bool(data.get("retrying", False)),
+            progress=Progress(**progress) if isinstance(progress, dict) else None,
+            online_count=data.get("online_count"),
+            set_aside=tuple(SetAside(**item) for item in data.get("set_aside") or []),
+            last_sync_at=data.get("last_sync_at"),
+            updated_at=float(data.get("updated_at") or 0.0),
+            machine=str(data.get("machine", "")),
+            details=dict(data.get("details") or {}),
+        )
+
+
+class Phase(StrEnum):
+    """What the agent is doing; the engine's own state that status is derived from."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"
+    STANDBY = "standby"
+    MIGRATING = "migrating"  # the initial full pass
+    CATCHING_UP = "catching_up"  # a pass over changed contacts
+    IDLE = "idle"  # nothing pending
+
+
+@dataclass
+class Fault:
+    reason: Reason
+    detail: str
+    since: float
+    #: Faults a retry can't fix (credentials, login email) turn red at once.
+    immediate: bool = False
+
+
+@dataclass
+class EngineState:
+    """Mutable facts the agent keeps; :func:`derive_status` turns them into a Status."""
+
+    phase: Phase = Phase.STOPPED
+    stop_reason: Reason = Reason.STOPPED
+    fault: Fault | None = None
+    done: int = 0
+    total: int = 0
+    pass_started: float | None = None
+    online_count: int | None = None
+    set_aside: dict[int, str] = field(default_factory=dict)
+    last_sync_at: float | None = None
+    machine: str = ""
+
+
+def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
+    if state.pass_started is None or state.done <= 0:
+        return 0.0, None
+    elapsed = max(now - state.pass_started, 1e-6)
+    rate = state.done / elapsed
+    remaining = max(state.total - state.done, 0)
+    return rate, (remaining / rate if rate > 0 else None)
+
+
+def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SECONDS) -> Status:
+    common: dict[str, Any] = {
+        "online_count": state.online_count,
+        "set_aside": tuple(SetAside(cid, why) for cid, why in sorted(state.set_aside.items())),
+        "last_sync_at": state.last_sync_at,
+        "updated_at": now,
+        "machine": state.machine,
+    }
+    fault = state.fault
+    if fault is not None and (fault.immediate or now - fault.since >= grace):
+        problem, fix = REASON_TEXT[fault.reason]
+        message = f"{problem} {fault.detail}".strip() if fault.detail else problem
+        return Status(
+            SyncState.INACTIVE, Light.RED, message, fault.reason, fix, retrying=True, **common
+        )
+    if state.phase is Phase.STOPPED:
+        problem, fix = REASON_TEXT[state.stop_reason]
+        return Status(SyncState.INACTIVE, Light.RED, problem, state.stop_reason, fix, **common)
+    if state.phase is Phase.STANDBY:
+        return Status(
+            SyncState.STANDBY,
+            Light.GREEN,
+            "Another computer is keeping the contacts in sync; this one is on standby.",
+            **common,
+        )
+    progress: Progress | None = None
+    if state.phase in (Phase.MIGRATING, Phase.CATCHING_UP):
+        rate, eta = _rate_and_eta(state, now)
+        progress = Progress(state.done, max(state.total, state.done), rate, eta)
+    if fault is not None:
+        problem, _ = REASON_TEXT[fault.reason]
+        return Status(
+            SyncState.MIGRATING,
+            Light.ORANGE,
+            f"Retrying: {problem[0].lower()}{problem[1:]}",
+            fault.reason,
+            retrying=True,
+            progress=progress,
+            **common,
+        )
+    if state.phase is Phase.MIGRATING:
+        return Status(
+            SyncState.MIGRATING,
+            Light.ORANGE,
+            "Migrating contacts online.",
+            progress=progress,
+            **common,
+        )
+    if state.phase in (Phase.CATCHING_UP, Phase.STARTING):
+        text = "Starting." if state.phase is Phase.STARTING else "Sending recent changes online."
+        return Status(SyncState.MIGRATING, Light.ORANGE, text, progress=progress, **common)
+    return Status(
+        SyncState.ACTIVE,
+        Light.GREEN,
+        "Contacts are in sync. Changes made on the desktop are sent online automatically.",
+        **common,
+    )
