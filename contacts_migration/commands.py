@@ -3,13 +3,306 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import getpass
+import html
+import json
+import re
+import signal
+import sys
+import time
+from pathlib import Path
 from typing import Any
+
+from contacts_migration.terminal import ProgressPrinter, describe_long
+from engine.api import Engine
+from engine.config import EngineConfig
+from engine.errors import SettingsError, UserFacingError
+from engine.logs import setup_logging
+from engine.online import Credentials
+from engine.paths import app_paths
+from engine.profile import engine_config, read_credentials_file
+from engine.secrets import SecretStore
+from engine.settings import load_settings, save_settings, updated
+from engine.source_url import parse_source_url
+from engine.state_file import current_status
+
+CONFIRMATION = (
+    "The process to migrate contact details online may take some time. "
+    "Are you sure you want to continue?"
+)
+AGREEMENT = "I agree with the above terms of use"
 
 
 def register(subparsers: Any) -> None:
     """Add the engine's subcommands to the top-level parser."""
-    del subparsers
+    init_db = subparsers.add_parser(
+        "init-db", help="create a reference practice database filled with generated contacts"
+    )
+    init_db.add_argument("--source", required=True, help="sqlite:PATH")
+    init_db.add_argument("--contacts", type=int, default=1000, help="how many (default 1000)")
+    init_db.add_argument("--seed", type=int, default=1, help="for reproducible data")
+    init_db.add_argument("--force", action="store_true", help="replace an existing database")
+    init_db.set_defaults(handler=cmd_init_db)
+
+    activate = subparsers.add_parser(
+        "activate", help="activate Contacts Migration for the practice and migrate"
+    )
+    activate.add_argument("--source", required=True, help="sqlite:PATH or odbc:CONNECTION")
+    activate.add_argument("--online", help="the online service's address")
+    who = activate.add_mutually_exclusive_group(required=True)
+    who.add_argument("--credentials", type=Path, help="a credentials.json file")
+    who.add_argument("--client-id", help="the practice's client id (secret from keyring/env)")
+    activate.add_argument("--accept-terms", action="store_true", help="agree to the Terms")
+    activate.add_argument("--yes", action="store_true", help="don't ask for confirmation")
+    activate.add_argument("--accepted-by", default=None, help="who activates (default: you)")
+    activate.add_argument("--mapping", type=Path, help="mapping file for another schema")
+    activate.add_argument(
+        "--no-migrate", action="store_true", help="activate only; the agent migrates later"
+    )
+    activate.set_defaults(handler=cmd_activate)
+
+    run = subparsers.add_parser("run", help="run the sync agent until stopped")
+    run.set_defaults(handler=cmd_run)
+
+    sync = subparsers.add_parser("sync", help="synchronise now")
+    sync.add_argument("--once", action="store_true", required=True, help="one cycle, then exit")
+    sync.set_defaults(handler=cmd_sync)
+
+    status = subparsers.add_parser("status", help="show whether the contacts are in sync")
+    status.add_argument("--json", action="store_true", help="machine-readable")
+    status.set_defaults(handler=cmd_status)
+
+    verify = subparsers.add_parser(
+        "verify", help="compare the desktop with online, contact by contact"
+    )
+    verify.add_argument("--json", action="store_true", help="machine-readable")
+    verify.set_defaults(handler=cmd_verify)
+
+    from contacts_migration.demo import register_demo
+
+    register_demo(subparsers)
 
 
-def _unused(args: argparse.Namespace) -> int:
+def _engine_config(args: argparse.Namespace) -> EngineConfig:
+    paths = app_paths()
+    paths.ensure()
+    setup_logging(paths, verbose=getattr(args, "verbose", False))
+    return engine_config(paths)
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    from engine.database_init import init_database
+
+    if args.contacts < 0:
+        raise UserFacingError("--contacts must be 0 or more.")
+    url = parse_source_url(args.source)
+    started = time.perf_counter()
+    init_database(url, contacts=args.contacts, seed=args.seed, force=args.force)
+    elapsed = time.perf_counter() - started
+    print(f"Created {url.redacted()} with {args.contacts:,} contacts in {elapsed:.1f} s.")
     return 0
+
+
+def _ask(question: str, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UserFacingError(
+            f"{question} (no terminal to answer on)", "Pass --yes to answer yes in advance."
+        )
+    answer = input(f"{question} [y/N] ").strip().casefold()
+    return answer in ("y", "yes")
+
+
+def _terms_text(markup: str) -> str:
+    text = re.sub(r"<(br|/p|/h\d|/li)[^>]*>", "\n", markup, flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"\n{3,}", "\n\n", html.unescape(text)).strip()
+
+
+def _resolve_credentials(args: argparse.Namespace) -> tuple[str, Credentials]:
+    if args.credentials is not None:
+        found = read_credentials_file(args.credentials)
+        return args.online or found.url, found.credentials
+    if not args.online:
+        raise UserFacingError("--online is needed with --client-id.")
+    paths = app_paths()
+    secret = SecretStore(paths).get(args.client_id)
+    if not secret and sys.stdin.isatty():
+        secret = getpass.getpass(f"Client secret for {args.client_id}: ")
+    if not secret:
+        raise SettingsError(
+            f"No client secret for {args.client_id}.",
+            "Set CONTACTS_MIGRATION_CLIENT_SECRET or run this on a terminal to type it.",
+        )
+    return str(args.online), Credentials(args.client_id, secret)
+
+
+def cmd_activate(args: argparse.Namespace) -> int:
+    paths = app_paths()
+    paths.ensure()
+    setup_logging(paths, verbose=args.verbose)
+    parse_source_url(args.source)
+    online_url, credentials = _resolve_credentials(args)
+    if not _ask(CONFIRMATION, args.yes):
+        print("Nothing was changed.")
+        return 1
+    config = EngineConfig(
+        source=args.source,
+        online_url=online_url,
+        credentials=credentials,
+        mapping_file=args.mapping,
+        state_file=paths.state_file,
+    )
+    accepted_by = args.accepted_by or getpass.getuser()
+    return asyncio.run(_activate(config, args, accepted_by))
+
+
+async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by: str) -> int:
+    paths = app_paths()
+    engine = Engine(config)
+    try:
+        checks = await engine.preflight()
+        for check in checks:
+            mark = "✓" if check.ok else "✗"
+            print(f" {mark} {check.title}")
+            if not check.ok:
+                print(f"     {check.problem} {check.fix}".rstrip())
+        if not all(check.ok for check in checks):
+            print("Fix the problems above, then run the activation again. Nothing was changed.")
+            return 2
+        accepted: str | None = None
+        if await engine.needs_terms():
+            terms = await engine.terms()
+            if not args.accept_terms:
+                print(f"\n{terms.title}\n\n{_terms_text(terms.html)}\n")
+                if not _ask(AGREEMENT + "?", False):
+                    print("The Terms of use were not accepted. Nothing was changed.")
+                    return 1
+            accepted = terms.version
+        activation = await engine.activate(accepted_terms=accepted, accepted_by=accepted_by)
+        settings = updated(
+            load_settings(paths.settings_file),
+            source=config.source,
+            online_url=config.online_url,
+            client_id=config.credentials.client_id,
+            mapping_file=str(config.mapping_file) if config.mapping_file else None,
+        )
+        save_settings(paths.settings_file, settings)
+        SecretStore(paths).set(config.credentials.client_id, config.credentials.client_secret)
+        state = "activated" if activation.newly_activated else "was already activated"
+        print(f"Contacts Migration {state} for {activation.practice.name or 'the practice'}.")
+        if args.no_migrate:
+            return 0
+        return await _sync_with_progress(engine)
+    finally:
+        await engine.aclose()
+
+
+async def _sync_with_progress(engine: Engine) -> int:
+    printer = ProgressPrinter()
+    unsubscribe = engine.subscribe(printer)
+    started = time.perf_counter()
+    try:
+        status = await engine.sync_once()
+    finally:
+        unsubscribe()
+        printer.finish()
+    elapsed = time.perf_counter() - started
+    print(f"{status.online_count or 0:,} contacts are online ({elapsed:.1f} s).")
+    for item in status.set_aside:
+        print(f"  Set aside: contact {item.contact_id}: {item.reason}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    config = _engine_config(args)
+
+    async def once() -> int:
+        engine = Engine(config)
+        try:
+            return await _sync_with_progress(engine)
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(once())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _engine_config(args)
+    return asyncio.run(run_agent(config))
+
+
+async def run_agent(config: EngineConfig) -> int:
+    """The agent until SIGINT/SIGTERM; status lines on the terminal."""
+    engine = Engine(config)
+    printer = ProgressPrinter()
+    engine.subscribe(printer)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stopping.set)
+    try:
+        await engine.start()
+        waiter = asyncio.create_task(engine.wait())
+        stop_waiter = asyncio.create_task(stopping.wait())
+        await asyncio.wait({waiter, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+        stop_waiter.cancel()
+        if waiter.done() and waiter.exception() is not None:
+            raise UserFacingError(f"The agent stopped: {waiter.exception()}")
+    finally:
+        await engine.aclose()
+        printer.finish()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    paths = app_paths()
+    status = current_status(paths.state_file, time.time())
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2))
+    else:
+        print(describe_long(status))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    config = _engine_config(args)
+
+    async def verify() -> int:
+        engine = Engine(config)
+        try:
+            report = await engine.verify()
+        finally:
+            await engine.aclose()
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "identical": report.identical,
+                        "desktop_count": report.desktop_count,
+                        "online_count": report.online_count,
+                        "missing_online": report.lost,
+                        "out_of_date_online": report.stale,
+                        "deleted_on_desktop": report.extra,
+                    },
+                    indent=2,
+                )
+            )
+        else:
+            print(report.summary())
+            for label, ids in (
+                ("Missing online", report.lost),
+                ("Out of date online", report.stale),
+                ("Online but deleted on the desktop", report.extra),
+            ):
+                if ids:
+                    shown = ", ".join(map(str, ids[:50]))
+                    more = f" … and {len(ids) - 50} more" if len(ids) > 50 else ""
+                    print(f"  {label}: {shown}{more}")
+        return 0 if report.identical else 1
+
+    return asyncio.run(verify())

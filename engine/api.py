@@ -29,7 +29,7 @@ from engine.source_url import parse_source_url
 from engine.source_worker import SourceWorker
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
-from engine.state_file import write_status
+from engine.state_file import HEARTBEAT_SECONDS, write_status
 from engine.status import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,11 @@ class Engine:
     ) -> None:
         self.config = config
         url = parse_source_url(config.source)
-        self._worker = SourceWorker(source_opener or (lambda: open_source(url, config.mapping_file)))
-        self._lock_factory: Callable[[], AgentLock] = (lambda: lock) if lock else (
-            lambda: open_lock(url)
+        self._worker = SourceWorker(
+            source_opener or (lambda: open_source(url, config.mapping_file))
+        )
+        self._lock_factory: Callable[[], AgentLock] = (
+            (lambda: lock) if lock else (lambda: open_lock(url))
         )
         self._online = OnlineClient(config.online_url, config.credentials)
         self._state = EngineState(machine=config.machine)
@@ -130,15 +132,19 @@ class Engine:
             status.online_count,
             len(status.set_aside),
         ) != (last.state, last.message, last.reason, last.online_count, len(last.set_aside))
-        now = time.monotonic()
-        if not significant and status.progress == (last.progress if last else None):
+        progressed = last is None or status.progress != last.progress
+        if significant or progressed:
+            self._last = status
+            self._events.publish(EngineEvent(EventKind.STATUS, status))
+        if self.config.state_file is None:
             return
-        self._last = status
-        self._events.publish(EngineEvent(EventKind.STATUS, status))
-        if self.config.state_file is not None and (
-            significant or now - self._last_written >= STATE_FILE_INTERVAL
+        since_written = time.monotonic() - self._last_written
+        if (
+            significant
+            or (progressed and since_written >= STATE_FILE_INTERVAL)
+            or since_written >= HEARTBEAT_SECONDS
         ):
-            self._last_written = now
+            self._last_written = time.monotonic()
             try:
                 write_status(self.config.state_file, status)
             except OSError:
@@ -250,8 +256,10 @@ class Engine:
             try:
                 check_practice_login(settings, employees)
                 checks.append(Check(CheckId.PRACTICE_LOGIN, True))
-            except LoginProblem as problem:
-                checks.append(Check(CheckId.PRACTICE_LOGIN, False, problem.problem, problem.fix))
+            except LoginProblem as login_error:
+                checks.append(
+                    Check(CheckId.PRACTICE_LOGIN, False, login_error.problem, login_error.fix)
+                )
         except (SourceError, SchemaError) as error:
             checks.append(Check(CheckId.DATABASE, False, error.problem, error.fix))
         try:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Final
 
 from engine.errors import SettingsError
-from engine.status import Status
+from engine.status import REASON_TEXT, Light, Reason, Status, SyncState
+
+#: A running agent rewrites the file at least this often, so a reader can tell a
+#: live status from the last words of an agent that is gone.
+HEARTBEAT_SECONDS: Final = 5.0
+STALE_AFTER_SECONDS: Final = 4 * HEARTBEAT_SECONDS
 
 
 def write_status(path: Path, status: Status) -> None:
@@ -29,3 +36,24 @@ def read_status(path: Path) -> Status | None:
             f"The state file {path} is damaged.",
             "It is rewritten by the running agent; delete it if it stays this way.",
         ) from error
+
+
+def current_status(path: Path, now: float) -> Status:
+    """What a view on this computer should show: the agent's status, or red "not
+    running" when there is none or it stopped writing (killed, machine asleep)."""
+    status = read_status(path)
+    problem, fix = REASON_TEXT[Reason.STOPPED]
+    if status is None:
+        return Status(SyncState.INACTIVE, Light.RED, problem, Reason.STOPPED, fix, updated_at=now)
+    if status.state is not SyncState.INACTIVE and now - status.updated_at > STALE_AFTER_SECONDS:
+        return replace(
+            status,
+            state=SyncState.INACTIVE,
+            light=Light.RED,
+            message=problem,
+            reason=Reason.STOPPED,
+            fix=fix,
+            progress=None,
+            retrying=False,
+        )
+    return status

@@ -1,0 +1,118 @@
+"""``contacts-migration demo``: a whole practice on this computer, end to end.
+
+Creates a demo practice database, starts the local online service on a free loopback
+port, activates Contacts Migration and keeps the contacts in sync until Ctrl+C. It runs
+in a folder of its own (as if CONTACTS_MIGRATION_HOME pointed there), so it never
+touches this computer's real setup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+
+from engine.errors import UserFacingError
+from engine.paths import HOME_ENV, app_paths
+from engine.profile import CredentialsFile, read_credentials_file
+
+SANDBOX_START_SECONDS: Final = 30.0
+
+
+def register_demo(subparsers: Any) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="run a demo practice: database, local online service, sync"
+    )
+    demo.add_argument("--contacts", type=int, default=2000, help="how many (default 2000)")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--port", type=int, default=0, help="online service port (default: free)")
+    demo.add_argument(
+        "--exit-when-synced",
+        action="store_true",
+        help="stop once the contacts are in sync and verified (for scripts)",
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+
+@contextmanager
+def running_sandbox(data_dir: Path, port: int) -> Iterator[CredentialsFile]:
+    """The local online service as a child process, stopped on the way out."""
+    credentials_path = data_dir / "credentials.json"
+    credentials_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "contacts_migration", "sandbox", "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--data", str(data_dir)]
+    log_file = (data_dir / "sandbox.log").open("ab")
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SANDBOX_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise UserFacingError(
+                    f"The local online service could not start (see {data_dir / 'sandbox.log'})."
+                )
+            if credentials_path.exists():
+                try:
+                    found = read_credentials_file(credentials_path)
+                    httpx.get(found.url + "/api/v1/openapi.json", timeout=1.0)
+                    break
+                except (UserFacingError, httpx.HTTPError):
+                    pass
+            if time.monotonic() > deadline:
+                raise UserFacingError("The local online service did not start in time.")
+            time.sleep(0.1)
+        yield found
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from contacts_migration.cli import main
+
+    demo_root = app_paths().data_dir / "demo"
+    if demo_root.exists():
+        shutil.rmtree(demo_root)
+    (demo_root / "online").mkdir(parents=True)
+    os.environ[HOME_ENV] = str(demo_root / "home")
+    source = f"sqlite:{demo_root / 'practice.db'}"
+    print(f"Demo practice in {demo_root}")
+    code = main(
+        ["init-db", "--source", source, "--contacts", str(args.contacts), "--seed", str(args.seed)]
+    )
+    if code != 0:
+        return code
+    with running_sandbox(demo_root / "online", args.port) as online:
+        print(f"Local online service: {online.url}  (its contacts page: {online.url}/)")
+        code = main(
+            [
+                "activate",
+                "--source",
+                source,
+                "--credentials",
+                str(demo_root / "online" / "credentials.json"),
+                "--accept-terms",
+                "--yes",
+                "--accepted-by",
+                "Demo administrator",
+            ]
+        )
+        if code != 0:
+            return code
+        if args.exit_when_synced:
+            return main(["verify"])
+        print("Keeping the contacts in sync: edit the demo database and watch the changes")
+        print(f"arrive at {online.url}/ . Press Ctrl+C to stop.")
+        return main(["run"])

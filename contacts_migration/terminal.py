@@ -1,0 +1,89 @@
+"""How engine status looks on a terminal: one updating line on a TTY, plain lines else."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from engine.events import EngineEvent, EventKind
+from engine.status import Status, SyncState
+
+_MARKS = {
+    SyncState.ACTIVE: "●",
+    SyncState.STANDBY: "●",
+    SyncState.MIGRATING: "◐",
+    SyncState.INACTIVE: "○",
+}
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def describe(status: Status) -> str:
+    text = f"{_MARKS[status.state]} {status.state.value.upper()}: {status.message}"
+    progress = status.progress
+    if progress is not None and progress.total:
+        text += (
+            f" {progress.done:,}/{progress.total:,}"
+            f" ({progress.rate_per_second:,.0f}/s, about {format_duration(progress.eta_seconds)}"
+            " left)"
+        )
+    if status.set_aside:
+        text += f" [{len(status.set_aside)} set aside]"
+    return text
+
+
+def describe_long(status: Status) -> str:
+    lines = [describe(status)]
+    if status.fix:
+        lines.append(f"  What to do: {status.fix}")
+    if status.online_count is not None:
+        lines.append(f"  Contacts online: {status.online_count:,}")
+    for item in status.set_aside[:20]:
+        lines.append(f"  Set aside: contact {item.contact_id}: {item.reason}")
+    if len(status.set_aside) > 20:
+        lines.append(f"  … and {len(status.set_aside) - 20} more set aside")
+    return "\n".join(lines)
+
+
+class ProgressPrinter:
+    """An engine listener that keeps the person at the terminal informed."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stderr
+        self._tty = self._stream.isatty()
+        self._last_line = ""
+        self._last_key: tuple[str, str] | None = None
+        self._width = 0
+
+    def __call__(self, event: EngineEvent) -> None:
+        if event.kind is not EventKind.STATUS:
+            return
+        line = describe(event.status)
+        if self._tty:
+            padded = line.ljust(self._width)
+            self._width = len(line)
+            self._stream.write("\r" + padded)
+            self._stream.flush()
+        else:
+            key = (event.status.state.value, event.status.message)
+            if key != self._last_key:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+            self._last_key = key
+        self._last_line = line
+
+    def finish(self) -> None:
+        if self._tty and self._last_line:
+            self._stream.write("\n")
+            self._stream.flush()
