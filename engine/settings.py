@@ -91,8 +91,9 @@ def load_settings(path: Path) -> Settings:
                     f"The setting '{table}.{key}' in {path} has the wrong type ({value!r}).",
                     "See the README's Settings section for its type.",
                 )
-            seconds = name.endswith("_seconds") and isinstance(value, int | float)
-            values[name] = float(value) if seconds else value
+            if name.endswith("_seconds") and isinstance(value, int | float):
+                value = float(value)
+            values[name] = value
     settings = Settings(**values)
     if settings.poll_interval_seconds <= 0 or settings.batch_bytes < 10_000:
         raise SettingsError(
