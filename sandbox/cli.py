@@ -1,9 +1,117 @@
-"""``contacts-migration sandbox serve``."""
+"""``contacts-migration sandbox serve``: run the local stand-in of the online service."""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from sandbox.app import ServiceOptions
+from sandbox.auth import DEFAULT_TOKEN_LIFETIME
+from sandbox.limits import DEFAULT_MAX_BODY
+from sandbox.server import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, serve
+
+
+def _bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            limit = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"{value} is out of range (use {limit})")
+        return value
+
+    return parse
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (use 0 to 1)")
+    return value
 
 
 def register(subparsers: Any) -> None:
-    del subparsers
+    """Add ``sandbox serve`` to the top-level parser."""
+    sandbox = subparsers.add_parser(
+        "sandbox",
+        help="run a local stand-in of the practice's online contacts service",
+        description="A real local HTTP server with the online contacts service's API.",
+    )
+    commands = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
+    run = commands.add_parser(
+        "serve",
+        help="serve the sandbox API and contacts page until Ctrl+C",
+        description="Serve the sandbox until Ctrl+C or SIGTERM. The first start creates a "
+        "practice and OAuth2 clients in DIR/credentials.json.",
+    )
+    run.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (%(default)s)")
+    run.add_argument(
+        "--port",
+        type=_bounded_int(0, 65535),
+        default=DEFAULT_PORT,
+        help="port to listen on; 0 picks a free one (%(default)s)",
+    )
+    run.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="folder for the database and credentials.json (default: the app's data folder)",
+    )
+    run.add_argument("--practice-name", help="name of the practice created on first start")
+    run.add_argument(
+        "--token-lifetime",
+        type=_bounded_int(1),
+        default=DEFAULT_TOKEN_LIFETIME,
+        metavar="SECONDS",
+        help="access token lifetime (%(default)s)",
+    )
+    run.add_argument(
+        "--max-body",
+        type=_bounded_int(1),
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="largest request body accepted (%(default)s)",
+    )
+    run.add_argument(
+        "--fault-rate",
+        type=_rate,
+        default=0.0,
+        metavar="F",
+        help="share (0-1) of sync requests that fail at random (%(default)s)",
+    )
+    run.add_argument(
+        "--fault-seed", type=int, metavar="S", help="seed that makes the faults reproducible"
+    )
+    run.add_argument(
+        "--latency-ms",
+        type=_bounded_int(0, 60_000),
+        default=0,
+        metavar="MS",
+        help="delay added to every API request (%(default)s)",
+    )
+    run.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return serve(
+        ServeOptions(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data,
+            practice_name=args.practice_name,
+            service=ServiceOptions(
+                token_lifetime=args.token_lifetime,
+                max_body=args.max_body,
+                fault_rate=args.fault_rate,
+                fault_seed=args.fault_seed,
+                latency_ms=args.latency_ms,
+            ),
+        )
+    )

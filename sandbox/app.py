@@ -1,0 +1,350 @@
+"""The Starlette application: routes of the online contacts API and the contacts page.
+
+Handlers stay thin: parse and check the request, then do blocking SQLite work in a worker
+thread so the event loop keeps serving other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from sandbox import jsonio
+from sandbox.auth import DEFAULT_TOKEN_LIFETIME, Authenticator, Scope, parse_form
+from sandbox.batch import PreparedBatch, prepare_batch
+from sandbox.bodies import is_plain_unicode, text_fields
+from sandbox.errors import ApiError, ErrorCode
+from sandbox.faults import FaultInjector
+from sandbox.limits import (
+    DEFAULT_HASHES_LIMIT,
+    DEFAULT_LIST_LIMIT,
+    DEFAULT_MAX_BODY,
+    MAX_HASHES_LIMIT,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
+    MAX_LIST_LIMIT,
+    PAGE_SIZE,
+)
+from sandbox.middleware import API_PREFIX, AccessLog, Faults, Latency
+from sandbox.openapi import openapi_document
+from sandbox.page import render_page
+from sandbox.storage import Store
+from sandbox.terms import current_terms
+
+log = logging.getLogger("sandbox")
+
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+_ID = re.compile(r"[0-9]{1,18}")
+_MAX_QUERY_LENGTH: Final = 200
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+    max_body: int = DEFAULT_MAX_BODY
+    fault_rate: float = 0.0
+    fault_seed: int | None = None
+    latency_ms: int = 0
+
+
+def _bad_query(message: str) -> ApiError:
+    return ApiError(400, ErrorCode.INVALID_REQUEST, message)
+
+
+def _after(request: Request) -> int:
+    value = request.query_params.get("after")
+    if value is None or value == "":
+        return 0
+    if not _ID.fullmatch(value):
+        raise _bad_query("after must be a contact id (digits).")
+    return int(value)
+
+
+def _limit(request: Request, default: int, maximum: int) -> int:
+    value = request.query_params.get("limit")
+    if value is None or value == "":
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise _bad_query(f"limit must be a whole number from 1 to {maximum}.")
+    return int(value)
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_only() -> ApiError:
+    return ApiError(
+        405,
+        ErrorCode.READ_ONLY,
+        "Contacts are synchronised from the practice database and can't be edited online.",
+        headers={"Allow": "GET"},
+    )
+
+
+class Api:
+    """The handlers, bound to one store and one set of options."""
+
+    def __init__(self, store: Store, options: ServiceOptions) -> None:
+        self.store = store
+        self.options = options
+        self.auth = Authenticator(store, options.token_lifetime)
+        self.terms = current_terms()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _authorize(self, request: Request, scope: Scope) -> None:
+        self.auth.check(request.headers.get("authorization"), scope)
+
+    async def _body(self, request: Request) -> bytes:
+        """The body, refused with 413 as soon as it is known to exceed the limit."""
+        limit = self.options.max_body
+        too_large = ApiError(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The request body is larger than {limit} bytes; send smaller batches.",
+            headers={"Connection": "close"},
+        )
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isascii() or not declared.isdigit():
+                raise _bad_query("Content-Length must be a number.")
+            if int(declared) > limit:
+                raise too_large
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+        return bytes(body)
+
+    async def _json(self, request: Request) -> Any:
+        return jsonio.parse(await self._body(request))
+
+    # -- routes -------------------------------------------------------------------------
+
+    async def openapi(self, request: Request) -> Response:
+        return jsonio.response(openapi_document())
+
+    async def token(self, request: Request) -> Response:
+        body = await self._body(request)
+        form = parse_form(body, request.headers.get("content-type"))
+        issued = await run_in_threadpool(
+            self.auth.issue, form, request.headers.get("authorization")
+        )
+        return jsonio.response(issued, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    async def practice(self, request: Request) -> Response:
+        self._authorize(request, Scope.READ)
+        practice = await run_in_threadpool(self.store.practice)
+        assert practice is not None
+        return jsonio.response(practice.as_json())
+
+    async def terms_current(self, request: Request) -> Response:
+        self._authorize(request, Scope.READ)
+        return jsonio.response(self.terms.as_json())
+
+    async def activation(self, request: Request) -> Response:
+        self._authorize(request, Scope.SYNC)
+        if request.method == "DELETE":
+            raise ApiError(
+                405,
+                ErrorCode.IRREVERSIBLE,
+                "Contacts migration can't be deactivated: once synchronised, "
+                "contacts migration can't be turned off.",
+                headers={"Allow": "POST"},
+            )
+        fields = text_fields(await self._json(request), ("terms_version", "accepted_by", "machine"))
+        practice, created = await run_in_threadpool(
+            self.store.activate,
+            fields["terms_version"],
+            self.terms.version,
+            fields["accepted_by"],
+            fields["machine"],
+        )
+        record = {**practice.activation_record(), "live_activated": practice.live_activated}
+        return jsonio.response(record, 201 if created else 200)
+
+    async def lease(self, request: Request) -> Response:
+        self._authorize(request, Scope.SYNC)
+        fields = text_fields(await self._json(request), ("agent_id", "machine"))
+        epoch = await run_in_threadpool(self.store.lease, fields["agent_id"], fields["machine"])
+        return jsonio.response({"epoch": epoch})
+
+    async def sync_state(self, request: Request) -> Response:
+        self._authorize(request, Scope.READ)
+        state = await run_in_threadpool(self.store.sync_state)
+        return jsonio.response(
+            {
+                "epoch": state.epoch,
+                "checkpoint": state.checkpoint,
+                "contact_count": state.contact_count,
+                "checksum": state.checksum,
+                "last_batch_at": state.last_batch_at,
+            }
+        )
+
+    async def batches(self, request: Request) -> Response:
+        self._authorize(request, Scope.SYNC)
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            raise ApiError(
+                400,
+                ErrorCode.IDEMPOTENCY_KEY_MISSING,
+                f"Send an {IDEMPOTENCY_HEADER} header, unique to this batch's content.",
+            )
+        if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+            raise _bad_query(
+                f"{IDEMPOTENCY_HEADER} must be printable and at most "
+                f"{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
+            )
+        body = await self._body(request)
+        batch: PreparedBatch = await run_in_threadpool(lambda: prepare_batch(jsonio.parse(body)))
+
+        def answer(applied_upserts: int, applied_deletes: int) -> str:
+            return jsonio.to_text(
+                {
+                    "applied_upserts": applied_upserts,
+                    "applied_deletes": applied_deletes,
+                    "checkpoint": batch.checkpoint,
+                }
+            )
+
+        outcome = await run_in_threadpool(self.store.apply_batch, batch, key, answer)
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return jsonio.raw_response(outcome.body.encode("utf-8"), outcome.status, headers)
+
+    async def contacts(self, request: Request) -> Response:
+        if request.method != "GET":
+            self._authorize(request, Scope.SYNC)
+            raise _read_only()
+        self._authorize(request, Scope.READ)
+        after = _after(request)
+        limit = _limit(request, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
+        rows, more = await run_in_threadpool(self.store.contacts_after, after, limit)
+        next_after = jsonio.to_text(str(rows[-1][0]) if rows and more else None)
+        items = ",".join(doc for _, doc in rows)
+        return jsonio.raw_response(f'{{"items":[{items}],"next":{next_after}}}'.encode())
+
+    async def contact(self, request: Request) -> Response:
+        if request.method != "GET":
+            self._authorize(request, Scope.SYNC)
+            raise _read_only()
+        self._authorize(request, Scope.READ)
+        raw_id = request.path_params["id"]
+        doc = (
+            await run_in_threadpool(self.store.contact, int(raw_id))
+            if _ID.fullmatch(raw_id)
+            else None
+        )
+        if doc is None:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"There is no contact with id {raw_id}.")
+        return jsonio.raw_response(doc.encode("utf-8"))
+
+    async def hashes(self, request: Request) -> Response:
+        self._authorize(request, Scope.READ)
+        after = _after(request)
+        limit = _limit(request, DEFAULT_HASHES_LIMIT, MAX_HASHES_LIMIT)
+        rows = await run_in_threadpool(self.store.hashes_after, after, limit)
+        text = ",".join(f'{{"id":"{contact_id}","hash":"{digest}"}}' for contact_id, digest in rows)
+        return jsonio.raw_response(f"[{text}]".encode("ascii"))
+
+    async def page(self, request: Request) -> Response:
+        if not _is_loopback(request):
+            self._authorize(request, Scope.READ)
+        query = request.query_params.get("q", "").strip()[:_MAX_QUERY_LENGTH]
+        if not is_plain_unicode(query):
+            query = query.encode("utf-8", "replace").decode("utf-8")
+        raw_after = request.query_params.get("after", "")
+        after = int(raw_after) if _ID.fullmatch(raw_after) else 0
+
+        def load() -> tuple[str, Any]:
+            practice = self.store.practice()
+            assert practice is not None
+            return practice.name, self.store.page_rows(query, after, PAGE_SIZE)
+
+        name, (rows, more, total) = await run_in_threadpool(load)
+        html = render_page(name, rows, query=query, after=after, has_more=more, total=total)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+async def _api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return jsonio.error_response(error)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404:
+        api_error = ApiError(404, ErrorCode.NOT_FOUND, f"There is nothing at {request.url.path}.")
+    elif error.status_code == 405:
+        api_error = ApiError(
+            405,
+            ErrorCode.METHOD_NOT_ALLOWED,
+            f"{request.method} is not allowed on {request.url.path}.",
+            headers=dict(error.headers or {}),
+        )
+    else:
+        api_error = ApiError(error.status_code, ErrorCode.INVALID_REQUEST, str(error.detail))
+    return jsonio.error_response(api_error)
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return jsonio.error_response(
+        ApiError(500, ErrorCode.SERVER_ERROR, "The service failed; nothing was changed.")
+    )
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def create_app(store: Store, options: ServiceOptions | None = None) -> Starlette:
+    options = options or ServiceOptions()
+    api = Api(store, options)
+    routes = [
+        Route("/", api.page, methods=["GET"]),
+        Route(f"{API_PREFIX}/openapi.json", api.openapi, methods=["GET"]),
+        Route(f"{API_PREFIX}/oauth/token", api.token, methods=["POST"]),
+        Route(f"{API_PREFIX}/practice", api.practice, methods=["GET"]),
+        Route(f"{API_PREFIX}/terms/current", api.terms_current, methods=["GET"]),
+        Route(f"{API_PREFIX}/practice/activation", api.activation, methods=["POST", "DELETE"]),
+        Route(f"{API_PREFIX}/sync/lease", api.lease, methods=["POST"]),
+        Route(f"{API_PREFIX}/sync/state", api.sync_state, methods=["GET"]),
+        Route(f"{API_PREFIX}/sync/batches", api.batches, methods=["POST"]),
+        Route(f"{API_PREFIX}/contacts", api.contacts, methods=["GET", "POST"]),
+        Route(f"{API_PREFIX}/contacts/hashes", api.hashes, methods=["GET"]),
+        Route(
+            f"{API_PREFIX}/contacts/{{id}}",
+            api.contact,
+            methods=["GET", "PUT", "PATCH", "DELETE"],
+        ),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(Latency, latency_ms=options.latency_ms),
+            Middleware(Faults, injector=FaultInjector(options.fault_rate, options.fault_seed)),
+        ],
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+    )

@@ -1,0 +1,69 @@
+"""Checks for the small JSON request bodies (activation, lease).
+
+Each refusal names every problem at once, so a developer fixes a request in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from sandbox.errors import ApiError, ErrorCode
+
+MAX_TEXT_LENGTH: Final = 500
+
+
+def invalid(problems: Sequence[str]) -> ApiError:
+    return ApiError(
+        422,
+        ErrorCode.INVALID_REQUEST,
+        "The request body is not valid: " + "; ".join(problems) + ".",
+    )
+
+
+def unknown_and_missing(body: dict[str, object], names: Sequence[str]) -> list[str]:
+    problems: list[str] = []
+    missing = [name for name in names if name not in body]
+    unknown = sorted(key for key in body if key not in names)
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    if unknown:
+        problems.append("unknown fields " + ", ".join(unknown))
+    return problems
+
+
+def require_object(body: object) -> dict[str, object]:
+    if not isinstance(body, dict):
+        raise invalid(["the body must be a JSON object"])
+    return body
+
+
+def is_plain_unicode(value: str) -> bool:
+    """True when the text can be stored as UTF-8 (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_fields(body: object, names: Sequence[str]) -> dict[str, str]:
+    """A JSON object with exactly these keys, each a non-empty string of sensible length."""
+    obj = require_object(body)
+    problems = unknown_and_missing(obj, names)
+    values: dict[str, str] = {}
+    for name in names:
+        if name not in obj:
+            continue
+        value = obj[name]
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{name} must be non-empty text")
+        elif not is_plain_unicode(value):
+            problems.append(f"{name} must not contain lone surrogates")
+        elif len(value) > MAX_TEXT_LENGTH:
+            problems.append(f"{name} must be at most {MAX_TEXT_LENGTH} characters")
+        else:
+            values[name] = value
+    if problems:
+        raise invalid(problems)
+    return values

@@ -1,0 +1,507 @@
+"""The OpenAPI 3.1 description of the service, built from the same tables it enforces.
+
+The contact schemas come from ``engine.document``'s field tables, so they can't drift
+from the validation the service applies; ``tests/sandbox`` checks that every route and
+every status the service answers with is described here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Final
+
+from engine.document import (
+    ADDRESS_FIELDS,
+    CONTACT_FIELDS,
+    EMPLOYEE_FIELDS,
+    EXTRA_FIELD_FIELDS,
+    RELATIONSHIP_FIELDS,
+    ContactType,
+    Kind,
+)
+from sandbox.auth import FORM_MEDIA_TYPE, GRANT_TYPE, Scope
+from sandbox.batch import MAX_CHECKPOINT_LENGTH
+from sandbox.bodies import MAX_TEXT_LENGTH
+from sandbox.errors import ErrorCode
+from sandbox.limits import (
+    DEFAULT_HASHES_LIMIT,
+    DEFAULT_LIST_LIMIT,
+    MAX_HASHES_LIMIT,
+    MAX_LIST_LIMIT,
+)
+
+API_PREFIX: Final = "/api/v1"
+JSON: Final = "application/json"
+HTML: Final = "text/html"
+ID_PATTERN: Final = "^[0-9]{1,18}$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _text(nullable: bool = False) -> dict[str, Any]:
+    return {"type": ["string", "null"]} if nullable else {"type": "string"}
+
+
+_KIND_SCHEMAS: Final[Mapping[Kind, dict[str, Any]]] = {
+    Kind.ID: {"type": "string", "pattern": ID_PATTERN},
+    Kind.TEXT: {"type": ["string", "null"]},
+    Kind.FLAG: {"type": ["boolean", "null"]},
+    Kind.CONTACT_TYPE: {"type": "string", "enum": [t.value for t in ContactType]},
+    Kind.EMPLOYEE: _nullable(_ref("Employee")),
+    Kind.ADDRESSES: {"type": "array", "items": _ref("Address")},
+    Kind.EXTRA_FIELDS: {"type": "array", "items": _ref("ExtraField")},
+    Kind.RELATIONSHIPS: {"type": "array", "items": _ref("Relationship")},
+}
+
+
+def _object(properties: Mapping[str, Any], *, closed: bool = True) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": dict(properties),
+        "required": list(properties),
+        "additionalProperties": not closed,
+    }
+
+
+def document_schema(fields: Mapping[str, Kind]) -> dict[str, Any]:
+    """A closed object schema with every key required, from a document field table."""
+    return _object({key: _KIND_SCHEMAS[kind] for key, kind in fields.items()})
+
+
+_ACTIVATION_PROPERTIES: Final = {
+    "activated": {"type": "boolean"},
+    "activated_at": {"type": ["string", "null"], "format": "date-time"},
+    "activated_by": _text(nullable=True),
+    "machine": _text(nullable=True),
+    "terms_version": _text(nullable=True),
+}
+
+
+def _schemas() -> dict[str, Any]:
+    request_text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}
+    checkpoint = {"type": "string", "maxLength": MAX_CHECKPOINT_LENGTH}
+    return {
+        "Contact": document_schema(CONTACT_FIELDS),
+        "Employee": document_schema(EMPLOYEE_FIELDS),
+        "Address": document_schema(ADDRESS_FIELDS),
+        "ExtraField": document_schema(EXTRA_FIELD_FIELDS),
+        "Relationship": document_schema(RELATIONSHIP_FIELDS),
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {"type": "string", "enum": [code.value for code in ErrorCode]},
+                "message": {"type": "string"},
+                "problems": {"type": "array", "items": _ref("DocumentProblems")},
+                "current_epoch": {"type": "integer"},
+                "current_checkpoint": _text(nullable=True),
+                "current_version": {"type": "string"},
+            },
+            "required": ["error", "message"],
+            "additionalProperties": False,
+        },
+        "DocumentProblems": _object(
+            {
+                "id": _text(nullable=True),
+                "index": {"type": "integer", "minimum": 0},
+                "problems": {"type": "array", "items": {"type": "string"}},
+            }
+        ),
+        "TokenRequest": {
+            "type": "object",
+            "properties": {
+                "grant_type": {"type": "string", "const": GRANT_TYPE},
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string"},
+                "scope": {"type": "string", "enum": [s.value for s in Scope]},
+            },
+            "required": ["grant_type"],
+        },
+        "Token": _object(
+            {
+                "access_token": {"type": "string"},
+                "token_type": {"type": "string", "const": "Bearer"},
+                "expires_in": {"type": "integer", "minimum": 1},
+                "scope": {"type": "string", "enum": [s.value for s in Scope]},
+            }
+        ),
+        "Activation": _object(_ACTIVATION_PROPERTIES),
+        "ActivationRecord": _object(
+            {**_ACTIVATION_PROPERTIES, "live_activated": {"type": "boolean"}}
+        ),
+        "Practice": _object(
+            {
+                "practice_id": {"type": "string"},
+                "name": {"type": "string"},
+                "live_activated": {"type": "boolean"},
+                "contacts_migration": _ref("Activation"),
+            }
+        ),
+        "Terms": _object(
+            {"version": {"type": "string"}, "title": {"type": "string"}, "html": {"type": "string"}}
+        ),
+        "ActivationRequest": _object(
+            {"terms_version": request_text, "accepted_by": request_text, "machine": request_text}
+        ),
+        "LeaseRequest": _object({"agent_id": request_text, "machine": request_text}),
+        "Lease": _object({"epoch": {"type": "integer", "minimum": 1}}),
+        "SyncState": _object(
+            {
+                "epoch": {"type": "integer", "minimum": 0},
+                "checkpoint": _nullable(checkpoint),
+                "contact_count": {"type": "integer", "minimum": 0},
+                "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "last_batch_at": {"type": ["string", "null"], "format": "date-time"},
+            }
+        ),
+        "BatchRequest": _object(
+            {
+                "epoch": {"type": "integer", "minimum": 0},
+                "base_checkpoint": _nullable(checkpoint),
+                "checkpoint": checkpoint,
+                "upserts": {"type": "array", "items": _ref("Contact")},
+                "deletes": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
+            }
+        ),
+        "BatchResult": _object(
+            {
+                "applied_upserts": {"type": "integer", "minimum": 0},
+                "applied_deletes": {"type": "integer", "minimum": 0},
+                "checkpoint": {"type": "string"},
+            }
+        ),
+        "ContactPage": _object(
+            {
+                "items": {"type": "array", "items": _ref("Contact")},
+                "next": {"type": ["string", "null"], "pattern": ID_PATTERN},
+            }
+        ),
+        "ContactHash": _object(
+            {
+                "id": {"type": "string", "pattern": ID_PATTERN},
+                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            }
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    #: The scope a token needs; None for routes that need no token.
+    scope: Scope | None
+    responses: Mapping[int, str | tuple[str, dict[str, Any], str]]
+    request: tuple[str, dict[str, Any]] | None = None
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+
+
+_RETRY: Final = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    }
+}
+_AUTH_ERRORS: Final = {401: "No token, or an unknown or expired one (`invalid_token`)."}
+_SCOPE_ERRORS: Final = {**_AUTH_ERRORS, 403: "The token lacks the `sync` scope."}
+_FAULTS: Final = {
+    429: "Injected fault (`--fault-rate`): too many requests; see Retry-After.",
+    500: "Injected fault (`--fault-rate`).",
+    503: "Injected fault (`--fault-rate`): unavailable; see Retry-After.",
+}
+_TOO_LARGE: Final = {413: "The body is larger than the sandbox's `--max-body`."}
+_BAD_JSON: Final = {400: "The body is not JSON (`invalid_json`)."}
+
+
+def _page_params(default: int, maximum: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "after",
+            "in": "query",
+            "required": False,
+            "description": "Only ids greater than this (the previous page's last id).",
+            "schema": {"type": "string", "pattern": ID_PATTERN},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+        },
+    ]
+
+
+_ID_PARAM: Final = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": ID_PATTERN},
+}
+_READ_ONLY_MESSAGE: Final = "Contacts are read-only online (`read_only`)."
+
+OPERATIONS: Final[tuple[Operation, ...]] = (
+    Operation(
+        "GET",
+        "/",
+        "The read-only contacts page (HTML), searchable with `q`",
+        None,
+        {
+            200: ("The page", {"type": "string"}, HTML),
+            401: "Asked from another machine without a `read` token.",
+        },
+        parameters=[
+            {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}},
+            {
+                "name": "after",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "pattern": ID_PATTERN},
+            },
+        ],
+        description="Needs no token from the same machine (loopback).",
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/openapi.json",
+        "This document",
+        None,
+        {200: ("The OpenAPI document", {"type": "object"}, JSON)},
+    ),
+    Operation(
+        "POST",
+        f"{API_PREFIX}/oauth/token",
+        "Get an access token (OAuth2 client credentials)",
+        None,
+        {
+            200: ("A bearer token", _ref("Token"), JSON),
+            400: "Missing grant type, unsupported grant type or scope, or not a form.",
+            401: "Unknown client or wrong secret (`invalid_client`).",
+            **_TOO_LARGE,
+        },
+        request=(FORM_MEDIA_TYPE, _ref("TokenRequest")),
+        description="Client credentials go in the form or in HTTP Basic authentication.",
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/practice",
+        "The practice and its activation",
+        Scope.READ,
+        {200: ("The practice", _ref("Practice"), JSON), **_AUTH_ERRORS},
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/terms/current",
+        "The current Terms of use",
+        Scope.READ,
+        {200: ("The terms", _ref("Terms"), JSON), **_AUTH_ERRORS},
+    ),
+    Operation(
+        "POST",
+        f"{API_PREFIX}/practice/activation",
+        "Activate contacts migration (irreversible)",
+        Scope.SYNC,
+        {
+            200: (
+                "Already activated: the first activation's record",
+                _ref("ActivationRecord"),
+                JSON,
+            ),
+            201: ("Activated now", _ref("ActivationRecord"), JSON),
+            **_BAD_JSON,
+            **_SCOPE_ERRORS,
+            409: "The accepted terms are not the current version (`terms_outdated`).",
+            **_TOO_LARGE,
+            422: "The body is not an ActivationRequest (`invalid_request`).",
+        },
+        request=(JSON, _ref("ActivationRequest")),
+    ),
+    Operation(
+        "DELETE",
+        f"{API_PREFIX}/practice/activation",
+        "Deactivation is not possible",
+        Scope.SYNC,
+        {**_SCOPE_ERRORS, 405: "Always (`irreversible`)."},
+    ),
+    Operation(
+        "POST",
+        f"{API_PREFIX}/sync/lease",
+        "Take the sync lease: raises the epoch, fencing off earlier agents",
+        Scope.SYNC,
+        {
+            200: ("The new epoch", _ref("Lease"), JSON),
+            **_BAD_JSON,
+            **_SCOPE_ERRORS,
+            **_TOO_LARGE,
+            422: "The body is not a LeaseRequest (`invalid_request`).",
+            **_FAULTS,
+        },
+        request=(JSON, _ref("LeaseRequest")),
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/sync/state",
+        "Epoch, checkpoint, count and checksum of the online contacts",
+        Scope.READ,
+        {200: ("The state", _ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
+    ),
+    Operation(
+        "POST",
+        f"{API_PREFIX}/sync/batches",
+        "Apply upserts and deletes atomically (fenced, compare-and-set, idempotent)",
+        Scope.SYNC,
+        {
+            200: ("Applied (or the replayed first answer)", _ref("BatchResult"), JSON),
+            400: "No Idempotency-Key header, or the body is not JSON.",
+            **_SCOPE_ERRORS,
+            409: "`not_activated`, `stale_epoch` or `checkpoint_conflict`; nothing applied.",
+            **_TOO_LARGE,
+            422: "`invalid_request`, `invalid_documents` (with per-id problems) or "
+            "`idempotency_key_reused`; nothing applied.",
+            **_FAULTS,
+        },
+        request=(JSON, _ref("BatchRequest")),
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "description": "Retrying with the same key returns the first answer.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            }
+        ],
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/contacts",
+        "Contacts by ascending id, a page at a time",
+        Scope.READ,
+        {
+            200: ("A page", _ref("ContactPage"), JSON),
+            400: "Bad `after` or `limit` (`invalid_request`).",
+            **_AUTH_ERRORS,
+        },
+        parameters=_page_params(DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT),
+    ),
+    Operation(
+        "POST",
+        f"{API_PREFIX}/contacts",
+        "Not possible: contacts are read-only",
+        Scope.SYNC,
+        {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/contacts/hashes",
+        "Id and hash of each contact, for reconciliation",
+        Scope.READ,
+        {
+            200: ("Ascending by id", {"type": "array", "items": _ref("ContactHash")}, JSON),
+            400: "Bad `after` or `limit` (`invalid_request`).",
+            **_AUTH_ERRORS,
+            **_FAULTS,
+        },
+        parameters=_page_params(DEFAULT_HASHES_LIMIT, MAX_HASHES_LIMIT),
+    ),
+    Operation(
+        "GET",
+        f"{API_PREFIX}/contacts/{{id}}",
+        "One contact",
+        Scope.READ,
+        {
+            200: ("The contact", _ref("Contact"), JSON),
+            **_AUTH_ERRORS,
+            404: "No such contact (`not_found`).",
+        },
+        parameters=[_ID_PARAM],
+    ),
+    *(
+        Operation(
+            method,
+            f"{API_PREFIX}/contacts/{{id}}",
+            "Not possible: contacts are read-only",
+            Scope.SYNC,
+            {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
+            parameters=[_ID_PARAM],
+        )
+        for method in ("PUT", "PATCH", "DELETE")
+    ),
+)
+
+
+def _response(status: int, spec: str | tuple[str, dict[str, Any], str]) -> dict[str, Any]:
+    if isinstance(spec, tuple):
+        description, schema, media_type = spec
+        return {"description": description, "content": {media_type: {"schema": schema}}}
+    result: dict[str, Any] = {
+        "description": spec,
+        "content": {JSON: {"schema": _ref("Error")}},
+    }
+    if status in (429, 503):
+        result["headers"] = _RETRY
+    return result
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": op.method.lower()
+        + op.path.replace("/", "_").replace("{", "").replace("}", "").replace(".", "_"),
+        "security": [] if op.scope is None else [{"oauth2": [op.scope.value]}],
+        "responses": {
+            str(status): _response(status, spec) for status, spec in sorted(op.responses.items())
+        },
+    }
+    if op.description:
+        result["description"] = op.description
+    if op.parameters:
+        result["parameters"] = op.parameters
+    if op.request is not None:
+        media_type, schema = op.request
+        result["requestBody"] = {"required": True, "content": {media_type: {"schema": schema}}}
+    return result
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Practice online contacts service (Contacts Migration sandbox)",
+            "version": "1",
+            "description": (
+                "Every error body is `{error, message}`. Unknown paths answer 404 "
+                "`not_found` and other methods 405 `method_not_allowed`. Token scopes: "
+                "`read` may use every GET; `sync` may use everything."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": f"{API_PREFIX}/oauth/token",
+                            "scopes": {
+                                Scope.SYNC.value: "Synchronise contacts (the agent).",
+                                Scope.READ.value: "Read the practice and its contacts.",
+                            },
+                        }
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,442 @@
+"""The sandbox's SQLite database: the practice, OAuth clients and tokens, contacts.
+
+One writer connection behind a lock (SQLite allows one writer anyway) and one reader
+connection per worker thread; WAL mode lets readers see a consistent snapshot while a
+batch is being written. Every method is blocking: call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from engine.canonical import collection_checksum
+from sandbox.batch import PreparedBatch
+from sandbox.errors import ApiError, ErrorCode
+
+DB_FILE_NAME: Final = "sandbox.db"
+IDEMPOTENCY_RETENTION_SECONDS: Final = 7 * 24 * 3600
+
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS practice (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    practice_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    live_activated INTEGER NOT NULL DEFAULT 0,
+    activated_at TEXT,
+    activated_by TEXT,
+    machine TEXT,
+    terms_version TEXT,
+    epoch INTEGER NOT NULL DEFAULT 0,
+    lease_agent TEXT,
+    lease_machine TEXT,
+    checkpoint TEXT,
+    last_batch_at TEXT
+);
+CREATE TABLE IF NOT EXISTS clients (
+    client_id TEXT PRIMARY KEY,
+    secret_sha256 TEXT NOT NULL,
+    scope TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    name TEXT,
+    code TEXT,
+    type TEXT,
+    email TEXT,
+    phone TEXT
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Practice:
+    practice_id: str
+    name: str
+    live_activated: bool
+    activated_at: str | None
+    activated_by: str | None
+    machine: str | None
+    terms_version: str | None
+    epoch: int
+    checkpoint: str | None
+    last_batch_at: str | None
+
+    @property
+    def activated(self) -> bool:
+        return self.activated_at is not None
+
+    def activation_record(self) -> dict[str, Any]:
+        return {
+            "activated": self.activated,
+            "activated_at": self.activated_at,
+            "activated_by": self.activated_by,
+            "machine": self.machine,
+            "terms_version": self.terms_version,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "practice_id": self.practice_id,
+            "name": self.name,
+            "live_activated": self.live_activated,
+            "contacts_migration": self.activation_record(),
+        }
+
+
+_PRACTICE_COLUMNS: Final = (
+    "practice_id, name, live_activated, activated_at, activated_by, machine, terms_version,"
+    " epoch, checkpoint, last_batch_at"
+)
+
+
+def _practice(row: tuple[Any, ...]) -> Practice:
+    return Practice(
+        practice_id=row[0],
+        name=row[1],
+        live_activated=bool(row[2]),
+        activated_at=row[3],
+        activated_by=row[4],
+        machine=row[5],
+        terms_version=row[6],
+        epoch=row[7],
+        checkpoint=row[8],
+        last_batch_at=row[9],
+    )
+
+
+@dataclass(frozen=True)
+class SyncState:
+    epoch: int
+    checkpoint: str | None
+    contact_count: int
+    checksum: str
+    last_batch_at: str | None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    status: int
+    body: str
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class PageRow:
+    id: int
+    name: str | None
+    code: str | None
+    type: str | None
+    email: str | None
+    phone: str | None
+
+
+class Store:
+    """All persistent state of one sandbox practice."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._writer = self._connect()
+        os.chmod(path, 0o600)  # contacts are personal data; WAL/SHM files inherit this
+        self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
+        with self._write_lock:
+            self._writer.close()
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction on the writer: all of it commits, or none of it."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on this thread's reader: one consistent snapshot."""
+        conn: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=1")
+            self._local.reader = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    # -- practice and clients -----------------------------------------------------------
+
+    def practice(self) -> Practice | None:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {_PRACTICE_COLUMNS} FROM practice").fetchone()
+        return None if row is None else _practice(row)
+
+    def create_practice(self, practice_id: str, name: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO practice (singleton, practice_id, name) VALUES (1, ?, ?)"
+                " ON CONFLICT(singleton) DO NOTHING",
+                (practice_id, name),
+            )
+
+    def rename_practice(self, name: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE practice SET name = ?", (name,))
+
+    def replace_clients(self, clients: list[tuple[str, str, str]]) -> None:
+        """Make the clients table hold exactly these (client_id, secret_sha256, scope)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM clients")
+            conn.executemany(
+                "INSERT INTO clients (client_id, secret_sha256, scope) VALUES (?, ?, ?)", clients
+            )
+            known = [c[0] for c in clients]
+            marks = ",".join("?" * len(known))
+            conn.execute(f"DELETE FROM tokens WHERE client_id NOT IN ({marks})", known)
+
+    def clients(self) -> list[tuple[str, str, str]]:
+        with self._read() as conn:
+            return conn.execute("SELECT client_id, secret_sha256, scope FROM clients").fetchall()
+
+    # -- tokens -------------------------------------------------------------------------
+
+    def save_token(self, token_sha256: str, client_id: str, scope: str, expires_at: float) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM tokens WHERE expires_at < ?", (time.time(),))
+            conn.execute(
+                "INSERT INTO tokens (token_sha256, client_id, scope, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token_sha256, client_id, scope, expires_at),
+            )
+
+    def live_tokens(self) -> list[tuple[str, str, float]]:
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT token_sha256, scope, expires_at FROM tokens WHERE expires_at >= ?",
+                (time.time(),),
+            ).fetchall()
+
+    # -- activation and lease -----------------------------------------------------------
+
+    def activate(
+        self, terms_version: str, current_terms: str, accepted_by: str, machine: str
+    ) -> tuple[Practice, bool]:
+        """Activate once; later calls return the first record. True when newly activated."""
+        with self._write() as conn:
+            current = _practice(
+                conn.execute(f"SELECT {_PRACTICE_COLUMNS} FROM practice").fetchone()
+            )
+            if current.activated:
+                return current, False
+            if terms_version != current_terms:
+                raise ApiError(
+                    409,
+                    ErrorCode.TERMS_OUTDATED,
+                    f"The Terms of use were updated (current version {current_terms}); "
+                    "show the current terms and ask again.",
+                    extra={"current_version": current_terms},
+                )
+            conn.execute(
+                "UPDATE practice SET live_activated = 1, activated_at = ?, activated_by = ?,"
+                " machine = ?, terms_version = ?",
+                (utc_now(), accepted_by, machine, terms_version),
+            )
+            row = conn.execute(f"SELECT {_PRACTICE_COLUMNS} FROM practice").fetchone()
+            return _practice(row), True
+
+    def lease(self, agent_id: str, machine: str) -> int:
+        """Fence off every earlier holder by raising the epoch."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE practice SET epoch = epoch + 1, lease_agent = ?, lease_machine = ?",
+                (agent_id, machine),
+            )
+            conn.execute(
+                "DELETE FROM idempotency WHERE created_at < ?",
+                (time.time() - IDEMPOTENCY_RETENTION_SECONDS,),
+            )
+            epoch: int = conn.execute("SELECT epoch FROM practice").fetchone()[0]
+            return epoch
+
+    # -- batches ------------------------------------------------------------------------
+
+    def apply_batch(self, batch: PreparedBatch, key: str, response_body: Any) -> BatchOutcome:
+        """Apply a validated batch atomically, or replay the answer stored for ``key``.
+
+        ``response_body`` builds the answer from (applied_upserts, applied_deletes).
+        """
+        with self._write() as conn:
+            stored = conn.execute(
+                "SELECT fingerprint, status, body FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
+            if stored is not None:
+                if stored[0] != batch.fingerprint:
+                    raise ApiError(
+                        422,
+                        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                        "This Idempotency-Key was already used for a different batch; "
+                        "use a new key for new content.",
+                    )
+                return BatchOutcome(stored[1], stored[2], replayed=True)
+            practice = _practice(
+                conn.execute(f"SELECT {_PRACTICE_COLUMNS} FROM practice").fetchone()
+            )
+            if not practice.activated:
+                raise ApiError(
+                    409,
+                    ErrorCode.NOT_ACTIVATED,
+                    "Contacts migration is not activated for this practice yet; "
+                    "accept the Terms of use first.",
+                )
+            if practice.epoch == 0 or batch.epoch != practice.epoch:
+                raise ApiError(
+                    409,
+                    ErrorCode.STALE_EPOCH,
+                    f"Epoch {batch.epoch} is not the current lease (epoch {practice.epoch}); "
+                    "another agent took over. Take a new lease before sending.",
+                    extra={"current_epoch": practice.epoch},
+                )
+            if batch.base_checkpoint != practice.checkpoint:
+                raise ApiError(
+                    409,
+                    ErrorCode.CHECKPOINT_CONFLICT,
+                    "The batch was built on a checkpoint that is no longer the current one; "
+                    "read the sync state and continue from there.",
+                    extra={"current_checkpoint": practice.checkpoint},
+                )
+            conn.executemany(
+                "INSERT INTO contacts (id, doc, hash, name, code, type, email, phone)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, hash = excluded.hash,"
+                " name = excluded.name, code = excluded.code, type = excluded.type,"
+                " email = excluded.email, phone = excluded.phone",
+                [
+                    (r.id, r.doc, r.hash, r.name, r.code, r.type, r.email, r.phone)
+                    for r in batch.rows
+                ],
+            )
+            deleted = 0
+            if batch.deletes:
+                cursor = conn.executemany(
+                    "DELETE FROM contacts WHERE id = ?", [(d,) for d in batch.deletes]
+                )
+                deleted = cursor.rowcount
+            conn.execute(
+                "UPDATE practice SET checkpoint = ?, last_batch_at = ?",
+                (batch.checkpoint, utc_now()),
+            )
+            body: str = response_body(len(batch.rows), deleted)
+            conn.execute(
+                "INSERT INTO idempotency (key, fingerprint, status, body, created_at)"
+                " VALUES (?, ?, 200, ?, ?)",
+                (key, batch.fingerprint, body, time.time()),
+            )
+            return BatchOutcome(200, body, replayed=False)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def sync_state(self) -> SyncState:
+        with self._read() as conn:
+            epoch, checkpoint, last_batch_at = conn.execute(
+                "SELECT epoch, checkpoint, last_batch_at FROM practice"
+            ).fetchone()
+            count: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+            checksum = collection_checksum(conn.execute("SELECT id, hash FROM contacts"))
+        return SyncState(epoch, checkpoint, count, checksum, last_batch_at)
+
+    def contacts_after(self, after: int, limit: int) -> tuple[list[tuple[int, str]], bool]:
+        """(id, doc) of up to ``limit`` contacts after ``after``, and whether more follow."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, doc FROM contacts WHERE id > ? ORDER BY id LIMIT ?",
+                (after, limit + 1),
+            ).fetchall()
+        return rows[:limit], len(rows) > limit
+
+    def contact(self, contact_id: int) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT doc FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def hashes_after(self, after: int, limit: int) -> list[tuple[int, str]]:
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT id, hash FROM contacts WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+            ).fetchall()
+
+    def page_rows(self, query: str, after: int, limit: int) -> tuple[list[PageRow], bool, int]:
+        """Rows for the HTML page: a search over name, code, email and phone."""
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._read() as conn:
+            where = "id > ?"
+            params: list[Any] = [after]
+            if query:
+                where += (
+                    " AND ("
+                    + " OR ".join(
+                        f"{column} LIKE ? ESCAPE '\\'"
+                        for column in ("name", "code", "email", "phone")
+                    )
+                    + ")"
+                )
+                params += [pattern] * 4
+            rows = conn.execute(
+                f"SELECT id, name, code, type, email, phone FROM contacts WHERE {where}"
+                " ORDER BY id LIMIT ?",
+                (*params, limit + 1),
+            ).fetchall()
+            total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+        return [PageRow(*row) for row in rows[:limit]], len(rows) > limit, total
