@@ -1,0 +1,343 @@
+"""The practice database as a SQLite file (the reference schema, tests and the demo).
+
+Every method runs one short transaction on an autocommit connection (``BEGIN`` …
+``COMMIT``), so the snapshot is consistent within a call and nothing is held between
+calls. The journal mode is the database owner's choice and is never changed here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Final
+
+from engine.document import Document
+from engine.errors import SchemaError, SourceError
+from engine.mapping import (
+    CHILD_TABLES,
+    SQL_DIALECTS,
+    VERSIONED_TABLES,
+    Dialect,
+    LogicalTable,
+    Queries,
+    SchemaMapping,
+    employees_from_rows,
+    fetch_changed_ids,
+    fetch_documents,
+    fetch_page,
+    fetch_practice_settings,
+    load_mapping,
+    lookup_digest,
+    missing_schema_parts,
+    schema_error,
+)
+from engine.sources.base import Employee, Page
+
+#: How long a statement waits for another program's write lock before giving up.
+DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 5.0
+LOCK_SUFFIX: Final = ".contacts-migration.lock"
+
+_TRIGGER_EVENT = re.compile(r"\b(?:BEFORE|AFTER|INSTEAD\s+OF)\s+(INSERT|UPDATE|DELETE)\b", re.I)
+
+
+class TriggerEvent(StrEnum):
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+def connect(
+    path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS
+) -> sqlite3.Connection:
+    """Open an existing database read-write in autocommit mode, foreign keys on.
+
+    ``mode=rw`` makes a missing file an error instead of a new empty database.
+    """
+    if not path.exists():
+        raise SourceError(
+            f"There is no database at {path}.",
+            "Check the path in the settings, or create a database first.",
+        )
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder, not a database file.", "Choose the database file.")
+    uri = f"{path.resolve().as_uri()}?mode=rw"
+    try:
+        connection = sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,  # used by one worker thread, not always its creator
+        )
+    except sqlite3.Error as error:
+        raise _translate(error, path) from error
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        connection.close()
+        raise _translate(error, path) from error
+    return connection
+
+
+def _translate(error: sqlite3.Error, path: Path) -> SourceError:
+    """A sqlite3 error as a message a person can act on."""
+    message = str(error)
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return SourceError(
+            f"The database {path} is busy: another program has held it locked for too long.",
+            "Try again in a moment; if it keeps happening, close the program that is writing "
+            "to it.",
+        )
+    if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
+        return SourceError(
+            f"{path} is not a readable SQLite database ({message}).",
+            "Check that the path points at the practice database.",
+        )
+    if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
+        return SourceError(
+            f"The database {path} can't be opened for reading and writing ({message}).",
+            "Check that the file exists and that you may read and write it and its folder.",
+        )
+    if "no such table" in lowered or "no such column" in lowered:
+        return SchemaError(
+            f"The database {path} does not have the tables the mapping describes ({message}).",
+            "Check the mapping file, or choose the practice's database.",
+        )
+    return SourceError(f"Reading the database {path} failed: {message}.", "Try again.")
+
+
+class SqliteSource:
+    """:class:`engine.sources.base.Source` over a SQLite file."""
+
+    def __init__(
+        self,
+        path: Path,
+        mapping: SchemaMapping | None = None,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS,
+    ) -> None:
+        self.path = path
+        self.mapping = load_mapping() if mapping is None else mapping
+        self.queries = Queries(self.mapping, SQL_DIALECTS[Dialect.SQLITE])
+        self._connection: sqlite3.Connection | None = connect(path, busy_timeout=busy_timeout)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> SqliteSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, *, write: bool = False) -> Iterator[sqlite3.Cursor]:
+        """One short transaction; a write one takes the write lock at once so it can't
+        fail half-way with a lock upgrade."""
+        if self._connection is None:
+            raise SourceError(f"The connection to {self.path} was closed.", "Open it again.")
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield cursor
+            cursor.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._rollback()
+            raise _translate(error, self.path) from error
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            cursor.close()
+
+    def _rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            with suppress(sqlite3.Error):  # the original error matters more
+                self._connection.execute("ROLLBACK")
+
+    # --- schema ------------------------------------------------------------------------
+
+    def check_schema(self) -> None:
+        with self._transaction() as cursor:
+
+            def describe(table: LogicalTable) -> list[str] | None:
+                try:
+                    cursor.execute(self.queries.probe(table))
+                except sqlite3.OperationalError as error:
+                    if "no such table" in str(error).lower():
+                        return None
+                    raise
+                return [column[0] for column in cursor.description]
+
+            missing = missing_schema_parts(describe, self.mapping, self.queries.sql)
+            if missing:
+                raise schema_error(missing, self.mapping, str(self.path))
+            cursor.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+        self._check_triggers(triggers)
+
+    def _check_triggers(self, triggers: Sequence[tuple[str, str | None]]) -> None:
+        """Without the RowVer triggers changes would be missed silently: refuse instead."""
+        events: dict[str, set[str]] = {}
+        for table, sql in triggers:
+            match = _TRIGGER_EVENT.search(sql or "")
+            if match:
+                events.setdefault(table.casefold(), set()).add(match.group(1).upper())
+        missing: list[str] = []
+        for table in VERSIONED_TABLES:
+            name = self.mapping.table(table).name
+            needed = [TriggerEvent.INSERT, TriggerEvent.UPDATE]
+            if table in CHILD_TABLES:
+                needed.append(TriggerEvent.DELETE)
+            have = events.get(name.casefold(), set())
+            missing.extend(f"{name} {event}" for event in needed if event not in have)
+        if missing:
+            raise SchemaError(
+                f"The database {self.path} lacks the triggers that keep RowVer up to date "
+                f"(no trigger for {', '.join(missing)}), so changes would be missed.",
+                "Create them as in the program's resources/sql/sqlite/schema.sql.",
+            )
+
+    # --- reading -----------------------------------------------------------------------
+
+    def watermark(self) -> int:
+        with self._transaction() as cursor:
+            cursor.execute(self.queries.watermark)
+            row = cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def read_page(self, after_id: int, limit: int) -> Page:
+        with self._transaction() as cursor:
+            return fetch_page(cursor, self.queries, after_id, limit)
+
+    def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
+        with self._transaction() as cursor:
+            return fetch_changed_ids(cursor, self.queries, since, after_id, limit)
+
+    def read_documents(self, ids: Sequence[int]) -> list[Document]:
+        with self._transaction() as cursor:
+            return fetch_documents(cursor, self.queries, ids)
+
+    def contact_count(self) -> int:
+        with self._transaction() as cursor:
+            cursor.execute(self.queries.contact_count)
+            return int(cursor.fetchone()[0])
+
+    def contact_ids(self) -> list[int]:
+        with self._transaction() as cursor:
+            cursor.execute(self.queries.contact_ids)
+            return [int(row[0]) for row in cursor.fetchall()]
+
+    def lookup_digest(self) -> str:
+        with self._transaction() as cursor:
+            return lookup_digest(cursor, self.queries)
+
+    def employees(self) -> list[Employee]:
+        with self._transaction() as cursor:
+            cursor.execute(self.queries.employees)
+            return employees_from_rows(cursor.fetchall())
+
+    def practice_settings(self) -> dict[str, str]:
+        with self._transaction() as cursor:
+            return fetch_practice_settings(cursor, self.queries)
+
+    def write_practice_settings(self, values: Mapping[str, str]) -> None:
+        if not values:
+            return
+        with self._transaction(write=True) as cursor:
+            for name, value in values.items():
+                cursor.execute(self.queries.update_practice_setting, (value, name))
+                if cursor.rowcount == 0:
+                    cursor.execute(self.queries.insert_practice_setting, (name, value))
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + LOCK_SUFFIX)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(handle: IO[bytes]) -> bool:
+        handle.seek(0)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(handle: IO[bytes]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(handle: IO[bytes]) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class SqliteAgentLock:
+    """:class:`engine.sources.base.AgentLock`: an OS lock on a file beside the database.
+
+    The OS drops the lock when the process ends, however it ends, so a crashed agent
+    never leaves a stale lock. The file itself is left in place (deleting it would let
+    two agents lock two different files).
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = lock_path(database)
+        self._handle: IO[bytes] | None = None
+
+    def try_acquire(self) -> bool:
+        if self._handle is not None:
+            return True
+        try:
+            handle = self.path.open("a+b")
+        except OSError as error:
+            raise SourceError(
+                f"Can't create the lock file {self.path} ({error.strerror or error}).",
+                "Check that you may write to the folder holding the database.",
+            ) from error
+        if not _try_lock(handle):
+            handle.close()
+            return False
+        # Who holds it, for a person wondering why a second agent won't start; the lock is
+        # what matters, the note is a courtesy.
+        with suppress(OSError):
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+            handle.flush()
+        self._handle = handle
+        return True
+
+    def is_held(self) -> bool:
+        return self._handle is not None
+
+    def release(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        try:
+            _unlock(handle)
+        finally:
+            handle.close()
