@@ -167,7 +167,12 @@ def test_conflicting_ids_in_one_batch_are_refused(
     ],
 )
 def test_malformed_batch_bodies_are_422(unchanged: Agent, change: dict[str, Any]) -> None:
-    body = {"epoch": unchanged.epoch, "base_checkpoint": None, "checkpoint": "x", "upserts": []}
+    body: dict[str, Any] = {
+        "epoch": unchanged.epoch,
+        "base_checkpoint": None,
+        "checkpoint": "x",
+        "upserts": [],
+    }
     body = {**body, "deletes": [], **change}
     response = unchanged.client.post(
         "/sync/batches", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}

@@ -1,0 +1,138 @@
+"""In-process checks of the pieces the HTTP tests can't reach precisely."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.canonical import collection_checksum, contact_hash
+from sandbox import jsonio
+from sandbox.batch import contact_row, prepare_batch
+from sandbox.errors import ApiError
+from sandbox.faults import FAULT_ROUTES, Fault, FaultInjector
+from sandbox.storage import Store
+from tests.sandbox.factories import contact
+
+any_text = st.text(st.characters(exclude_categories=()), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    notes=any_text | st.sampled_from(["\ud800", "a\udfffb", "😀", "\\ud800", '"\\']),
+    name=any_text,
+)
+def test_stored_text_round_trips_and_hashes_like_the_engine(notes: str, name: str) -> None:
+    doc = contact(42, notes=notes, main_name=name)
+    row = contact_row(doc)
+    row.doc.encode("utf-8")  # always storable and sendable as UTF-8
+    assert json.loads(row.doc) == doc
+    assert row.hash == contact_hash(doc)
+    assert json.loads(jsonio.to_bytes({"x": doc})) == {"x": doc}
+
+
+def _batch(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "epoch": 1,
+        "base_checkpoint": None,
+        "checkpoint": "c",
+        "upserts": [],
+        "deletes": [],
+    }
+    return {**body, **changes}
+
+
+def test_fingerprint_tells_bodies_apart_but_not_formatting() -> None:
+    one = prepare_batch(_batch(upserts=[contact(1)]))
+    same = prepare_batch(json.loads(json.dumps(_batch(upserts=[contact(1)]), indent=3)))
+    assert one.fingerprint == same.fingerprint
+    for changed in (
+        _batch(upserts=[contact(2)]),
+        _batch(upserts=[contact(1)], checkpoint="d"),
+        _batch(upserts=[contact(1)], base_checkpoint="c"),
+        _batch(upserts=[contact(1)], epoch=2),
+        _batch(upserts=[contact(1)], deletes=["5"]),
+        _batch(upserts=[contact(1, notes="x")]),
+    ):
+        assert prepare_batch(changed).fingerprint != one.fingerprint
+
+
+def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sandbox.db")
+    try:
+        store.create_practice("p", "Practice")
+        store.activate("v", "v", "me", "pc")
+        epoch = store.lease("agent", "pc")
+
+        def answer(upserts: int, deletes: int) -> str:
+            return json.dumps([upserts, deletes])
+
+        store.apply_batch(prepare_batch(_batch(epoch=epoch, upserts=[contact(1)])), "a", answer)
+        before = store.sync_state()
+        stale = prepare_batch(
+            _batch(epoch=epoch - 1, base_checkpoint="c", upserts=[contact(2)], deletes=["1"])
+        )
+        with pytest.raises(ApiError) as refused:
+            store.apply_batch(stale, "b", answer)
+        assert refused.value.status == 409
+        assert store.sync_state() == before
+
+        def failing(upserts: int, deletes: int) -> str:
+            raise RuntimeError("failure after the inserts")
+
+        fine = prepare_batch(
+            _batch(epoch=epoch, base_checkpoint="c", upserts=[contact(2)], deletes=["1"])
+        )
+        with pytest.raises(RuntimeError):
+            store.apply_batch(fine, "c", failing)
+        assert store.sync_state() == before  # rolled back, all of it
+        assert store.contact(1) is not None and store.contact(2) is None
+        assert before.checksum == collection_checksum([(1, contact_hash(contact(1)))])
+    finally:
+        store.close()
+
+
+def test_concurrent_batches_with_the_same_key_apply_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sandbox.db")
+    try:
+        store.create_practice("p", "Practice")
+        store.activate("v", "v", "me", "pc")
+        epoch = store.lease("agent", "pc")
+        batch = prepare_batch(_batch(epoch=epoch, upserts=[contact(1)]))
+        outcomes: list[bool] = []
+
+        def send() -> None:
+            outcome = store.apply_batch(batch, "same", lambda u, d: json.dumps([u, d]))
+            outcomes.append(outcome.replayed)
+
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == [False] + [True] * 7
+    finally:
+        store.close()
+
+
+def test_fault_injection_is_seeded_and_limited_to_sync_routes() -> None:
+    def draws(seed: int) -> list[Fault | None]:
+        injector = FaultInjector(0.3, seed)
+        return [injector.draw("GET", "/api/v1/sync/state") for _ in range(500)]
+
+    first = draws(11)
+    assert first == draws(11)
+    assert first != draws(12)
+    failures = [fault for fault in first if fault is not None]
+    assert 100 <= len(failures) <= 200
+    assert set(failures) == set(Fault)
+    injector = FaultInjector(1.0, 1)
+    assert injector.draw("GET", "/api/v1/practice") is None
+    assert injector.draw("GET", "/api/v1/contacts") is None
+    assert all(injector.draw(method, path) is not None for method, path in FAULT_ROUTES)
+    assert FaultInjector(0.0, 1).draw("GET", "/api/v1/sync/state") is None
