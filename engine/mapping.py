@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache, cached_property
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -1006,8 +1006,3 @@ def schema_error(missing: Sequence[str], mapping: SchemaMapping, where: str) -> 
 
 def employees_from_rows(rows: Iterable[Sequence[Any]]) -> list[Employee]:
     return [_row_employee(row) for row in rows]
-
-
-@cache
-def default_queries(dialect: Dialect) -> Queries:
-    return Queries(load_mapping(), SQL_DIALECTS[dialect])
