@@ -44,7 +44,7 @@ from engine.online import (
 )
 from engine.practice import LoginProblem, check_practice_login
 from engine.source_worker import SourceWorker
-from engine.sources.base import AgentLock, Source
+from engine.sources.base import AgentLock, Employee, Source
 from engine.status import EngineState, Fault, Phase, Reason
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,8 @@ class Agent:
         self._wake = asyncio.Event()
         self._epoch = 0
         self._checkpoint = Checkpoint()
+        #: The checkpoint exactly as the service holds it (compare-and-set base).
+        self._checkpoint_text: str | None = None
         self._known: set[int] = set()
         self._digest: str | None = None
         self._next_reconcile = time.monotonic() + config.reconcile_interval
@@ -285,6 +287,7 @@ class Agent:
         if state.epoch != self._epoch:
             raise LeaseLost()
         self._checkpoint = Checkpoint.decode(state.checkpoint)
+        self._checkpoint_text = state.checkpoint
         known: set[int] = set()
         async for contact_id, _ in self._online.iter_hashes():
             known.add(contact_id)
@@ -293,9 +296,14 @@ class Agent:
         self._changed()
 
     async def _check_login(self) -> None:
-        settings, employees = await self._worker.call(
-            lambda source: (source.practice_settings(), source.employees())
-        )
+        """The practice login and the schema, checked every few seconds even when idle,
+        so the light is honest before the next change would have hit the problem."""
+
+        def read(source: Source) -> tuple[dict[str, str], list[Employee]]:
+            source.check_schema()
+            return source.practice_settings(), source.employees()
+
+        settings, employees = await self._worker.call(read)
         check_practice_login(settings, employees)
         self._next_login_check = time.monotonic() + self._config.login_check_interval
 
@@ -417,11 +425,11 @@ class Agent:
                             if checkpoint.in_pass
                             else checkpoint
                         )
-                        await self._send(pending, target)
+                        await self._send(pending, target, checkpoint)
                         pending, pending_bytes = [], 0
                     pending.append(item)
                     pending_bytes += size
-            await self._send(pending, finish)
+            await self._send(pending, finish, checkpoint)
         finally:
             if not producer.done():
                 producer.cancel()
@@ -439,10 +447,13 @@ class Agent:
             self._state.set_aside.update(work.set_aside)
             self._changed()
 
-    async def _send(self, items: list[Item], target: Checkpoint) -> None:
-        """One all-or-nothing batch; splits on 413, sets aside what the service refuses."""
-        base = self._checkpoint
-        if not items and target == base:
+    async def _send(self, items: list[Item], target: Checkpoint, progress: Checkpoint) -> None:
+        """One all-or-nothing batch; splits on 413, sets aside what the service refuses.
+
+        ``progress`` is the checkpoint a partial batch advances (the pass in progress).
+        """
+        base = self._checkpoint_text
+        if not items and target.encode() == base:
             return
         key = uuid.uuid4().hex
         upserts = [item for item in items if item.body is not None]
@@ -452,7 +463,7 @@ class Agent:
             await self._online.post_batch(
                 idempotency_key=key,
                 epoch=self._epoch,
-                base_checkpoint=base.encode() if base != Checkpoint() else None,
+                base_checkpoint=base,
                 checkpoint=target.encode(),
                 upserts_json=[item.body for item in upserts if item.body is not None],
                 deletes=deletes,
@@ -465,12 +476,12 @@ class Agent:
                 self._state.set_aside[items[0].contact_id] = (
                     "the contact is larger than the online service accepts"
                 )
-                await self._send([], target)
+                await self._send([], target, progress)
                 return
             half = len(items) // 2
-            first = base.advanced(items[half - 1].contact_id) if base.in_pass else base
-            await self._send(items[:half], first)
-            await self._send(items[half:], target)
+            first = progress.advanced(items[half - 1].contact_id) if progress.in_pass else progress
+            await self._send(items[:half], first, progress)
+            await self._send(items[half:], target, progress)
             return
         except InvalidDocuments as refused:
             rejected = {int(i) for i in refused.problems if i.isdigit()}
@@ -482,7 +493,7 @@ class Agent:
             remaining = [item for item in items if item.contact_id not in rejected]
             if len(remaining) == len(items):
                 raise
-            await self._send(remaining, target)
+            await self._send(remaining, target, progress)
             return
         except CheckpointConflict:
             state = await self._guarded(self._online.sync_state)
@@ -490,6 +501,7 @@ class Agent:
                 raise
             # Our batch was applied and only its answer was lost: carry on.
         self._checkpoint = target
+        self._checkpoint_text = target.encode()
         for contact_id in deletes:
             self._known.discard(contact_id)
             self._state.set_aside.pop(contact_id, None)

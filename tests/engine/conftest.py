@@ -58,9 +58,7 @@ EngineFactory = Callable[..., Engine]
 
 
 @pytest.fixture
-async def make_engine(
-    practice_db: Path, sandbox: RunningSandbox
-) -> AsyncIterator[EngineFactory]:
+async def make_engine(practice_db: Path, sandbox: RunningSandbox) -> AsyncIterator[EngineFactory]:
     engines: list[Engine] = []
 
     def make(db: Path | None = None, **overrides: Any) -> Engine:

@@ -14,7 +14,9 @@ from engine.status import Status, SyncState
 from tests.engine.conftest import EngineFactory, activate, desktop
 
 
-async def wait_for(engine: Engine, predicate: Callable[[Status], bool], timeout: float = 20) -> Status:
+async def wait_for(
+    engine: Engine, predicate: Callable[[Status], bool], timeout: float = 20
+) -> Status:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = engine.status()
@@ -41,7 +43,7 @@ async def test_agent_goes_green_and_picks_up_edits(
     await engine.start()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
     db = desktop(practice_db)
-    db.execute("UPDATE \"Contact\" SET \"Notes\" = 'Called about BAS 🧾' WHERE \"ContactID\" = 5")
+    db.execute('UPDATE "Contact" SET "Notes" = \'Called about BAS 🧾\' WHERE "ContactID" = 5')
     db.execute('DELETE FROM "Contact" WHERE "ContactID" = 6')
     db.close()
     await wait_identical(engine)
@@ -69,9 +71,11 @@ async def test_edits_made_while_migrating_all_arrive(
                 'UPDATE "Contact" SET "Phone" = ? WHERE "ContactID" = ?', (f"02 9{n:07d}", contact)
             )
             if n % 7 == 0:
-                db.execute('DELETE FROM "ContactAddress" WHERE "AddressID" = ('
-                           'SELECT MIN("AddressID") FROM "ContactAddress" WHERE "ContactID" = ?)',
-                           (contact,))
+                db.execute(
+                    'DELETE FROM "ContactAddress" WHERE "AddressID" = ('
+                    'SELECT MIN("AddressID") FROM "ContactAddress" WHERE "ContactID" = ?)',
+                    (contact,),
+                )
             if n % 11 == 0:
                 db.execute('DELETE FROM "Contact" WHERE "ContactID" = ?', (contact + 1,))
             if n % 13 == 0:

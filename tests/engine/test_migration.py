@@ -31,9 +31,7 @@ async def test_every_kind_of_change_arrives(make_engine: EngineFactory, practice
     db = desktop(practice_db)
     ids = [row[0] for row in db.execute('SELECT "ContactID" FROM "Contact" ORDER BY 1')]
     db.execute('UPDATE "Contact" SET "Email" = ? WHERE "ContactID" = ?', ("new@x.au", ids[0]))
-    db.execute(
-        'UPDATE "ContactAddress" SET "Suburb" = ? WHERE "ContactID" = ?', ("Glebe", ids[1])
-    )
+    db.execute('UPDATE "ContactAddress" SET "Suburb" = ? WHERE "ContactID" = ?', ("Glebe", ids[1]))
     db.execute('DELETE FROM "ContactAddress" WHERE "ContactID" = ?', (ids[2],))
     db.execute('DELETE FROM "ContactExtraField" WHERE "ContactID" = ?', (ids[3],))
     db.execute(

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from engine.online import (
-    CredentialsRejected,
     Credentials,
+    CredentialsRejected,
     OnlineClient,
     OnlineProtocolError,
     StaleEpoch,

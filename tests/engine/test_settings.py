@@ -33,7 +33,7 @@ def test_parse_error_names_the_line(tmp_path: Path) -> None:
 def test_unknown_key_and_wrong_type_are_named(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text("[sync]\npoll_intervall = 2\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="sync.poll_intervall"):
+    with pytest.raises(SettingsError, match=r"sync\.poll_intervall"):
         load_settings(path)
     path.write_text('[sync]\nbatch_bytes = "big"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="wrong type"):
