@@ -47,6 +47,8 @@ log = logging.getLogger("sandbox")
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 _ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
+#: How much of an oversized body is read and discarded so the client can see the 413.
+MAX_DRAIN_BYTES: Final = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -112,25 +114,39 @@ class Api:
         self.auth.check(request.headers.get("authorization"), scope)
 
     async def _body(self, request: Request) -> bytes:
-        """The body, refused with 413 as soon as it is known to exceed the limit."""
+        """The body, read chunk by chunk; over the limit it is a 413.
+
+        An oversized body is still read to its end (and thrown away, never held) up to
+        ``MAX_DRAIN_BYTES``, so the client finishes sending and then reads the 413; a
+        server that hangs up mid-upload leaves the client with a connection error
+        instead, and it could not tell "too large" from "network trouble".
+        """
         limit = self.options.max_body
-        too_large = ApiError(
-            413,
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            f"The request body is larger than {limit} bytes; send smaller batches.",
-            headers={"Connection": "close"},
-        )
         declared = request.headers.get("content-length")
-        if declared is not None:
-            if not declared.isascii() or not declared.isdigit():
-                raise _bad_query("Content-Length must be a number.")
-            if int(declared) > limit:
-                raise too_large
+        if declared is not None and (not declared.isascii() or not declared.isdigit()):
+            raise _bad_query("Content-Length must be a number.")
+        too_large = declared is not None and int(declared) > limit
+        drained = not (too_large and int(declared or 0) > limit + MAX_DRAIN_BYTES)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise too_large
+        received = 0
+        if drained:
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > limit:
+                    too_large = True
+                    body.clear()
+                    if received > limit + MAX_DRAIN_BYTES:
+                        drained = False
+                        break
+                    continue
+                body += chunk
+        if too_large:
+            raise ApiError(
+                413,
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                f"The request body is larger than {limit} bytes; send smaller batches.",
+                headers={} if drained else {"Connection": "close"},
+            )
         return bytes(body)
 
     async def _json(self, request: Request) -> Any:
@@ -285,6 +301,7 @@ class Api:
 
 async def _api_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ApiError)
+    request.state.error_code = error.code.value  # for the request log line
     return jsonio.error_response(error)
 
 

@@ -28,7 +28,8 @@ http_log = logging.getLogger("sandbox.http")
 
 class AccessLog:
     """One line per request: method, path (no query: it may hold contact names), status,
-    duration. Never headers or bodies, so tokens, secrets and contacts stay out of logs."""
+    error code if any, duration. Never headers or bodies, so tokens, secrets and contacts
+    stay out of logs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,11 +49,13 @@ class AccessLog:
         try:
             await self.app(scope, receive, logged_send)
         finally:
+            code = scope.get("state", {}).get("error_code")  # set by the ApiError handler
             http_log.info(
-                "%s %s %s %.1f ms",
+                "%s %s %s%s %.1f ms",
                 scope["method"],
                 scope["path"],
                 status[0] if status else "dropped",
+                f" {code}" if code else "",
                 (time.perf_counter() - started) * 1000,
             )
 

@@ -221,6 +221,11 @@ def test_bodies_over_the_limit_are_413(tmp_path: Path) -> None:
         assert big.status_code == 413
         assert big.json()["error"] == "payload_too_large"
 
+        # Far bigger than the socket buffers: the client must still get to read the 413
+        # (the server reads and discards the rest instead of hanging up mid-upload).
+        huge = agent.send([contact(2, padding=3_000_000)])
+        assert huge.status_code == 413
+
         body = json.dumps(
             {
                 "epoch": agent.epoch,

@@ -126,12 +126,14 @@ def test_request_log_leaves_out_secrets_and_contacts(sandbox_server: RunningSand
         activate(client)
         Agent(client).send_ok([contact(1, main_name=secret_name)])
         client.get("/contacts/1")
+        client.get("/contacts/999")
         page = httpx.get(sandbox_server.url + "/", params={"q": secret_name})
         assert secret_name in page.text
     log = sandbox_server.stderr()
     assert "POST /api/v1/sync/batches 200" in log
     assert "GET /api/v1/contacts/1 200" in log
     assert "GET / 200" in log
+    assert "GET /api/v1/contacts/999 404 not_found" in log
     for secret in (
         sandbox_server.token("sync"),
         sandbox_server.credentials["clients"]["sync"]["client_secret"],
