@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from engine.events import EngineEvent, EventKind
-from engine.status import Status, SyncState
+from engine.status import Reason, Status, SyncState
 
 _MARKS = {
     SyncState.ACTIVE: "●",
@@ -67,8 +67,8 @@ class ProgressPrinter:
         self._width = 0
 
     def __call__(self, event: EngineEvent) -> None:
-        if event.kind is not EventKind.STATUS:
-            return
+        if event.kind is not EventKind.STATUS or event.status.reason is Reason.STOPPED:
+            return  # the end of a run is said by the command itself
         line = describe(event.status)
         if self._tty:
             padded = line.ljust(self._width)
