@@ -1,0 +1,86 @@
+"""Odd data arrives online exactly as stored, or is set aside with a stated reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.sources.sqlite import SqliteSource
+from tests.engine.conftest import EngineFactory, activate, desktop
+from tests.sandbox_harness import RunningSandbox
+
+ODD_TEXT = [
+    "",  # empty, not NULL
+    "  padded  ",
+    "Ōtautahi Māori Café — naïve façade",
+    "مرحبا بالعالم",  # right-to-left
+    "שלום \u202eevil\u202c",
+    "🧾📇👩‍👩‍👧‍👦 emoji with ZWJ",
+    "tab\tnew\nline\rcarriage\x00nul\x01\x1f\x7f",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 astral 𠜎",
+    "n" * 1_000_000,  # 1 MB of notes
+]
+
+
+async def test_odd_values_arrive_byte_for_byte(
+    make_engine: EngineFactory, practice_db: Path, sandbox: RunningSandbox
+) -> None:
+    db = desktop(practice_db)
+    columns = ["Title", "FirstName", "LastName", "Notes", "Email", "Salutation"]
+    for offset, text in enumerate(ODD_TEXT):
+        contact = 100 + offset
+        column = "Notes" if len(text) > 10_000 else columns[offset % len(columns)]
+        db.execute(f'UPDATE "Contact" SET "{column}" = ? WHERE "ContactID" = ?', (text, contact))
+    # NULL in every nullable column of one contact, and dates at the limits.
+    nullable = [
+        "Code",
+        "Title",
+        "FirstName",
+        "MiddleName",
+        "LastName",
+        "Suffix",
+        "MainName",
+        "OrganisationType",
+        "Gender",
+        "DateOfBirth",
+        "TaxFileNumber",
+        "Salutation",
+        "Addressee",
+        "PartnerID",
+        "ManagerID",
+        "Office",
+        "Department",
+        "FamilyGroup",
+        "Phone",
+        "Fax",
+        "Mobile",
+        "Email",
+        "Website",
+        "Notes",
+        "CreatedAt",
+        "ModifiedAt",
+    ]
+    assignments = ", ".join(f'"{name}" = NULL' for name in nullable)
+    db.execute(f'UPDATE "Contact" SET {assignments} WHERE "ContactID" = 150')
+    db.execute('UPDATE "Contact" SET "DateOfBirth" = \'0001-01-01\' WHERE "ContactID" = 151')
+    db.execute('UPDATE "Contact" SET "DateOfBirth" = \'9999-12-31\' WHERE "ContactID" = 152')
+    db.execute('UPDATE "Contact" SET "DateOfBirth" = \'31/02/1980\' WHERE "ContactID" = 153')
+    db.close()
+
+    engine = make_engine(batch_bytes=3_000_000)
+    await activate(engine)
+    status = await engine.sync_once()
+    assert status.set_aside == ()
+    assert (await engine.verify()).identical
+
+    source = SqliteSource(practice_db)
+    try:
+        wanted = {int(doc["id"]): doc for doc in source.read_documents(list(range(100, 154)))}
+    finally:
+        source.close()
+    with sandbox.client("read", timeout=30) as api:
+        for contact, doc in wanted.items():
+            assert api.get(f"/contacts/{contact}").json() == doc
+    for offset, text in enumerate(ODD_TEXT):
+        assert text in wanted[100 + offset].values()
+    assert wanted[150]["first_name"] is None and wanted[150]["partner"] is None
+    assert wanted[153]["date_of_birth"] == "31/02/1980"  # carried as stored, not "fixed"
