@@ -68,6 +68,9 @@ def register(subparsers: Any) -> None:
 
     sync = subparsers.add_parser("sync", help="synchronise now")
     sync.add_argument("--once", action="store_true", required=True, help="one cycle, then exit")
+    sync.add_argument(
+        "--reconcile", action="store_true", help="also compare every contact and repair drift"
+    )
     sync.set_defaults(handler=cmd_sync)
 
     status = subparsers.add_parser("status", help="show whether the contacts are in sync")
@@ -201,12 +204,12 @@ async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by:
         await engine.aclose()
 
 
-async def _sync_with_progress(engine: Engine) -> int:
+async def _sync_with_progress(engine: Engine, reconcile: bool = False) -> int:
     printer = ProgressPrinter()
     unsubscribe = engine.subscribe(printer)
     started = time.perf_counter()
     try:
-        status = await engine.sync_once()
+        status = await engine.sync_once(reconcile=reconcile)
     finally:
         unsubscribe()
         printer.finish()
@@ -223,7 +226,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     async def once() -> int:
         engine = Engine(config)
         try:
-            return await _sync_with_progress(engine)
+            return await _sync_with_progress(engine, reconcile=args.reconcile)
         finally:
             await engine.aclose()
 

@@ -133,7 +133,6 @@ class Agent:
         #: The checkpoint exactly as the service holds it (compare-and-set base).
         self._checkpoint_text: str | None = None
         self._known: set[int] = set()
-        self._digest: str | None = None
         self._next_reconcile = time.monotonic() + config.reconcile_interval
         self._reconcile_requested = False
         self._fail_fast = False
@@ -310,18 +309,20 @@ class Agent:
     async def _cycle(self) -> None:
         if time.monotonic() >= self._next_login_check:
             await self._check_login()
-        watermark = await self._worker.call(lambda source: source.watermark())
+        watermark, digest = await self._worker.call(
+            lambda source: (source.watermark(), source.lookup_digest())
+        )
         checkpoint = self._checkpoint
+        if checkpoint.migrated and not checkpoint.in_pass and checkpoint.lookups != digest:
+            log.info("employees or extra-field definitions changed; reconciling")
+            await self.reconcile()
+            await self._send([], checkpoint.with_lookups(digest), checkpoint)
+            checkpoint = self._checkpoint
         if not checkpoint.in_pass and (checkpoint.since is None or watermark > checkpoint.since):
-            checkpoint = checkpoint.start_pass(watermark)
+            checkpoint = checkpoint.start_pass(watermark, digest)
         if checkpoint.in_pass:
             await self._run_pass(checkpoint)
         await self._detect_deletes()
-        digest = await self._worker.call(lambda source: source.lookup_digest())
-        if self._digest is not None and digest != self._digest:
-            log.info("employees or extra-field definitions changed; reconciling")
-            self._reconcile_requested = True
-        self._digest = digest
         if self._reconcile_requested or time.monotonic() >= self._next_reconcile:
             await self.reconcile()
         self._state.last_sync_at = time.time()

@@ -215,10 +215,15 @@ class Engine:
                     await asyncio.wait_for(task, timeout=30)
         self._task = self._ticker = None
 
-    async def sync_once(self) -> Status:
-        """One full cycle (migrating first if needed), then return; faults raise."""
+    async def sync_once(self, reconcile: bool = False) -> Status:
+        """One full cycle (migrating first if needed), then return; faults raise.
+
+        ``reconcile`` also compares every contact's hash with the service's and repairs
+        any drift (otherwise done every ``reconcile_interval``)."""
         agent = self._new_agent()
         self._agent = agent
+        if reconcile:
+            agent.wake(reconcile=True)
         try:
             await agent.run(once=True)
         except FaultPersisted as persisted:

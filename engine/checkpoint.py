@@ -4,12 +4,15 @@
 A pass in progress over the contacts changed after ``since`` (all contacts for the first
 pass) carries ``upper``, the watermark it will reach, and ``after``, the highest
 ContactID already sent in it, so a killed agent resumes mid-pass on any machine.
+``lookups`` is the digest of the lookup tables (employees, extra-field definitions) the
+online documents were built with: when the database's differs, documents changed
+without any contact row changing, and a reconciliation brings them up to date.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.errors import OnlineError
 
@@ -21,6 +24,7 @@ class Checkpoint:
     since: int | None = None
     upper: int | None = None
     after: int = 0
+    lookups: str | None = None
 
     @property
     def in_pass(self) -> bool:
@@ -33,7 +37,13 @@ class Checkpoint:
 
     def encode(self) -> str:
         return json.dumps(
-            {"v": CHECKPOINT_FORMAT, "since": self.since, "upper": self.upper, "after": self.after},
+            {
+                "v": CHECKPOINT_FORMAT,
+                "since": self.since,
+                "upper": self.upper,
+                "after": self.after,
+                "lookups": self.lookups,
+            },
             separators=(",", ":"),
         )
 
@@ -51,19 +61,27 @@ class Checkpoint:
                     raise ValueError("bad version")
             if not isinstance(after, int):
                 raise ValueError("bad cursor")
+            lookups = data.get("lookups")
+            if lookups is not None and not isinstance(lookups, str):
+                raise ValueError("bad lookups digest")
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise OnlineError(
                 "The online checkpoint is not one this version understands.",
                 "Update Contacts Migration on this computer.",
             ) from error
-        return cls(since=since, upper=upper, after=after)
+        return cls(since=since, upper=upper, after=after, lookups=lookups)
 
-    def start_pass(self, upper: int) -> Checkpoint:
-        return Checkpoint(since=self.since, upper=upper, after=0)
+    def start_pass(self, upper: int, lookups: str) -> Checkpoint:
+        """A pass's documents are built with the lookups as they are when it starts;
+        a first pass records them, a later one keeps what the online copy reflects."""
+        return replace(self, upper=upper, after=0, lookups=self.lookups or lookups)
 
     def advanced(self, after: int) -> Checkpoint:
-        return Checkpoint(since=self.since, upper=self.upper, after=after)
+        return replace(self, after=after)
 
     def finished(self) -> Checkpoint:
         assert self.upper is not None
-        return Checkpoint(since=self.upper, upper=None, after=0)
+        return replace(self, since=self.upper, upper=None, after=0)
+
+    def with_lookups(self, lookups: str) -> Checkpoint:
+        return replace(self, lookups=lookups)

@@ -12,7 +12,7 @@ def test_fresh_checkpoint_has_not_migrated() -> None:
 
 
 def test_pass_lifecycle_round_trips() -> None:
-    started = Checkpoint().start_pass(upper=42)
+    started = Checkpoint().start_pass(upper=42, lookups="d")
     middle = started.advanced(after=17)
     assert Checkpoint.decode(middle.encode()) == middle
     done = middle.finished()
