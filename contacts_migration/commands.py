@@ -291,6 +291,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                         "missing_online": report.lost,
                         "out_of_date_online": report.stale,
                         "deleted_on_desktop": report.extra,
+                        "duplicated_online": report.duplicated,
                     },
                     indent=2,
                 )
@@ -301,6 +302,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 ("Missing online", report.lost),
                 ("Out of date online", report.stale),
                 ("Online but deleted on the desktop", report.extra),
+                ("Online more than once", report.duplicated),
             ):
                 if ids:
                     shown = ", ".join(map(str, ids[:50]))

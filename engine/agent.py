@@ -29,6 +29,7 @@ from engine.config import EngineConfig
 from engine.consistency import compare
 from engine.document import Document, document_problems
 from engine.errors import OnlineError, SchemaError, SourceError
+from engine.failpoints import Failpoint, reached
 from engine.online import (
     CheckpointConflict,
     CredentialsRejected,
@@ -89,6 +90,7 @@ class PageWork:
 
 def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -> PageWork:
     """Validate and encode in the worker thread, so the event loop never does it."""
+    reached(Failpoint.DURING_READ)
     items: list[Item] = [Item(contact_id, None) for contact_id in deleted]
     work = PageWork(items, after)
     for doc in documents:
@@ -461,6 +463,7 @@ class Agent:
         deletes = [item.contact_id for item in items if item.body is None]
 
         async def post() -> None:
+            reached(Failpoint.BEFORE_BATCH)
             await self._online.post_batch(
                 idempotency_key=key,
                 epoch=self._epoch,
@@ -472,6 +475,7 @@ class Agent:
 
         try:
             await self._guarded(post)
+            reached(Failpoint.AFTER_BATCH_ACCEPTED)
         except PayloadTooLarge:
             if len(items) == 1:
                 self._state.set_aside[items[0].contact_id] = (

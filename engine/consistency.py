@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from engine.canonical import contact_hash
+from engine.failpoints import Failpoint, reached
 from engine.online import OnlineClient
 from engine.source_worker import SourceWorker
 from engine.sources.base import Source
@@ -25,18 +26,20 @@ class Comparison:
     lost: list[int] = field(default_factory=list)  # on the desktop, not online
     extra: list[int] = field(default_factory=list)  # online, not on the desktop
     stale: list[int] = field(default_factory=list)  # online, but not equal to the desktop
+    duplicated: list[int] = field(default_factory=list)  # online more than once
     online_ids: set[int] = field(default_factory=set)
 
     @property
     def identical(self) -> bool:
-        return not (self.lost or self.extra or self.stale)
+        return not (self.lost or self.extra or self.stale or self.duplicated)
 
     def summary(self) -> str:
         if self.identical:
             return f"Identical: {self.desktop_count} contacts on the desktop and online."
         return (
             f"Different: {len(self.lost)} missing online, {len(self.stale)} out of date "
-            f"online, {len(self.extra)} online but deleted on the desktop "
+            f"online, {len(self.extra)} online but deleted on the desktop, "
+            f"{len(self.duplicated)} online more than once "
             f"({self.desktop_count} on the desktop, {self.online_count} online)."
         )
 
@@ -49,6 +52,7 @@ async def desktop_hashes(worker: SourceWorker, page_size: int) -> AsyncIterator[
             page = source.read_page(start, page_size)
             return page.last_id, [(int(doc["id"]), contact_hash(doc)) for doc in page.documents]
 
+        reached(Failpoint.DURING_RECONCILE)
         last_id, hashes = await worker.call(read)
         if last_id is None:
             return
@@ -70,7 +74,10 @@ async def compare(worker: SourceWorker, online: OnlineClient, page_size: int) ->
     theirs_iter = online.iter_hashes()
     mine, theirs = await _next(mine_iter), await _next(theirs_iter)
     while mine[0] != _END or theirs[0] != _END:
-        if mine[0] < theirs[0]:
+        if theirs[0] != _END and theirs[0] in result.online_ids and theirs[0] < mine[0]:
+            result.duplicated.append(theirs[0])
+            theirs = await _next(theirs_iter)
+        elif mine[0] < theirs[0]:
             result.lost.append(mine[0])
             result.desktop_count += 1
             mine = await _next(mine_iter)

@@ -460,7 +460,7 @@ class OnlineClient:
             for entry in body:
                 contact = int(_require(entry, "id", str, "the hash listing"))
                 yield contact, str(_require(entry, "hash", str, "the hash listing"))
-                if after is not None and contact <= after:
+                if after is not None and contact < after:  # equal: a duplicate, reported
                     raise OnlineProtocolError("The online hash listing is out of order.")
                 after = contact
             if len(body) < page_size:

@@ -62,6 +62,15 @@ CREATE TABLE IF NOT EXISTS contacts (
     email TEXT,
     phone TEXT
 );
+-- Every applied batch in order, with the epoch that wrote it: lets an audit prove that
+-- no agent ever wrote after a newer lease was taken (epochs never go backwards).
+CREATE TABLE IF NOT EXISTS batch_log (
+    seq INTEGER PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    upserts INTEGER NOT NULL,
+    deletes INTEGER NOT NULL,
+    applied_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -379,6 +388,10 @@ class Store:
                 (batch.checkpoint, utc_now()),
             )
             body: str = response_body(len(batch.rows), deleted)
+            conn.execute(
+                "INSERT INTO batch_log (epoch, upserts, deletes, applied_at) VALUES (?, ?, ?, ?)",
+                (batch.epoch, len(batch.rows), deleted, time.time()),
+            )
             conn.execute(
                 "INSERT INTO idempotency (key, fingerprint, status, body, created_at)"
                 " VALUES (?, ?, 200, ?, ?)",
