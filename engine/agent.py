@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from engine.checkpoint import Checkpoint
 from engine.config import EngineConfig
+from engine.counters import Counters
 from engine.consistency import compare
 from engine.document import Document, document_problems
 from engine.errors import OnlineError, SchemaError, SourceError
@@ -120,7 +121,9 @@ class Agent:
         lock: AgentLock,
         changed: Callable[[], None],
         batch_done: Callable[[int, int], None],
+        counters: Counters | None = None,
     ) -> None:
+        self.counters = counters or Counters()
         self._config = config
         self._state = state
         self._online = online
@@ -231,6 +234,7 @@ class Agent:
             if delay is not None:
                 wait = max(wait, min(delay, 5 * self._config.max_backoff))
             attempt += 1
+            self.counters.retries += 1
             self._changed()
             await self._sleep(wait)
 
@@ -462,14 +466,19 @@ class Agent:
         upserts = [item for item in items if item.body is not None]
         deletes = [item.contact_id for item in items if item.body is None]
 
+        bodies = [item.body for item in upserts if item.body is not None]
+
         async def post() -> None:
             reached(Failpoint.BEFORE_BATCH)
+            self.counters.batch_attempts += 1
+            self.counters.contacts_sent += len(items)
+            self.counters.bytes_sent += sum(map(len, bodies))
             await self._online.post_batch(
                 idempotency_key=key,
                 epoch=self._epoch,
                 base_checkpoint=base,
                 checkpoint=target.encode(),
-                upserts_json=[item.body for item in upserts if item.body is not None],
+                upserts_json=bodies,
                 deletes=deletes,
             )
 
@@ -514,6 +523,7 @@ class Agent:
             self._known.add(item.contact_id)
         self._state.online_count = len(self._known)
         self._state.done += len(items)
+        self.counters.batches_accepted += 1
         self._batch_done(len(upserts), len(deletes))
         self._changed()
 
@@ -557,6 +567,7 @@ class Agent:
         """Compare every contact's hash with the service's and repair any difference."""
         self._reconcile_requested = False
         self._next_reconcile = time.monotonic() + self._config.reconcile_interval
+        self.counters.reconciliations += 1
         report = await compare(self._worker, self._online, self._config.page_size)
         self._known = report.online_ids
         self._state.online_count = len(self._known)

@@ -12,13 +12,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
 from engine.agent import Agent, FaultPersisted
 from engine.config import EngineConfig
+from engine.counters import Counters
 from engine.consistency import Comparison, compare
 from engine.errors import OnlineError, SchemaError, SourceError, UserFacingError
 from engine.events import EngineEvent, EventBus, EventKind, Listener
@@ -107,6 +108,7 @@ class Engine:
         self._online = OnlineClient(config.online_url, config.credentials)
         self._state = EngineState(machine=config.machine)
         self._events = EventBus()
+        self._counters = Counters()
         self._agent: Agent | None = None
         self._task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -118,6 +120,10 @@ class Engine:
 
     def status(self) -> Status:
         return derive_status(self._state, time.time(), self.config.fault_grace)
+
+    def counters(self) -> Counters:
+        """A copy of what the agent did since this engine was made."""
+        return replace(self._counters)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._events.subscribe(listener)
@@ -166,6 +172,7 @@ class Engine:
             self._lock_factory(),
             self._changed,
             self._batch_done,
+            self._counters,
         )
 
     @property

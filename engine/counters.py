@@ -1,0 +1,17 @@
+"""What the agent has done since it started: for benchmarks, fault tests and support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Counters:
+    #: Upload attempts, retries included: their ratio to the contacts that needed
+    #: sending is the re-upload overhead the fault tests bound.
+    batch_attempts: int = 0
+    batches_accepted: int = 0
+    contacts_sent: int = 0
+    bytes_sent: int = 0
+    retries: int = 0
+    reconciliations: int = 0
