@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
+import httpx
+
 from engine.agent import Agent, FaultPersisted
 from engine.config import EngineConfig
 from engine.counters import Counters
@@ -96,6 +98,7 @@ class Engine:
         *,
         source_opener: Callable[[], Source] | None = None,
         lock: AgentLock | None = None,
+        online_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
         url = parse_source_url(config.source)
@@ -105,7 +108,9 @@ class Engine:
         self._lock_factory: Callable[[], AgentLock] = (
             (lambda: lock) if lock else (lambda: open_lock(url))
         )
-        self._online = OnlineClient(config.online_url, config.credentials)
+        self._online = OnlineClient(
+            config.online_url, config.credentials, transport=online_transport
+        )
         self._state = EngineState(machine=config.machine)
         self._events = EventBus()
         self._counters = Counters()

@@ -12,11 +12,11 @@ import re
 import socket
 import sqlite3
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, TypeVar
 
 from engine.document import Document
 from engine.errors import SchemaError, SourceError
@@ -51,6 +51,13 @@ class TriggerEvent(StrEnum):
     INSERT = "INSERT"
     UPDATE = "UPDATE"
     DELETE = "DELETE"
+
+
+T = TypeVar("T")
+
+
+def _lossless_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def connect(
@@ -217,17 +224,42 @@ class SqliteSource:
             row = cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    def _lossless(self, read: Callable[[], T]) -> T:
+        """Text that is not valid UTF-8 (another program wrote raw bytes) would stop the
+        whole page; it is re-read decoded with ``surrogateescape`` instead, so the exact
+        bytes travel online (as lone surrogates) and nothing blocks the sync. The fast
+        built-in decoder is kept for the usual case."""
+        try:
+            return read()
+        except SourceError as error:
+            cause = error.__cause__
+            if not (isinstance(cause, sqlite3.OperationalError) and "decode" in str(cause)):
+                raise
+            assert self._connection is not None
+            self._connection.text_factory = _lossless_text
+            try:
+                return read()
+            finally:
+                if self._connection is not None:
+                    self._connection.text_factory = str
+
     def read_page(self, after_id: int, limit: int) -> Page:
-        with self._transaction() as cursor:
-            return fetch_page(cursor, self.queries, after_id, limit)
+        def read() -> Page:
+            with self._transaction() as cursor:
+                return fetch_page(cursor, self.queries, after_id, limit)
+
+        return self._lossless(read)
 
     def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
         with self._transaction() as cursor:
             return fetch_changed_ids(cursor, self.queries, since, after_id, limit)
 
     def read_documents(self, ids: Sequence[int]) -> list[Document]:
-        with self._transaction() as cursor:
-            return fetch_documents(cursor, self.queries, ids)
+        def read() -> list[Document]:
+            with self._transaction() as cursor:
+                return fetch_documents(cursor, self.queries, ids)
+
+        return self._lossless(read)
 
     def contact_count(self) -> int:
         with self._transaction() as cursor:
