@@ -60,10 +60,11 @@ def _edit(writer: sqlite3.Connection, rng: random.Random, round_: int) -> None:
                 )
 
 
-def _epochs_never_go_back(sandbox_dir: Path) -> None:
+def _epochs_never_go_back(sandbox_dir: Path) -> list[int]:
     with sqlite3.connect(sandbox_dir / "sandbox.db") as store:
         epochs = [row[0] for row in store.execute("SELECT epoch FROM batch_log ORDER BY seq")]
     assert epochs == sorted(epochs), "a fenced-off agent wrote after a newer lease"
+    return epochs
 
 
 def test_fifty_kills_of_agent_and_service_lose_nothing(tmp_path: Path) -> None:
