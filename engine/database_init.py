@@ -1,26 +1,42 @@
 """``init-db``: create a reference practice database filled with generated contacts.
 
-Only SQLite files are created by this version. Creating the schema elsewhere needs
-nothing but a DB-API connection and the dialect (see :func:`create_schema`), so
-PostgreSQL and SQL Server through pyodbc only have to add the connection.
+A SQLite file is generated directly (engine/generator.py). Any other database is
+reached through ODBC: the same data is generated into a temporary SQLite file, the
+bundled schema.sql tables are created, the rows are copied with the dialect's bulk
+insert, and the triggers are created last, all in one transaction where the database
+allows DDL in one (PostgreSQL does; SQL Server creates it batch by batch).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
+import time
 from contextlib import suppress
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from engine.ddl import DbApiConnection, SchemaSection, execute_statements, schema_sections
 from engine.errors import UserFacingError
 from engine.generator import GenerationSummary, generate_reference_database
-from engine.mapping import Dialect
+from engine.mapping import ROW_VER, Dialect
 from engine.source_url import SourceKind, SourceUrl
 
 #: Files SQLite keeps beside a database, removed with it when replacing it.
 SQLITE_SIDE_FILES: Final = ("-wal", "-shm", "-journal")
+#: Reference tables in load order (parents first); RowVersionCounter is SQLite's own.
+LOAD_ORDER: Final = (
+    "Employee",
+    "PracticeSetting",
+    "ExtraFieldDefinition",
+    "Contact",
+    "ContactAddress",
+    "ContactExtraField",
+    "ContactRelationship",
+)
+#: The table whose presence means "this database already holds a practice".
+MARKER_TABLE: Final = "Contact"
 
 
 def create_schema(connection: DbApiConnection, dialect: Dialect) -> None:
@@ -78,13 +94,101 @@ def init_sqlite_database(
     return generate_reference_database(path, contacts=contacts, seed=seed)
 
 
+def _read_generated(path: Path, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    connection = sqlite3.connect(path)
+    try:
+        cursor = connection.execute(f'SELECT * FROM "{table}" ORDER BY 1')  # a known name
+        columns = [str(column[0]) for column in cursor.description]
+        return columns, cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def init_odbc_database(
+    connection_string: str, *, contacts: int = 1000, seed: int = 1, force: bool = False
+) -> GenerationSummary:
+    """The reference schema and generated data in the database a connection string
+    names (PostgreSQL, SQL Server; a SQLite ODBC string creates the file directly)."""
+    import pyodbc
+
+    from engine.sources.dialects.sqlite_odbc import database_path
+    from engine.sources.odbc import open_connection
+    from engine.sources.odbc_connect import ConnectionString, translate_error
+
+    if contacts < 0:
+        raise UserFacingError("The number of contacts can't be negative.", "Give 0 or more.")
+    started = time.perf_counter()
+    parsed = ConnectionString.parse(connection_string)
+    connection, dialect, used = open_connection(parsed, query_timeout=0)
+    if dialect.kind is Dialect.SQLITE:
+        connection.close()
+        return init_sqlite_database(database_path(used), contacts=contacts, seed=seed, force=force)
+    sql = dialect.sql
+    where = used.where()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(f"SELECT COUNT(*) FROM {sql.quote(MARKER_TABLE)}")
+            cursor.fetchall()
+            exists = True
+        except pyodbc.Error:
+            exists = False
+        connection.rollback()
+        if exists and not force:
+            raise UserFacingError(
+                f"The database {where} already has a {MARKER_TABLE} table.",
+                "Choose an empty database, or pass --force to replace the reference "
+                "tables (their contents are lost).",
+            )
+        with tempfile.TemporaryDirectory(prefix="contacts-migration-") as folder:
+            generated = Path(folder) / "generated.db"
+            summary = generate_reference_database(generated, contacts=contacts, seed=seed)
+            if exists:
+                dialect.drop_reference_schema(cursor)
+            sections = schema_sections(dialect.kind)
+            execute_statements(connection, sections[SchemaSection.TABLES])
+            version = dialect.load_version(cursor)
+            for table in LOAD_ORDER:
+                columns, rows = _read_generated(generated, table)
+                if ROW_VER in columns:
+                    position = columns.index(ROW_VER)
+                    if not dialect.loads_row_versions:
+                        columns.pop(position)
+                        rows = [row[:position] + row[position + 1 :] for row in rows]
+                    elif version is not None:
+                        rows = [(*row[:position], version, *row[position + 1 :]) for row in rows]
+                dialect.before_load(cursor, table)
+                dialect.bulk_insert(cursor, table, columns, rows)
+                dialect.after_load(cursor, table)
+        execute_statements(connection, sections[SchemaSection.TRIGGERS])
+        connection.commit()
+        cursor.close()
+    except pyodbc.Error as error:
+        with suppress(pyodbc.Error):
+            connection.rollback()
+        raise translate_error(error, used) from None
+    except BaseException:
+        with suppress(pyodbc.Error):
+            connection.rollback()
+        raise
+    finally:
+        with suppress(pyodbc.Error):
+            connection.close()
+    return GenerationSummary(
+        employees=summary.employees,
+        contacts=summary.contacts,
+        addresses=summary.addresses,
+        extra_fields=summary.extra_fields,
+        relationships=summary.relationships,
+        last_row_version=version if version is not None else summary.last_row_version,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def init_database(
     url: SourceUrl, *, contacts: int = 1000, seed: int = 1, force: bool = False
 ) -> GenerationSummary:
     """Create the database ``url`` points at, with ``contacts`` generated contacts."""
     if url.kind is SourceKind.SQLITE:
         return init_sqlite_database(url.sqlite_path, contacts=contacts, seed=seed, force=force)
-    raise UserFacingError(
-        "Creating an ODBC database (SQL Server, PostgreSQL) is not supported by this version.",
-        "Create a SQLite one with --source sqlite:PATH.",
-    )
+    return init_odbc_database(url.target, contacts=contacts, seed=seed, force=force)

@@ -284,10 +284,6 @@ class Dialect(StrEnum):
     SQLSERVER = "sqlserver"
 
 
-#: PostgreSQL's database-wide row-version sequence (see the PostgreSQL schema.sql).
-POSTGRESQL_ROW_VERSION_SEQUENCE: Final = "RowVersionSequence"
-
-
 @dataclass(frozen=True)
 class SqlDialect:
     """The few ways the SQL differs per database; everything else is shared."""
@@ -322,9 +318,9 @@ class SqlDialect:
             return f"SELECT MAX({value}) FROM {self.table(counter)}"
         if self.dialect is Dialect.SQLSERVER:
             return "SELECT CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1"
-        # PostgreSQL: provisional (in-flight transactions are refined by a later issue).
-        sequence = self.quote(POSTGRESQL_ROW_VERSION_SEQUENCE)
-        return f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}"
+        # PostgreSQL: RowVer is the writing transaction's id (see its schema.sql); every
+        # transaction with an id below the snapshot's xmin has ended, so xmin - 1 is safe.
+        return "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint) - 1"
 
 
 SQL_DIALECTS: Final[dict[Dialect, SqlDialect]] = {

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.errors import SourceError
 from engine.mapping import load_mapping
 from engine.source_url import SourceKind, SourceUrl
 from engine.sources.base import AgentLock, Source
 
 
-def _odbc_unsupported() -> SourceError:
-    return SourceError(
-        "ODBC databases (SQL Server, PostgreSQL) are not supported by this version yet.",
-        "Use a sqlite:PATH source for now.",
-    )
-
-
 def open_source(url: SourceUrl, mapping_file: Path | None = None) -> Source:
+    """Called in the source's worker thread, which then owns the connection."""
     if url.kind is SourceKind.SQLITE:
         from engine.sources.sqlite import SqliteSource
 
         return SqliteSource(url.sqlite_path, load_mapping(mapping_file))
-    raise _odbc_unsupported()
+    from engine.sources.odbc import OdbcSource
+
+    return OdbcSource(url.target, load_mapping(mapping_file))
 
 
 def open_lock(url: SourceUrl) -> AgentLock:
+    """Connects nothing yet: an ODBC lock connects on its first try_acquire."""
     if url.kind is SourceKind.SQLITE:
         from engine.sources.sqlite import SqliteAgentLock
 
         return SqliteAgentLock(url.sqlite_path)
-    raise _odbc_unsupported()
+    from engine.sources.odbc import OdbcAgentLock
+
+    return OdbcAgentLock(url.target)

@@ -7,11 +7,22 @@
 --
 -- Row versions (RowVer)
 -- ---------------------
--- SQL Server's rowversion is emulated with ONE database-wide sequence,
--- "RowVersionSequence": a BEFORE INSERT OR UPDATE trigger on every versioned table sets
--- NEW."RowVer" from it, so programs writing plain SQL keep RowVer right. (A sequence
--- value is taken before its transaction commits, so "the highest value" is not yet a
--- safe watermark while transactions are in flight; a later change refines that.)
+-- RowVer is the id of the transaction that last wrote the row: a BEFORE INSERT OR
+-- UPDATE trigger on every versioned table sets NEW."RowVer" := pg_current_xact_id()
+-- (xid8: 64 bits, epoch included, so it never wraps around and fits a bigint).
+--
+-- Why not a sequence: a sequence value is taken when a row is written, not when its
+-- transaction commits. A transaction holding version 100 may commit after one holding
+-- 101 has committed and been read; a scan that then remembers "everything <= 101 is
+-- done" would skip 100 for ever. With transaction ids the watermark is
+--     pg_snapshot_xmin(pg_current_snapshot()) - 1
+-- xmin is the oldest transaction id still running, so every transaction with an id
+-- below it has ended (committed or rolled back) and every row version <= xmin - 1 that
+-- will ever be visible already is. A row written by a transaction still running has
+-- RowVer >= xmin and is picked up by a later scan once that transaction ends; a
+-- long-running writer therefore only holds the watermark back (later changes are sent
+-- again once it ends: harmless, uploads are idempotent), it can never be skipped.
+-- Read-only transactions take no id and never hold the watermark back.
 --
 -- DESIGN DECISION: deleting a child row ("ContactAddress", "ContactExtraField",
 -- "ContactRelationship") changes the owning contact's document without touching any row
@@ -23,8 +34,6 @@
 --
 -- Loading: statements end with ";" at the end of a line, except inside $$ bodies. The
 -- line "-- @section triggers" separates the tables from the functions and triggers.
-
-CREATE SEQUENCE "RowVersionSequence" AS bigint START WITH 1;
 
 CREATE TABLE "Employee" (
     "EmployeeID" integer NOT NULL PRIMARY KEY,
@@ -130,10 +139,10 @@ CREATE INDEX "IX_ContactRelationship_RowVer" ON "ContactRelationship" ("RowVer")
 
 -- @section triggers
 
--- Every insert and update takes the next database-wide version.
+-- Every insert and update takes the writing transaction's id as its version.
 CREATE FUNCTION "SetRowVer"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW."RowVer" := nextval('"RowVersionSequence"');
+    NEW."RowVer" := CAST(CAST(pg_current_xact_id() AS text) AS bigint);
     RETURN NEW;
 END;
 $$;
