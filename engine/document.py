@@ -151,8 +151,75 @@ def _value_problems(value: object, kind: Kind, where: str) -> list[str]:
     return []
 
 
+def _keys_of(fields: Mapping[str, Kind], kind: Kind) -> tuple[str, ...]:
+    return tuple(key for key, field_kind in fields.items() if field_kind is kind)
+
+
+_SHAPES: Final = {
+    id(fields): (frozenset(fields), _keys_of(fields, Kind.TEXT), _keys_of(fields, Kind.FLAG))
+    for fields in (
+        CONTACT_FIELDS,
+        EMPLOYEE_FIELDS,
+        ADDRESS_FIELDS,
+        EXTRA_FIELD_FIELDS,
+        RELATIONSHIP_FIELDS,
+    )
+}
+
+
+def _plainly_valid(value: object, fields: Mapping[str, Kind]) -> bool:
+    """The common case, checked fast: exact keys, and every text/flag value of its type."""
+    if type(value) is not dict:
+        return False
+    keys, texts, flags = _SHAPES[id(fields)]
+    if value.keys() != keys:
+        return False
+    for key in texts:
+        item = value[key]
+        if item is not None and type(item) is not str:
+            return False
+    for key in flags:
+        item = value[key]
+        if item is not None and type(item) is not bool:
+            return False
+    return True
+
+
+def _is_valid(doc: object) -> bool:
+    """True only when :func:`_object_problems` would find nothing (same rules, ~10x
+    faster); False means "look closer", never "invalid" on its own."""
+    if not _plainly_valid(doc, CONTACT_FIELDS):
+        return False
+    assert isinstance(doc, dict)
+    if type(doc["id"]) is not str or not _DIGITS.fullmatch(doc["id"]):
+        return False
+    if doc["type"] not in (ContactType.PERSON.value, ContactType.ORGANISATION.value):
+        return False
+    for key in ("partner", "manager"):
+        if doc[key] is not None and not _plainly_valid(doc[key], EMPLOYEE_FIELDS):
+            return False
+    for key, fields in (
+        ("addresses", ADDRESS_FIELDS),
+        ("extra_fields", EXTRA_FIELD_FIELDS),
+        ("relationships", RELATIONSHIP_FIELDS),
+    ):
+        items = doc[key]
+        if type(items) is not list:
+            return False
+        for item in items:
+            if not _plainly_valid(item, fields):
+                return False
+    for relationship in doc["relationships"]:
+        related = relationship["related_id"]
+        if type(related) is not str or not _DIGITS.fullmatch(related):
+            return False
+    return True
+
+
 def document_problems(doc: object) -> list[str]:
     """Every reason the service would refuse this document; empty when it is valid."""
+    if _is_valid(doc):
+        return []
     return _object_problems(doc, CONTACT_FIELDS, "")
 
 

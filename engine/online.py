@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 import httpx
+import orjson
 
 from engine.document import Document
 from engine.errors import OnlineError
@@ -171,8 +172,8 @@ def _require(data: object, key: str, kind: type | tuple[type, ...], what: str) -
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON; falls back to ASCII escapes for text UTF-8 can't carry."""
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: JSON's \\u escape carries it exactly
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:  # a lone surrogate: JSON's \\u escape carries it exactly
         return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
