@@ -6,12 +6,9 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
-
 from engine.api import Engine
-from engine.generator import generate_reference_database
 from engine.status import Status, SyncState
-from tests.engine.conftest import EngineFactory, activate, desktop
+from tests.engine.conftest import EngineFactory, PracticeDb, PracticeFactory, activate
 
 
 async def wait_for(
@@ -36,13 +33,13 @@ async def wait_identical(engine: Engine, timeout: float = 20) -> None:
 
 
 async def test_agent_goes_green_and_picks_up_edits(
-    make_engine: EngineFactory, practice_db: Path
+    make_engine: EngineFactory, practice: PracticeDb
 ) -> None:
     engine = make_engine()
     await activate(engine)
     await engine.start()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('UPDATE "Contact" SET "Notes" = \'Called about BAS 🧾\' WHERE "ContactID" = 5')
     db.execute('DELETE FROM "Contact" WHERE "ContactID" = 6')
     db.close()
@@ -52,17 +49,16 @@ async def test_agent_goes_green_and_picks_up_edits(
 
 
 async def test_edits_made_while_migrating_all_arrive(
-    make_engine: EngineFactory, tmp_path: Path
+    make_engine: EngineFactory, make_practice: PracticeFactory
 ) -> None:
-    db_path = tmp_path / "big.db"
-    generate_reference_database(db_path, contacts=4000, seed=3)
-    engine = make_engine(db_path, page_size=200, batch_bytes=100_000)
+    big = make_practice(4000, 3)
+    engine = make_engine(big, page_size=200, batch_bytes=100_000)
     await activate(engine)
     stop = threading.Event()
     edits = {"count": 0}
 
     def writer() -> None:
-        db = desktop(db_path)
+        db = big.desktop()
         n = 0
         while not stop.is_set():
             n += 1
@@ -81,7 +77,7 @@ async def test_edits_made_while_migrating_all_arrive(
             if n % 13 == 0:
                 db.execute(
                     'INSERT INTO "Contact" ("ContactType", "IsContact", "MainName") '
-                    "VALUES ('O', 0, ?)",
+                    "VALUES ('O', FALSE, ?)",
                     (f"New Pty Ltd {n}",),
                 )
             edits["count"] = n

@@ -1,16 +1,14 @@
-"""Migration and continuous sync against a real SQLite file and the real sandbox."""
+"""Migration and every kind of change, on each kind of source, against the real sandbox."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from engine.status import SyncState
-from tests.engine.conftest import EngineFactory, activate, desktop
+from tests.engine.conftest import EngineFactory, PracticeDb, activate
 from tests.sandbox_harness import RunningSandbox
 
 
 async def test_full_migration_arrives_identical(
-    make_engine: EngineFactory, practice_db: Path, sandbox: RunningSandbox
+    make_engine: EngineFactory, practice: PracticeDb, sandbox: RunningSandbox
 ) -> None:
     engine = make_engine()
     await activate(engine)
@@ -24,11 +22,13 @@ async def test_full_migration_arrives_identical(
         assert api.get("/sync/state").json()["contact_count"] == 300
 
 
-async def test_every_kind_of_change_arrives(make_engine: EngineFactory, practice_db: Path) -> None:
+async def test_every_kind_of_change_arrives(
+    make_engine: EngineFactory, practice: PracticeDb
+) -> None:
     engine = make_engine()
     await activate(engine)
     await engine.sync_once()
-    db = desktop(practice_db)
+    db = practice.desktop()
     ids = [row[0] for row in db.execute('SELECT "ContactID" FROM "Contact" ORDER BY 1')]
     db.execute('UPDATE "Contact" SET "Email" = ? WHERE "ContactID" = ?', ("new@x.au", ids[0]))
     db.execute('UPDATE "ContactAddress" SET "Suburb" = ? WHERE "ContactID" = ?', ("Glebe", ids[1]))
@@ -37,7 +37,7 @@ async def test_every_kind_of_change_arrives(make_engine: EngineFactory, practice
     db.execute(
         'INSERT INTO "ContactExtraField" ("ContactID", "FieldID", "Value") '
         'SELECT ?, "FieldID", ? FROM "ExtraFieldDefinition" LIMIT 1 '
-        'ON CONFLICT DO UPDATE SET "Value" = excluded."Value"',
+        'ON CONFLICT ("ContactID", "FieldID") DO UPDATE SET "Value" = excluded."Value"',
         (ids[4], "changed"),
     )
     db.execute(
@@ -48,7 +48,7 @@ async def test_every_kind_of_change_arrives(make_engine: EngineFactory, practice
     db.execute('DELETE FROM "Contact" WHERE "ContactID" = ?', (ids[7],))
     db.execute(
         'INSERT INTO "Contact" ("ContactType", "IsContact", "LastName", "FirstName") '
-        "VALUES ('P', 1, 'Nguyen', 'Thi')"
+        "VALUES ('P', TRUE, 'Nguyen', 'Thi')"
     )
     db.close()
     await engine.sync_once()
