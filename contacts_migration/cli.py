@@ -27,10 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     from contacts_migration import commands
+    from gui import cli as gui_cli
     from sandbox import cli as sandbox_cli
 
     commands.register(subparsers)
     sandbox_cli.register(subparsers)
+    gui_cli.register(subparsers)
     return parser
 
 

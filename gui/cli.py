@@ -1,0 +1,86 @@
+"""``contacts-migration gui``: the launcher, the wizard and the tray.
+
+Qt is imported only inside the handler, so the rest of the CLI never loads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+from typing import Any
+
+from engine.config import EngineConfig
+from engine.errors import SettingsError, UserFacingError
+from engine.logs import setup_logging
+from engine.online import Credentials
+from engine.paths import AppPaths, app_paths
+from engine.profile import engine_config, read_credentials_file
+from engine.secrets import SecretStore
+from engine.source_url import parse_source_url
+
+
+def register(subparsers: Any) -> None:
+    gui = subparsers.add_parser(
+        "gui", help="the Maintenance Map window, the activation wizard and the tray light"
+    )
+    gui.add_argument("--activate", action="store_true", help="go straight to the wizard")
+    gui.add_argument("--source", help="sqlite:PATH or odbc:CONNECTION (when not set up yet)")
+    gui.add_argument("--online", help="the online service's address")
+    who = gui.add_mutually_exclusive_group()
+    who.add_argument("--credentials", type=Path, help="a credentials.json file")
+    who.add_argument("--client-id", help="the practice's client id (secret from keyring/env)")
+    gui.add_argument("--accepted-by", default=None, help="who activates (default: you)")
+    gui.add_argument("--mapping", type=Path, help="mapping file for another schema")
+    gui.set_defaults(handler=cmd_gui)
+
+
+def _config_from_flags(args: argparse.Namespace, paths: AppPaths) -> EngineConfig:
+    parse_source_url(args.source)
+    if args.credentials is not None:
+        found = read_credentials_file(args.credentials)
+        online_url, credentials = args.online or found.url, found.credentials
+    elif args.client_id and args.online:
+        secret = SecretStore(paths).get(args.client_id)
+        if not secret:
+            raise SettingsError(
+                f"No client secret for {args.client_id}.",
+                "Set CONTACTS_MIGRATION_CLIENT_SECRET, or pass --credentials.",
+            )
+        online_url, credentials = args.online, Credentials(args.client_id, secret)
+    else:
+        raise UserFacingError(
+            "--source needs --credentials, or --online with --client-id.",
+            "Say where the online service is and which client the practice uses.",
+        )
+    return EngineConfig(
+        source=args.source,
+        online_url=online_url,
+        credentials=credentials,
+        mapping_file=args.mapping,
+        state_file=paths.state_file,
+    )
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    paths = app_paths()
+    paths.ensure()
+    setup_logging(paths, verbose=getattr(args, "verbose", False))
+    config: EngineConfig | None = None
+    problem: UserFacingError | None = None
+    if args.source:
+        config = _config_from_flags(args, paths)
+    else:
+        try:
+            config = engine_config(paths)
+        except SettingsError as error:
+            problem = error  # the launcher and tray say so; the wizard can't start
+    from gui.app import GuiOptions, run_gui
+
+    options = GuiOptions(
+        config=config,
+        setup_problem=problem,
+        accepted_by=args.accepted_by or getpass.getuser(),
+        activate=args.activate,
+    )
+    return run_gui(options, paths)

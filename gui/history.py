@@ -1,0 +1,69 @@
+"""Recent activity for the progress window: syncs, contacts changed, errors.
+
+A record of what happened, kept beside (not instead of) the Status the views render.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Final
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.status import Light, Status
+from gui.bridge import StatusBridge
+from gui.signals import emit
+from gui.text import tr
+
+#: How many entries the window keeps.
+HISTORY_LENGTH: Final = 200
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: float
+    light: Light
+    text: str
+
+
+class History(QObject):
+    changed = Signal()
+
+    def __init__(self, bridge: StatusBridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: deque[HistoryEntry] = deque(maxlen=HISTORY_LENGTH)
+        self._last: tuple[Light, str] | None = None
+        bridge.status_changed.connect(self._on_status)
+        bridge.batch_sent.connect(self._on_batch)
+
+    @property
+    def entries(self) -> list[HistoryEntry]:
+        """Newest first."""
+        return list(reversed(self._entries))
+
+    def _add(self, light: Light, text: str) -> None:
+        self._entries.append(HistoryEntry(time.time(), light, text))
+        emit(self.changed)
+
+    def _on_status(self, status: Status) -> None:
+        key = (status.light, status.message)
+        if key == self._last:
+            return
+        self._last = key
+        text = status.message
+        if status.light is Light.RED and status.fix:
+            text = f"{text} {status.fix}"
+        if status.light is Light.GREEN and status.online_count is not None:
+            text = f"{text} ({status.online_count:,} " + tr("contacts online") + ")"
+        self._add(status.light, text)
+
+    def _on_batch(self, upserts: int, deletes: int) -> None:
+        parts = []
+        if upserts:
+            parts.append(f"{upserts:,} " + tr("sent"))
+        if deletes:
+            parts.append(f"{deletes:,} " + tr("deleted"))
+        if parts:
+            self._add(Light.GREEN, tr("Contacts changed online: ") + ", ".join(parts))

@@ -1,0 +1,87 @@
+"""Watching progress: the live figures, recent activity, and what was set aside."""
+
+from __future__ import annotations
+
+import time
+from typing import Final, Protocol
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.status import Light, Status
+from gui.bridge import StatusBridge
+from gui.history import History
+from gui.icons import IconName, icon
+from gui.lights import LIGHT_LOOK
+from gui.status_panel import StatusPanel
+from gui.text import tr
+
+WINDOW_SIZE: Final = QSize(620, 560)
+TIME_FORMAT: Final = "%H:%M:%S"
+
+
+class StatusCommands(Protocol):
+    def sync_now(self) -> None: ...
+
+    def open_online_page(self) -> None: ...
+
+
+class ProgressWindow(QWidget):
+    def __init__(self, bridge: StatusBridge, history: History, commands: StatusCommands) -> None:
+        super().__init__()
+        self._history = history
+        self.setWindowTitle(tr("Contacts Migration status"))
+        self.setWindowIcon(icon(IconName.APP))
+        self.panel = StatusPanel()
+        history_title = QLabel(tr("Recent activity"))
+        history_title.setProperty("role", "headline")
+        self.history_list = QListWidget()
+        self.history_list.setAccessibleName(tr("Recent activity"))
+        self.sync_button = QPushButton(tr("&Sync now"))
+        self.sync_button.setProperty("role", "primary")
+        self.sync_button.setAccessibleName(tr("Sync now"))
+        self.sync_button.clicked.connect(commands.sync_now)
+        self.online_button = QPushButton(tr("Open the &online contacts page"))
+        self.online_button.clicked.connect(commands.open_online_page)
+        self.close_button = QPushButton(tr("&Close"))
+        self.close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.online_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 18, 18, 18)
+        layout.addWidget(self.panel)
+        layout.addSpacing(6)
+        layout.addWidget(history_title)
+        layout.addWidget(self.history_list, 1)
+        layout.addLayout(buttons)
+        self.resize(WINDOW_SIZE)
+        bridge.status_changed.connect(self.show_status)
+        history.changed.connect(self._render_history)
+        if bridge.status is not None:
+            self.show_status(bridge.status)
+        self._render_history()
+
+    def show_status(self, status: Status) -> None:
+        self.panel.show_status(status)
+        red = status.light is Light.RED
+        self.sync_button.setText(tr("&Retry now") if red else tr("&Sync now"))
+
+    def _render_history(self) -> None:
+        self.history_list.clear()
+        for entry in self._history.entries:
+            item = QListWidgetItem(
+                icon(LIGHT_LOOK[entry.light].icon),
+                f"{time.strftime(TIME_FORMAT, time.localtime(entry.at))}  {entry.text}",
+            )
+            self.history_list.addItem(item)

@@ -1,0 +1,123 @@
+"""The live figures of one Status: light, words, progress, rate, ETA, what was set aside.
+
+Shared by the wizard's migration page and the progress window so both say the same.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.status import Light, Status
+from gui import formatting
+from gui.icons import pixmap
+from gui.lights import LIGHT_LOOK
+from gui.text import tr
+
+LIGHT_SIZE: Final = 40
+#: Rows of set-aside contacts shown before the list scrolls.
+SET_ASIDE_ROWS: Final = 4
+SET_ASIDE_ROW_HEIGHT: Final = 22
+
+
+class StatusPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.light = QLabel()
+        self.light.setFixedSize(LIGHT_SIZE, LIGHT_SIZE)
+        self.headline = QLabel()
+        self.headline.setProperty("role", "headline")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.fix = QLabel()
+        self.fix.setWordWrap(True)
+        self.fix.setProperty("role", "problem")
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName(tr("Contacts migrated"))
+        self.figures = QLabel()
+        self.figures.setProperty("role", "muted")
+        self.online = QLabel()
+        self.set_aside_title = QLabel()
+        self.set_aside = QListWidget()
+        self.set_aside.setAccessibleName(tr("Contacts set aside"))
+        self.set_aside.setMaximumHeight(SET_ASIDE_ROWS * SET_ASIDE_ROW_HEIGHT + 6)
+
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        words.addWidget(self.headline)
+        words.addWidget(self.message)
+        top = QHBoxLayout()
+        top.addWidget(self.light)
+        top.addLayout(words, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.fix)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.figures)
+        layout.addWidget(self.online)
+        layout.addWidget(self.set_aside_title)
+        layout.addWidget(self.set_aside)
+        layout.addStretch(1)
+        self.clear()
+
+    def clear(self) -> None:
+        for widget in (self.fix, self.bar, self.figures, self.set_aside_title, self.set_aside):
+            widget.hide()
+
+    def show_status(self, status: Status) -> None:
+        look = LIGHT_LOOK[status.light]
+        self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
+        self.light.setAccessibleName(tr(look.headline))
+        self.headline.setText(tr(look.headline))
+        self.headline.setStyleSheet(f"color: {look.colour};")
+        self.message.setText(status.message)
+        red = status.light is Light.RED
+        self.fix.setText(tr("What to do: ") + status.fix if status.fix else "")
+        self.fix.setVisible(red and bool(status.fix))
+        progress = status.progress
+        if progress is not None and progress.total > 0:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(progress.done)
+            self.bar.setFormat(
+                f"{formatting.count(progress.done)} / {formatting.count(progress.total)}"
+            )
+            parts = [formatting.rate(progress.rate_per_second)] if progress.done else []
+            if progress.eta_seconds is not None:
+                parts.append(tr("about ") + formatting.duration(progress.eta_seconds) + tr(" left"))
+            self.figures.setText("  ·  ".join(parts))
+            self.bar.show()
+            self.figures.setVisible(bool(parts))
+        else:
+            self.bar.hide()
+            self.figures.hide()
+        online = []
+        if status.online_count is not None:
+            online.append(tr("Contacts online: ") + formatting.count(status.online_count))
+        online.append(tr("Last successful sync: ") + formatting.clock(status.last_sync_at))
+        self.online.setText("  ·  ".join(online))
+        self._render_set_aside(status)
+
+    def _render_set_aside(self, status: Status) -> None:
+        items = status.set_aside
+        self.set_aside_title.setVisible(bool(items))
+        self.set_aside.setVisible(bool(items))
+        if not items:
+            return
+        self.set_aside_title.setText(
+            f"{len(items):,} "
+            + tr("contacts were set aside (not sent online) until they are corrected:")
+        )
+        lines = [tr("Contact ") + f"{item.contact_id}: {item.reason}" for item in items]
+        current = [self.set_aside.item(row).text() for row in range(self.set_aside.count())]
+        if current != lines:
+            self.set_aside.clear()
+            self.set_aside.addItems(lines)

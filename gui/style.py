@@ -1,0 +1,72 @@
+"""One calm look on every platform: Fusion, a light palette, clear type."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+STYLE_NAME: Final = "Fusion"
+ACCENT: Final = "#2f6f8f"
+ACCENT_DARK: Final = "#24566f"
+WINDOW: Final = "#f5f7f8"
+SURFACE: Final = "#ffffff"
+TEXT: Final = "#1f2a30"
+MUTED: Final = "#5b6b73"
+BORDER: Final = "#d5dde1"
+ERROR_BACKGROUND: Final = "#fbeaea"
+BASE_POINT_SIZE: Final = 10
+HEADLINE_POINT_SIZE: Final = 13
+
+STYLE_SHEET: Final = f"""
+QLabel[role="headline"] {{ font-size: {HEADLINE_POINT_SIZE}pt; font-weight: 600; }}
+QLabel[role="muted"] {{ color: {MUTED}; }}
+QLabel[role="problem"] {{
+    background: {ERROR_BACKGROUND}; border: 1px solid #e3b5b5; border-radius: 6px;
+    padding: 8px; color: #7a1f1f;
+}}
+QFrame[role="card"] {{
+    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px;
+}}
+QProgressBar {{
+    border: 1px solid {BORDER}; border-radius: 6px; background: #e9eef0;
+    text-align: center; min-height: 20px;
+}}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 5px; }}
+QPushButton {{ padding: 5px 14px; }}
+QPushButton[role="primary"] {{
+    background: {ACCENT}; color: white; border: 1px solid {ACCENT_DARK}; border-radius: 4px;
+}}
+QPushButton[role="primary"]:hover {{ background: {ACCENT_DARK}; }}
+QPushButton[role="primary"]:disabled {{ background: #9bb5c2; border-color: #9bb5c2; }}
+"""
+
+
+def palette() -> QPalette:
+    colours = QPalette()
+    colours.setColor(QPalette.ColorRole.Window, QColor(WINDOW))
+    colours.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))
+    colours.setColor(QPalette.ColorRole.Base, QColor(SURFACE))
+    colours.setColor(QPalette.ColorRole.AlternateBase, QColor(WINDOW))
+    colours.setColor(QPalette.ColorRole.Text, QColor(TEXT))
+    colours.setColor(QPalette.ColorRole.Button, QColor("#eef2f4"))
+    colours.setColor(QPalette.ColorRole.ButtonText, QColor(TEXT))
+    colours.setColor(QPalette.ColorRole.Highlight, QColor(ACCENT))
+    colours.setColor(QPalette.ColorRole.HighlightedText, QColor(SURFACE))
+    colours.setColor(QPalette.ColorRole.ToolTipBase, QColor(SURFACE))
+    colours.setColor(QPalette.ColorRole.ToolTipText, QColor(TEXT))
+    colours.setColor(QPalette.ColorRole.Link, QColor(ACCENT))
+    colours.setColor(QPalette.ColorRole.PlaceholderText, QColor(MUTED))
+    return colours
+
+
+def apply_style(app: QApplication) -> None:
+    if app.styleSheet() == STYLE_SHEET:
+        return  # already styled: restyling re-polishes every widget, for nothing
+    app.setStyle(STYLE_NAME)
+    app.setPalette(palette())
+    font = QFont(app.font())
+    font.setPointSize(BASE_POINT_SIZE)
+    app.setFont(font)
+    app.setStyleSheet(STYLE_SHEET)

@@ -1,0 +1,164 @@
+"""The traffic light in the system tray: the sync's state at a glance.
+
+Icon, tooltip and menu come from the latest Status through the one LIGHT_LOOK table.
+Without a system tray (offscreen, some Linux desktops) the status window stays open
+instead, and the icon appears once a tray does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final, Protocol
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from engine.status import Light, Status, SyncState
+from gui import formatting
+from gui.bridge import StatusBridge
+from gui.icons import IconName, icon
+from gui.lights import LIGHT_LOOK
+from gui.text import tr
+
+log = logging.getLogger(__name__)
+
+#: How often a missing system tray is looked for again.
+TRAY_RETRY_MS: Final = 5000
+NOTIFICATION_MS: Final = 8000
+APP_TITLE: Final = "Contacts Migration"
+
+
+class TrayCommands(Protocol):
+    def show_progress(self) -> None: ...
+
+    def sync_now(self) -> None: ...
+
+    def open_online_page(self) -> None: ...
+
+    def request_quit(self) -> None: ...
+
+
+class TrayAvailability(Protocol):
+    def __call__(self) -> bool: ...
+
+
+class Tray(QObject):
+    def __init__(
+        self,
+        bridge: StatusBridge,
+        commands: TrayCommands,
+        available: TrayAvailability = QSystemTrayIcon.isSystemTrayAvailable,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._commands = commands
+        self._available = available
+        self._status: Status | None = None
+        self.icon_name = IconName.RED
+        self.icon = QSystemTrayIcon(icon(IconName.RED), self)
+        self.menu = QMenu()
+        self.status_action = QAction(tr("Starting…"), self.menu)
+        self.status_action.setEnabled(False)
+        self.menu.addAction(self.status_action)
+        self.menu.addSeparator()
+        self.show_action = self.menu.addAction(tr("Show &progress…"), commands.show_progress)
+        self.sync_action = self.menu.addAction(tr("&Sync now"), commands.sync_now)
+        self.online_action = self.menu.addAction(
+            tr("Open the &online contacts page"), commands.open_online_page
+        )
+        self.menu.addSeparator()
+        self.quit_action = self.menu.addAction(tr("&Quit"), commands.request_quit)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        self._retry = QTimer(self)
+        self._retry.setInterval(TRAY_RETRY_MS)
+        self._retry.timeout.connect(self._look_for_tray)
+        bridge.status_changed.connect(self.show_status)
+        if bridge.status is not None:
+            self.show_status(bridge.status)
+
+    @property
+    def shown(self) -> bool:
+        return self.icon.isVisible()
+
+    def start(self) -> bool:
+        """Show the icon; False (and the status window instead) when there is no tray."""
+        if self._available():
+            self.icon.show()
+            return True
+        log.warning(
+            "This desktop has no system tray; the status window stays open instead, "
+            "and the traffic light appears once a tray does."
+        )
+        self._commands.show_progress()
+        self._retry.start()
+        return False
+
+    def stop(self) -> None:
+        self._retry.stop()
+        self.icon.hide()
+
+    def _look_for_tray(self) -> None:
+        if self._available():
+            self._retry.stop()
+            log.info("a system tray appeared; showing the traffic light")
+            self.icon.show()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self._commands.show_progress()
+
+    def tooltip(self) -> str:
+        return self.icon.toolTip()
+
+    def show_status(self, status: Status) -> None:
+        previous = self._status
+        self._status = status
+        look = LIGHT_LOOK[status.light]
+        self.icon_name = look.icon
+        self.icon.setIcon(icon(look.icon))
+        headline = tr(look.headline)
+        line = headline
+        if status.progress is not None and status.progress.total:
+            line += (
+                f" ({formatting.count(status.progress.done)}"
+                f"/{formatting.count(status.progress.total)})"
+            )
+        self.status_action.setText(line)
+        self.status_action.setIcon(icon(look.icon))
+        lines = [f"{APP_TITLE}: {line}", status.message]
+        if status.light is Light.RED and status.fix:
+            lines.append(tr("What to do: ") + status.fix)
+        lines.append(tr("Last successful sync: ") + formatting.clock(status.last_sync_at))
+        self.icon.setToolTip("\n".join(lines))
+        self.sync_action.setText(tr("&Retry now") if status.light is Light.RED else tr("&Sync now"))
+        self._notify(previous, status)
+
+    def _notify(self, previous: Status | None, status: Status) -> None:
+        if previous is None:
+            return
+        if status.light is Light.RED and previous.light is not Light.RED:
+            self.icon.showMessage(
+                tr(LIGHT_LOOK[Light.RED].headline),
+                f"{status.message} {status.fix}".strip(),
+                QSystemTrayIcon.MessageIcon.Warning,
+                NOTIFICATION_MS,
+            )
+        elif (
+            previous.progress is not None
+            and previous.state is SyncState.MIGRATING
+            and status.state is SyncState.ACTIVE
+            and previous.message != status.message
+            and previous.progress.total >= previous.progress.done > 0
+        ):
+            online = formatting.count(status.online_count or 0)
+            self.icon.showMessage(
+                tr("Contacts are in sync"),
+                f"{online} " + tr("contacts are online."),
+                QSystemTrayIcon.MessageIcon.Information,
+                NOTIFICATION_MS,
+            )

@@ -1,0 +1,119 @@
+"""GUI tests: offscreen Qt, a qasync loop per test, the real engine, a generated SQLite
+practice database and the real sandbox server.
+
+Tests are plain functions that run one coroutine on the qasync loop (``run_gui``): the
+GUI's own tasks, Qt events and the engine all share that loop, as in the product. When
+Qt can't load (a missing system library) the tests skip with the reason on a laptop and
+fail when CI=true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import pytest
+
+from engine.api import Engine
+from engine.config import EngineConfig
+from engine.generator import generate_reference_database
+from engine.paths import HOME_ENV, app_paths
+from tests.engine.conftest import config_for
+from tests.sandbox_harness import RunningSandbox, running_sandbox
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+# Read by Qt when the QApplication is made (pytest-qt's qapp fixture), not at import.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+QT_PROBLEM: str | None = None
+try:
+    import PySide6.QtWidgets  # noqa: F401  (loads Qt's system libraries)
+except ImportError as error:  # a missing system library (libEGL, libxkbcommon, ...)
+    QT_PROBLEM = f"Qt can't be loaded: {error}"
+
+if QT_PROBLEM is not None:
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError(f"The GUI tests need Qt on CI. {QT_PROBLEM}")
+    print(f"\nSkipping the GUI tests: {QT_PROBLEM}")
+    collect_ignore_glob = ["test_*.py"]
+
+T = TypeVar("T")
+
+#: The longest a whole GUI scenario may take before the test fails.
+SCENARIO_TIMEOUT: Final = 120.0
+POLL_SECONDS: Final = 0.02
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    monkeypatch.delenv("CONTACTS_MIGRATION_CLIENT_SECRET", raising=False)
+    return home
+
+
+@pytest.fixture
+def practice_db(tmp_path: Path) -> Path:
+    path = tmp_path / "practice.db"
+    generate_reference_database(path, contacts=300, seed=7)
+    return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    with running_sandbox(tmp_path / "online") as running:
+        yield running
+
+
+@pytest.fixture
+def gui_config(practice_db: Path, sandbox: RunningSandbox) -> EngineConfig:
+    return config_for(practice_db, sandbox, state_file=app_paths().state_file)
+
+
+Runner = Callable[[Callable[[], Coroutine[Any, Any, T]]], T]
+
+
+@pytest.fixture
+def run_gui(qapp: QApplication) -> Iterator[Runner[Any]]:
+    """Run a scenario coroutine on a fresh qasync loop bound to the test's QApplication."""
+    import qasync  # after PySide6, so qasync binds to it
+
+    from gui.style import apply_style
+
+    qapp.setQuitOnLastWindowClosed(False)  # as in the product: the tray outlives windows
+    apply_style(qapp)
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    def run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        return loop.run_until_complete(asyncio.wait_for(scenario(), SCENARIO_TIMEOUT))
+
+    try:
+        yield run
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def until(
+    condition: Callable[[], bool], timeout: float = 60.0, what: str = "the condition"
+) -> None:
+    """Let the loop run (Qt events, engine tasks) until ``condition`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def closed(engine: Engine | None, *more: Awaitable[None]) -> None:
+    for waitable in more:
+        await waitable
+    if engine is not None:
+        await engine.aclose()

@@ -1,0 +1,189 @@
+"""The activation wizard driven like a person would, against the real engine, a generated
+SQLite practice database and the real sandbox server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog
+
+from engine.config import EngineConfig
+from engine.paths import app_paths
+from engine.practice_settings import PracticeSetting
+from engine.secrets import SecretStore
+from engine.settings import load_settings
+from engine.status import SyncState
+from gui.controller import AppController
+from gui.wizard import ActivationWizard
+from gui.wizard_pages import AGREEMENT, CONFIRMATION, PageId
+from tests.gui.conftest import Runner, until
+from tests.gui.support import (
+    Button,
+    can_go_forward,
+    forward_button,
+    make_controller,
+    practice_settings,
+    press,
+    run_sql,
+    set_live_activated,
+)
+from tests.sandbox_harness import RunningSandbox
+
+
+def online_practice(sandbox: RunningSandbox) -> dict[str, object]:
+    with sandbox.client("read") as api:
+        practice: dict[str, object] = api.get("/practice").json()
+        return practice
+
+
+async def open_wizard(controller: AppController) -> ActivationWizard:
+    await controller.start(open_wizard=True)
+    wizard = controller.wizard
+    assert wizard is not None and wizard.isVisible()
+    return wizard
+
+
+async def pass_preflight(wizard: ActivationWizard) -> None:
+    assert wizard.page_id is PageId.CONFIRM
+    press(wizard, Button.NextButton)  # Yes
+    assert wizard.page_id is PageId.PREFLIGHT
+    await until(lambda: not wizard.preflight_page.checking, what="the pre-flight checks")
+    assert all(row.check.ok for row in wizard.preflight_page.rows)
+    assert can_go_forward(wizard)
+
+
+def test_no_closes_the_wizard_with_nothing_changed(
+    run_gui: Runner[None], gui_config: EngineConfig, practice_db: Path, sandbox: RunningSandbox
+) -> None:
+    before = practice_settings(practice_db)
+
+    async def scenario() -> None:
+        controller = make_controller(gui_config)
+        wizard = await open_wizard(controller)
+        assert wizard.page_id is PageId.CONFIRM
+        assert wizard.confirm_page.question.text() == CONFIRMATION
+        assert wizard.button(Button.NextButton).text() == "&Yes"
+        assert wizard.button(Button.CancelButton).text() == "&No"
+        assert not wizard.button(Button.BackButton).isVisible()
+        press(wizard, Button.CancelButton)
+        await until(lambda: not wizard.isVisible(), what="the wizard to close")
+        assert wizard.result() == QDialog.DialogCode.Rejected
+        assert controller.engine is not None and not controller.engine.running
+        await controller.shutdown()
+
+    run_gui(scenario)
+    assert practice_settings(practice_db) == before
+    assert not app_paths().settings_file.exists()
+    assert online_practice(sandbox)["contacts_migration"] == {
+        **online_practice(sandbox)["contacts_migration"],  # type: ignore[dict-item]
+        "activated": False,
+    }
+
+
+def test_failed_preflight_shows_the_fix_and_retry_ticks_once_fixed(
+    run_gui: Runner[None], gui_config: EngineConfig, practice_db: Path
+) -> None:
+    run_sql(practice_db, 'UPDATE "Employee" SET "IsActive" = 0')
+
+    async def scenario() -> None:
+        controller = make_controller(gui_config)
+        wizard = await open_wizard(controller)
+        press(wizard, Button.NextButton)
+        page = wizard.preflight_page
+        assert page.spinner.spinning  # the checks run on the loop while the spinner turns
+        await until(lambda: not page.checking, what="the pre-flight checks")
+        failed = [row for row in page.rows if not row.check.ok]
+        assert [row.title.text() for row in failed] == [
+            "The practice login email belongs to an active employee"
+        ]
+        detail = failed[0].detail.text()
+        assert "inactive" in detail and "What to do:" in detail
+        assert failed[0].detail.isVisible()
+        assert not can_go_forward(wizard)
+        assert wizard.page_id is PageId.PREFLIGHT
+
+        run_sql(practice_db, 'UPDATE "Employee" SET "IsActive" = 1')
+        page.retry.click()
+        assert page.spinner.spinning
+        await until(lambda: not page.checking, what="the checks run again")
+        assert page.rows and all(row.check.ok for row in page.rows)
+        assert not page.problem.isVisible()
+        assert can_go_forward(wizard)
+        assert wizard.page_id is PageId.PREFLIGHT  # the same wizard, not a restart
+        wizard.reject()
+        await controller.shutdown()
+
+    run_gui(scenario)
+
+
+def test_terms_then_migration_to_finish_and_verify_identical(
+    run_gui: Runner[None], gui_config: EngineConfig, practice_db: Path, sandbox: RunningSandbox
+) -> None:
+    async def scenario() -> None:
+        controller = make_controller(gui_config)
+        engine = controller.engine
+        assert engine is not None
+        wizard = await open_wizard(controller)
+        await pass_preflight(wizard)
+        assert forward_button(wizard) is Button.NextButton  # terms come first: no commit yet
+        press(wizard, Button.NextButton)
+        assert wizard.page_id is PageId.TERMS
+        page = wizard.terms_page
+        await until(lambda: "Terms of use" in page.browser.toPlainText(), what="the terms")
+        assert page.agree.text() == AGREEMENT
+        ok = wizard.button(Button.CommitButton)
+        assert ok.text() == "OK" and ok.isVisible()
+        assert not ok.isEnabled()  # not until the box is ticked
+        page.agree.setChecked(True)
+        assert ok.isEnabled()
+        page.agree.setChecked(False)
+        assert not ok.isEnabled()
+        page.agree.setChecked(True)
+        press(wizard, Button.CommitButton)
+        assert wizard.page_id is PageId.MIGRATION
+        assert not wizard.button(Button.BackButton).isVisible()  # OK was a commit
+        await until(lambda: wizard.page_id is PageId.FINISH, what="the migration to finish")
+        summary = wizard.finish_page.summary.text()
+        assert summary.startswith("300 contacts are online. The migration took ")
+        press(wizard, Button.FinishButton)
+        await until(lambda: not wizard.isVisible(), what="the wizard to close")
+        assert engine.running  # the tray takes over: the agent keeps the contacts in sync
+        assert engine.status().state is SyncState.ACTIVE
+        report = await engine.verify()
+        assert report.identical, report.summary()
+        assert controller.launcher.activated
+        await controller.shutdown()
+
+    run_gui(scenario)
+    settings = practice_settings(practice_db)
+    assert settings[PracticeSetting.CONTACTS_MIGRATION_ACTIVATED] == "1"
+    assert settings[PracticeSetting.CONTACTS_MIGRATION_ACTIVATED_BY] == "Test Administrator"
+    saved = load_settings(app_paths().settings_file)
+    assert (saved.source, saved.online_url, saved.client_id) == (
+        gui_config.source,
+        gui_config.online_url,
+        gui_config.credentials.client_id,
+    )
+    stored = SecretStore(app_paths()).get(gui_config.credentials.client_id)
+    assert stored == gui_config.credentials.client_secret
+    assert online_practice(sandbox)["contacts_migration"]["activated"] is True  # type: ignore[index]
+
+
+def test_live_already_activated_goes_straight_to_the_migration(
+    run_gui: Runner[None], gui_config: EngineConfig, practice_db: Path
+) -> None:
+    set_live_activated(practice_db)
+
+    async def scenario() -> None:
+        controller = make_controller(gui_config)
+        wizard = await open_wizard(controller)
+        await pass_preflight(wizard)
+        start = wizard.button(Button.CommitButton)
+        assert start.isVisible() and start.text() == "&Start migration"
+        press(wizard, Button.CommitButton)
+        assert wizard.page_id is PageId.MIGRATION
+        await until(lambda: wizard.page_id is PageId.FINISH, what="the migration to finish")
+        assert PageId.TERMS not in wizard.visitedIds()
+        await controller.shutdown()
+
+    run_gui(scenario)
