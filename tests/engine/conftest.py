@@ -89,7 +89,14 @@ class PracticeDb:
 
     @property
     def allows_nul_in_text(self) -> bool:
-        return self.kind is not DbKind.POSTGRESQL
+        """PostgreSQL text can't hold U+0000; the SQLite3 ODBC driver ends text at the
+        first U+0000 it reads (a driver limit: the stdlib source keeps it)."""
+        return self.kind is DbKind.SQLITE
+
+    @property
+    def enforces_lengths(self) -> bool:
+        """varchar(n) is checked (SQLite's TEXT has no length)."""
+        return self.kind is DbKind.POSTGRESQL
 
     @property
     def keeps_invalid_dates(self) -> bool:
@@ -247,5 +254,3 @@ def desktop(db: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(db, isolation_level=None, timeout=10)
     connection.execute("PRAGMA foreign_keys = ON")
     return connection
-
-

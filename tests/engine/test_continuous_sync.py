@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+
 from engine.api import Engine
 from engine.status import Status, SyncState
 from tests.engine.conftest import EngineFactory, PracticeDb, PracticeFactory, activate

@@ -6,13 +6,13 @@ import asyncio
 from pathlib import Path
 
 from engine.status import Light, Reason, SyncState
-from tests.engine.conftest import EngineFactory, activate, desktop
+from tests.engine.conftest import EngineFactory, PracticeDb, activate
 from tests.engine.test_continuous_sync import wait_for, wait_identical
 from tests.sandbox_harness import RunningSandbox, start_sandbox
 
 
 async def test_online_outage_goes_orange_then_red_then_recovers(
-    make_engine: EngineFactory, practice_db: Path, sandbox: RunningSandbox, tmp_path: Path
+    make_engine: EngineFactory, practice: PracticeDb, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     engine = make_engine(fault_grace=1.5)
     await activate(engine)
@@ -20,7 +20,7 @@ async def test_online_outage_goes_orange_then_red_then_recovers(
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
     port = sandbox.url.rsplit(":", 1)[1]
     sandbox.stop()
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('UPDATE "Contact" SET "Fax" = \'1\' WHERE "ContactID" = 9')
     db.close()
     retrying = await wait_for(engine, lambda s: s.retrying)
@@ -38,36 +38,35 @@ async def test_online_outage_goes_orange_then_red_then_recovers(
 
 
 async def test_inactive_login_employee_is_red_at_once_and_heals(
-    make_engine: EngineFactory, practice_db: Path
+    make_engine: EngineFactory, practice: PracticeDb
 ) -> None:
     engine = make_engine(login_check_interval=0.05)
     await activate(engine)
     await engine.start()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
-    db = desktop(practice_db)
+    db = practice.desktop()
     (email,) = db.execute(
         'SELECT "Value" FROM "PracticeSetting" WHERE "Name" = \'Practice.MyobEmail\''
     ).fetchone()
-    db.execute('UPDATE "Employee" SET "IsActive" = 0 WHERE "Email" = ?', (email,))
+    db.execute('UPDATE "Employee" SET "IsActive" = FALSE WHERE "Email" = ?', (email,))
     red = await wait_for(engine, lambda s: s.light is Light.RED)
     assert red.reason is Reason.LOGIN_NOT_ACTIVE_EMPLOYEE
     assert email in red.message
-    db.execute('UPDATE "Employee" SET "IsActive" = 1 WHERE "Email" = ?', (email,))
+    db.execute('UPDATE "Employee" SET "IsActive" = TRUE WHERE "Email" = ?', (email,))
     db.close()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
     await engine.stop()
 
 
 async def test_database_gone_goes_red_and_recovers(
-    make_engine: EngineFactory, practice_db: Path
+    make_engine: EngineFactory, practice: PracticeDb
 ) -> None:
     engine = make_engine(fault_grace=1.0, login_check_interval=0.05)
     await activate(engine)
     await engine.start()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
-    hidden = practice_db.with_name("moved.db")
     # Rename the table away: the practice's file stays, its contacts vanish for a while.
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('ALTER TABLE "ContactAddress" RENAME TO "Moved"')
     red = await wait_for(engine, lambda s: s.light is Light.RED)
     assert red.reason in (Reason.DATABASE_SCHEMA, Reason.DATABASE_UNREACHABLE)
@@ -75,11 +74,10 @@ async def test_database_gone_goes_red_and_recovers(
     db.close()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)
     await engine.stop()
-    assert not hidden.exists()
 
 
 async def test_lease_taken_by_another_agent_stops_writes(
-    make_engine: EngineFactory, practice_db: Path, sandbox: RunningSandbox
+    make_engine: EngineFactory, practice: PracticeDb, sandbox: RunningSandbox
 ) -> None:
     engine = make_engine(standby_poll=5)
     await activate(engine)
@@ -88,7 +86,7 @@ async def test_lease_taken_by_another_agent_stops_writes(
     with sandbox.client("sync") as api:
         api.post("/sync/lease", json={"agent_id": "intruder", "machine": "elsewhere"})
         before = api.get("/sync/state").json()
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('UPDATE "Contact" SET "Fax" = \'x\' WHERE "ContactID" = 3')
     db.close()
     red = await wait_for(engine, lambda s: s.light is Light.RED)
@@ -101,9 +99,9 @@ async def test_lease_taken_by_another_agent_stops_writes(
 
 
 async def test_contact_the_service_would_refuse_is_set_aside(
-    make_engine: EngineFactory, practice_db: Path
+    make_engine: EngineFactory, practice: PracticeDb
 ) -> None:
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('UPDATE "Contact" SET "ContactType" = \'X\' WHERE "ContactID" = 12')
     db.close()
     engine = make_engine()
@@ -114,7 +112,7 @@ async def test_contact_the_service_would_refuse_is_set_aside(
     report = await engine.verify()
     assert report.lost == [12]
     assert report.desktop_count == 300 and report.online_count == 299
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('UPDATE "Contact" SET "ContactType" = \'O\' WHERE "ContactID" = 12')
     db.close()
     status = await engine.sync_once()
@@ -123,17 +121,17 @@ async def test_contact_the_service_would_refuse_is_set_aside(
 
 
 async def test_oversized_batches_are_split_and_huge_contacts_set_aside(
-    practice_db: Path, tmp_path: Path
+    practice: PracticeDb, tmp_path: Path
 ) -> None:
     from engine.api import Engine
     from tests.engine.conftest import config_for
     from tests.sandbox_harness import running_sandbox
 
-    db = desktop(practice_db)
+    db = practice.desktop()
     db.execute('UPDATE "Contact" SET "Notes" = ? WHERE "ContactID" = 20', ("n" * 300_000,))
     db.close()
     with running_sandbox(tmp_path / "small", max_body=200_000) as small:
-        engine = Engine(config_for(practice_db, small, batch_bytes=1_000_000, page_size=300))
+        engine = Engine(config_for(practice, small, batch_bytes=1_000_000, page_size=300))
         try:
             await activate(engine)
             status = await engine.sync_once()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
-from tests.engine.conftest import EngineFactory, activate, desktop
+from tests.engine.conftest import EngineFactory, PracticeDb, activate
 from tests.sandbox_harness import RunningSandbox
 
 
@@ -15,7 +14,7 @@ def online_store(sandbox: RunningSandbox) -> sqlite3.Connection:
 
 
 async def test_reconciliation_repairs_lost_stale_and_extra_contacts(
-    make_engine: EngineFactory, sandbox: RunningSandbox
+    make_engine: EngineFactory, practice: PracticeDb, sandbox: RunningSandbox
 ) -> None:
     engine = make_engine()
     await activate(engine)
@@ -39,12 +38,12 @@ async def test_reconciliation_repairs_lost_stale_and_extra_contacts(
 
 
 async def test_employee_rename_reaches_every_contact_they_partner(
-    make_engine: EngineFactory, practice_db: Path, sandbox: RunningSandbox
+    make_engine: EngineFactory, practice: PracticeDb, sandbox: RunningSandbox
 ) -> None:
     engine = make_engine()
     await activate(engine)
     await engine.sync_once()
-    db = desktop(practice_db)
+    db = practice.desktop()
     (partner, contact) = db.execute(
         'SELECT "PartnerID", "ContactID" FROM "Contact" WHERE "PartnerID" IS NOT NULL LIMIT 1'
     ).fetchone()
