@@ -26,11 +26,12 @@ from typing import TypeVar
 
 from engine.checkpoint import Checkpoint
 from engine.config import EngineConfig
-from engine.counters import Counters
 from engine.consistency import compare
+from engine.counters import Counters
 from engine.document import Document, document_problems
 from engine.errors import OnlineError, SchemaError, SourceError
 from engine.failpoints import Failpoint, reached
+from engine.memory import release_memory
 from engine.online import (
     CheckpointConflict,
     CredentialsRejected,
@@ -348,6 +349,8 @@ class Agent:
         self._changed()
         await self._upload(self._pass_pages(checkpoint), checkpoint, finish=checkpoint.finished())
         self._state.pass_started = None
+        if full:
+            release_memory()
 
     async def _pass_pages(self, checkpoint: Checkpoint) -> AsyncIterator[PageWork]:
         after = checkpoint.after
@@ -584,3 +587,4 @@ class Agent:
             await self._upload(
                 self._id_pages(repair, report.extra), self._checkpoint, self._checkpoint
             )
+        release_memory()
