@@ -104,6 +104,12 @@ class PracticeDb:
         return self.kind is not DbKind.POSTGRESQL
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: long end-to-end runs (run by default and in CI; -m 'not slow' skips)"
+    )
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
