@@ -168,8 +168,8 @@ def test_init_database_refuses_to_overwrite(tmp_path: Path) -> None:
         init_sqlite_database(tmp_path / "no" / "such.db", contacts=1)
 
 
-def test_init_database_odbc_is_not_yet(tmp_path: Path) -> None:
-    with pytest.raises(UserFacingError, match="not supported"):
+def test_init_database_odbc_with_a_driver_not_installed(tmp_path: Path) -> None:
+    with pytest.raises(UserFacingError, match="not installed"):
         init_database(SourceUrl(SourceKind.ODBC, "Driver={x}"), contacts=1)
 
 
