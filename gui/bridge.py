@@ -20,7 +20,6 @@ from engine.errors import UserFacingError
 from engine.events import EngineEvent, EventKind
 from engine.state_file import HEARTBEAT_SECONDS, current_status
 from engine.status import Status
-from gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +56,11 @@ class StatusBridge(QObject):
 
     def publish(self, status: Status) -> None:
         self._status = status
-        emit(self.status_changed, status)
+        self.status_changed.emit(status)
 
     def _on_event(self, event: EngineEvent) -> None:
         if event.kind is EventKind.BATCH:
-            emit(self.batch_sent, event.upserts, event.deletes)
+            self.batch_sent.emit(event.upserts, event.deletes)
         self.publish(event.status)
 
 

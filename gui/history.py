@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.status import Light, Status
 from gui.bridge import StatusBridge
-from gui.signals import emit
 from gui.text import tr
 
 #: How many entries the window keeps.
@@ -45,7 +44,7 @@ class History(QObject):
 
     def _add(self, light: Light, text: str) -> None:
         self._entries.append(HistoryEntry(time.time(), light, text))
-        emit(self.changed)
+        self.changed.emit()
 
     def _on_status(self, status: Status) -> None:
         key = (status.light, status.message)

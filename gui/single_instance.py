@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from engine.paths import AppPaths
-from gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class SingleInstance(QObject):
         def read() -> None:
             text = bytes(socket.readAll().data()).decode(errors="replace").strip()
             if text:
-                emit(self.message_received, text)
+                self.message_received.emit(text)
             socket.deleteLater()
 
         socket.readyRead.connect(read)

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QDialog
 
+from engine.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -32,7 +34,9 @@ def _finished(task: asyncio.Task[Any]) -> None:
     if task.cancelled():
         return
     error = task.exception()
-    if error is not None:
+    if isinstance(error, UserFacingError):
+        log.info("GUI task %s: %s", task.get_name(), error)  # shown to the person already
+    elif error is not None:
         log.error("GUI task %s failed", task.get_name(), exc_info=error)
 
 

@@ -34,7 +34,6 @@ from engine.status import Light, Status, SyncState
 from gui import formatting
 from gui.bridge import StatusBridge
 from gui.icons import IconName, pixmap
-from gui.signals import emit
 from gui.spinner import Spinner
 from gui.status_panel import StatusPanel
 from gui.tasks import spawn
@@ -216,7 +215,7 @@ class PreflightPage(QWizardPage):
         self.stop()
         self._passed = False
         self._busy = True
-        emit(self.completeChanged)
+        self.completeChanged.emit()
         self.problem.hide()
         self.retry.setEnabled(False)
         self.busy.setText(tr("Checking…"))
@@ -250,7 +249,7 @@ class PreflightPage(QWizardPage):
             if self._passed
             else tr("Fix the problems below, then choose Check again.")
         )
-        emit(self.completeChanged)
+        self.completeChanged.emit()
 
     def _show(self, checks: list[Check], problem: UserFacingError | None) -> None:
         for row in self.rows:
@@ -317,7 +316,7 @@ class TermsPage(QWizardPage):
         self.problem.hide()
         self.retry.hide()
         self.spinner.start()
-        emit(self.completeChanged)
+        self.completeChanged.emit()
         self._task = spawn(self._load(), "terms")
 
     async def _load(self) -> None:
@@ -332,7 +331,7 @@ class TermsPage(QWizardPage):
             self.spinner.stop()
         self._terms = terms
         self.browser.setHtml(terms.html)
-        emit(self.completeChanged)
+        self.completeChanged.emit()
 
     def isComplete(self) -> bool:
         return self._terms is not None and super().isComplete()
@@ -432,7 +431,7 @@ class MigrationPage(QWizardPage):
             self._state.final_status = status
             self.spinner.stop()
             self.activity.setText(tr("The contacts are online."))
-            emit(self.completeChanged)
+            self.completeChanged.emit()
             QTimer.singleShot(0, self._advance)
 
     def _advance(self) -> None:

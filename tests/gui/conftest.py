@@ -21,8 +21,8 @@ import pytest
 from engine.api import Engine
 from engine.config import EngineConfig
 from engine.generator import generate_reference_database
+from engine.online import Credentials
 from engine.paths import HOME_ENV, app_paths
-from tests.engine.conftest import config_for
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 if TYPE_CHECKING:
@@ -37,9 +37,13 @@ try:
 except ImportError as error:  # a missing system library (libEGL, libxkbcommon, ...)
     QT_PROBLEM = f"Qt can't be loaded: {error}"
 
-if QT_PROBLEM is not None:
-    if os.environ.get("CI", "").lower() == "true":
-        raise RuntimeError(f"The GUI tests need Qt on CI. {QT_PROBLEM}")
+if QT_PROBLEM is None:
+    from gui.pyside_fix import guard_singletons
+
+    guard_singletons()
+elif os.environ.get("CI", "").lower() == "true":
+    raise RuntimeError(f"The GUI tests need Qt on CI. {QT_PROBLEM}")
+else:
     print(f"\nSkipping the GUI tests: {QT_PROBLEM}")
     collect_ignore_glob = ["test_*.py"]
 
@@ -71,9 +75,26 @@ def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
         yield running
 
 
+def config_for(db: Path, sandbox: RunningSandbox, **overrides: Any) -> EngineConfig:
+    """A quick-polling engine on ``db`` and the sandbox, writing the usual state file."""
+    client_id, secret = sandbox.client_credentials("sync")
+    values: dict[str, Any] = {
+        "source": f"sqlite:{db}",
+        "online_url": sandbox.url,
+        "credentials": Credentials(client_id, secret),
+        "poll_interval": 0.05,
+        "max_backoff": 0.2,
+        "batch_bytes": 60_000,
+        "page_size": 100,
+        "state_file": app_paths().state_file,
+    }
+    values.update(overrides)
+    return EngineConfig(**values)
+
+
 @pytest.fixture
 def gui_config(practice_db: Path, sandbox: RunningSandbox) -> EngineConfig:
-    return config_for(practice_db, sandbox, state_file=app_paths().state_file)
+    return config_for(practice_db, sandbox)
 
 
 Runner = Callable[[Callable[[], Coroutine[Any, Any, T]]], T]
