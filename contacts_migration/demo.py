@@ -1,9 +1,11 @@
 """``contacts-migration demo``: a whole practice on this computer, end to end.
 
 Creates a demo practice database, starts the local online service on a free loopback
-port, activates Contacts Migration and keeps the contacts in sync until Ctrl+C. It runs
-in a folder of its own (as if CONTACTS_MIGRATION_HOME pointed there), so it never
-touches this computer's real setup.
+port, then opens the GUI as a person meets it (Maintenance Map, the activation wizard,
+the tray light) and keeps the contacts in sync until Quit. Without a display (or with
+``--headless``) it activates in the terminal and syncs until Ctrl+C. It runs in a folder
+of its own (as if CONTACTS_MIGRATION_HOME pointed there), so it never touches this
+computer's real setup.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ def register_demo(subparsers: Any) -> None:
     demo.add_argument(
         "--exit-when-synced",
         action="store_true",
-        help="stop once the contacts are in sync and verified (for scripts)",
+        help="stop once the contacts are in sync and verified (for scripts; no windows)",
+    )
+    demo.add_argument(
+        "--headless", action="store_true", help="no windows: activate and sync in the terminal"
     )
     demo.set_defaults(handler=cmd_demo)
 
@@ -94,15 +99,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if code != 0:
         return code
+    credentials = str(demo_root / "online" / "credentials.json")
     with running_sandbox(demo_root / "online", args.port) as online:
         print(f"Local online service: {online.url}  (its contacts page: {online.url}/)")
+        if not (args.headless or args.exit_when_synced):
+            from gui.availability import display_problem
+
+            problem = display_problem()
+            if problem is None:
+                print("Opening the Maintenance Map and the activation wizard.")
+                print(f"Edit the demo database ({demo_root / 'practice.db'}) to see a sync.")
+                gui = ["gui", "--activate", "--source", source, "--credentials", credentials]
+                return main([*gui, "--accepted-by", "Demo administrator"])
+            print(f"The windows can't open here: {problem}. Carrying on without them.")
         code = main(
             [
                 "activate",
                 "--source",
                 source,
                 "--credentials",
-                str(demo_root / "online" / "credentials.json"),
+                credentials,
                 "--accept-terms",
                 "--yes",
                 "--accepted-by",

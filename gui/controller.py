@@ -80,16 +80,16 @@ class AppController(QObject):
         self._quit = asyncio.Event()
         self.bridge.status_changed.connect(self.launcher.show_status)
         self.bridge.status_changed.connect(self._on_status)
-        if self.engine is not None:
-            self.bridge.attach(self.engine)
 
     # -- starting ---------------------------------------------------------------------------
 
     async def start(self, *, open_wizard: bool = False, show_launcher: bool = True) -> None:
         if show_launcher:
             self.launcher.show()
-        self.tray.start()
+        has_tray = self.tray.start()
         await self.refresh()
+        if not has_tray and self.activated and not open_wizard:
+            self.show_progress()  # no tray to watch the sync in: the status window instead
         if open_wizard:
             if self.activated:
                 self.show_progress()

@@ -122,7 +122,11 @@ class LauncherWindow(QMainWindow):
 
         grid = QGridLayout()
         grid.setSpacing(12)
-        cards = [_card(tr(name), tr(text))[0] for name, text in OTHER_AREAS]
+        cards = []
+        for name, text in OTHER_AREAS:
+            card, card_layout = _card(tr(name), tr(text))
+            card_layout.addStretch(1)
+            cards.append(card)
         for index, card in enumerate([online_card, *cards]):
             card.setEnabled(card is online_card)
             grid.addWidget(card, index // GRID_COLUMNS, index % GRID_COLUMNS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Final, Protocol
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -45,6 +45,8 @@ class ProgressWindow(QWidget):
         history_title.setProperty("role", "headline")
         self.history_list = QListWidget()
         self.history_list.setAccessibleName(tr("Recent activity"))
+        self.history_list.setWordWrap(True)
+        self.history_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sync_button = QPushButton(tr("&Sync now"))
         self.sync_button.setProperty("role", "primary")
         self.sync_button.setAccessibleName(tr("Sync now"))

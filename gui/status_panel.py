@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QProgressBar,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +58,8 @@ class StatusPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.light)
         top.addLayout(words, 1)
+        # As tall as its content: spare room goes to whatever sits below it.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -66,7 +69,6 @@ class StatusPanel(QWidget):
         layout.addWidget(self.online)
         layout.addWidget(self.set_aside_title)
         layout.addWidget(self.set_aside)
-        layout.addStretch(1)
         self.clear()
 
     def clear(self) -> None:

@@ -83,7 +83,8 @@ class Tray(QObject):
         return self.icon.isVisible()
 
     def start(self) -> bool:
-        """Show the icon; False (and the status window instead) when there is no tray."""
+        """Show the icon; False when there is no tray (the caller keeps the status window
+        open instead) — the icon then appears as soon as a tray does."""
         if self._available():
             self.icon.show()
             return True
@@ -91,7 +92,6 @@ class Tray(QObject):
             "This desktop has no system tray; the status window stays open instead, "
             "and the traffic light appears once a tray does."
         )
-        self._commands.show_progress()
         self._retry.start()
         return False
 

@@ -372,9 +372,10 @@ class MigrationPage(QWizardPage):
         self.retry.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(activity_row)
-        layout.addWidget(self.panel, 1)
+        layout.addWidget(self.panel)
         layout.addWidget(self.problem)
         layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
         self.setButtonText(QWizard.WizardButton.CancelButton, tr("&Close"))
         services.bridge.status_changed.connect(self._on_status)
 

@@ -1,0 +1,186 @@
+"""Renders every wizard page, the launcher, the progress window, the tray menu and the
+tray icons to PNG, so the pictures in docs/screenshots stay current.
+
+``UPDATE_SCREENSHOTS=1`` writes them to docs/screenshots; otherwise to a temporary folder
+(the test still renders each one and checks it is a real picture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from engine.api import Activation
+from engine.config import EngineConfig
+from engine.status import Light, Progress, SetAside, Status, SyncState
+from gui.icons import IconName, icon
+from gui.lights import LIGHT_LOOK
+from gui.wizard import ActivationWizard
+from gui.wizard_pages import ActivationServices, PageId
+from tests.gui.conftest import Runner, until
+from tests.gui.support import Button, make_controller, press, run_sql
+
+REPO: Final = Path(__file__).resolve().parents[2]
+SCREENSHOTS: Final = REPO / "docs" / "screenshots"
+MIN_BYTES: Final = 2000
+ICON_SIZES: Final = (16, 24, 32, 48)
+
+
+def output_folder(tmp_path: Path) -> Path:
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path / "shots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+#: Time for Qt to lay out what just changed before the picture is taken.
+SETTLE_SECONDS: Final = 0.1
+
+
+async def save(widget: QWidget, path: Path) -> None:
+    await asyncio.sleep(SETTLE_SECONDS)
+    widget.grab().save(str(path))
+    image = QImage(str(path))
+    assert not image.isNull() and path.stat().st_size > MIN_BYTES, path
+
+
+def migrating(done: int, total: int) -> Status:
+    return Status(
+        SyncState.MIGRATING,
+        Light.ORANGE,
+        "Migrating contacts online.",
+        progress=Progress(done, total, 1850.0, (total - done) / 1850.0),
+        online_count=done,
+        set_aside=(
+            SetAside(1187, "the email address 'accounts@@example' is not valid"),
+            SetAside(3320, "the date of birth 31/02/1978 does not exist"),
+        ),
+        last_sync_at=time.time() - 3600,
+        machine="SERVER1",
+    )
+
+
+def in_sync(count: int) -> Status:
+    return Status(
+        SyncState.ACTIVE,
+        Light.GREEN,
+        "Contacts are in sync. Changes made on the desktop are sent online automatically.",
+        online_count=count,
+        last_sync_at=time.time(),
+        machine="SERVER1",
+    )
+
+
+def test_render_every_screen(
+    run_gui: Runner[None], gui_config: EngineConfig, practice_db: Path, tmp_path: Path
+) -> None:
+    folder = output_folder(tmp_path)
+    run_sql(practice_db, 'UPDATE "Employee" SET "IsActive" = 0')
+
+    async def scenario() -> None:
+        controller = make_controller(gui_config)
+        await controller.start()
+        await save(controller.launcher, folder / "launcher.png")
+        engine = controller.engine
+        assert engine is not None
+        done: asyncio.Future[Activation] = asyncio.get_running_loop().create_future()
+        done.set_result(None)  # type: ignore[arg-type]  # the pictures need no activation
+
+        def pretend(_terms: str | None) -> asyncio.Task[Activation]:
+            async def finished() -> Activation:
+                return await done
+
+            return asyncio.get_running_loop().create_task(finished())
+
+        wizard = ActivationWizard(ActivationServices(engine, controller.bridge, pretend))
+        wizard.show()
+        await save(wizard, folder / "wizard-1-confirm.png")
+        press(wizard, Button.NextButton)
+        page = wizard.preflight_page
+        await until(lambda: not page.checking and bool(page.rows))
+        await save(wizard, folder / "wizard-2-preflight-failed.png")
+        run_sql(practice_db, 'UPDATE "Employee" SET "IsActive" = 1')
+        page.retry.click()
+        await until(lambda: not page.checking and page.isComplete())
+        await save(wizard, folder / "wizard-2-preflight-passed.png")
+        press(wizard, Button.NextButton)
+        terms = wizard.terms_page
+        await until(lambda: "Terms of use" in terms.browser.toPlainText())
+        terms.agree.setChecked(True)
+        await save(wizard, folder / "wizard-3-terms.png")
+        press(wizard, Button.CommitButton)
+        migration = wizard.migration_page
+        await until(lambda: migration.activated)
+        controller.bridge.publish(migrating(1240, 4000))
+        await save(wizard, folder / "wizard-4-migration.png")
+        migration._started -= 4 * 60 + 32  # as if it had taken a few minutes
+        controller.bridge.publish(in_sync(4000))
+        await until(lambda: wizard.page_id is PageId.FINISH)
+        await save(wizard, folder / "wizard-5-finish.png")
+        wizard.close()
+
+        controller.set_activated(True)
+        controller.bridge.batch_sent.emit(4000, 0)
+        controller.bridge.publish(migrating(2480, 4000))
+        controller.show_progress()
+        await save(controller.progress_window, folder / "progress-window.png")
+        controller.bridge.publish(
+            Status(
+                SyncState.INACTIVE,
+                Light.RED,
+                "The online service can't be reached. (ConnectError)",
+                fix="Check this computer's internet connection and proxy settings.",
+                online_count=4000,
+                last_sync_at=time.time() - 95,
+            )
+        )
+        await save(controller.progress_window, folder / "status-window-red.png")
+        await save(controller.launcher, folder / "launcher-activated.png")
+        menu = controller.tray.menu
+        menu.adjustSize()
+        await save(menu, folder / "tray-menu.png")
+        await controller.shutdown()
+
+    run_gui(scenario)
+    icons_sheet(folder / "tray-icons.png")
+
+
+def icons_sheet(path: Path) -> None:
+    """The three lights at tray sizes on a light and a dark taskbar, with their words."""
+    row_height, label_width, gap = 60, 300, 12
+    width = label_width + sum(ICON_SIZES) + gap * (len(ICON_SIZES) + 1)
+    sheet = QPixmap(QSize(width * 2, row_height * len(Light)))
+    sheet.fill(QColor("#ffffff"))
+    painter = QPainter(sheet)
+    painter.setFont(QFont("DejaVu Sans", 10))
+    for column, (background, ink) in enumerate((("#f3f3f3", "#1f2a30"), ("#202428", "#f0f0f0"))):
+        left = column * width
+        painter.fillRect(left, 0, width, sheet.height(), QColor(background))
+        for row, light in enumerate(Light):
+            top = row * row_height
+            x = left + gap
+            for size in ICON_SIZES:
+                painter.drawPixmap(
+                    x,
+                    top + (row_height - size) // 2,
+                    icon(LIGHT_LOOK[light].icon).pixmap(size, size),
+                )
+                x += size + gap
+            painter.setPen(QColor(ink))
+            painter.drawText(
+                x,
+                top,
+                label_width,
+                row_height,
+                Qt.AlignmentFlag.AlignVCenter,
+                LIGHT_LOOK[light].headline,
+            )
+    painter.end()
+    assert sheet.save(str(path))
+    assert icon(IconName.APP).pixmap(48, 48).isNull() is False
