@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.network import NetworkOptions
 from engine.online import Credentials
 from engine.settings import (
     DEFAULT_BATCH_BYTES,
@@ -27,6 +28,8 @@ class EngineConfig:
     reconcile_interval: float = DEFAULT_RECONCILE_SECONDS
     batch_bytes: int = DEFAULT_BATCH_BYTES
     page_size: int = DEFAULT_PAGE_SIZE
+    #: Proxy and extra CA for the online service (``[online] proxy`` / ``ca_file``).
+    network: NetworkOptions = field(default_factory=NetworkOptions)
     machine: str = field(default_factory=socket.gethostname)
     agent_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Where the latest status is written for other processes; None: not written.

@@ -20,6 +20,7 @@ import orjson
 
 from engine.document import Document
 from engine.errors import OnlineError
+from engine.network import NetworkOptions, async_client
 
 log = logging.getLogger(__name__)
 
@@ -188,13 +189,15 @@ class OnlineClient:
         *,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        network: NetworkOptions | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._scope = scope
         self._token: str | None = None
         self._token_expires = 0.0
-        self._http = httpx.AsyncClient(
+        self._http = async_client(
+            network,
             base_url=self._base_url + API_PREFIX,
             timeout=httpx.Timeout(timeout, connect=10.0),
             follow_redirects=False,

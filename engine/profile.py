@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.config import EngineConfig
 from engine.errors import SettingsError
+from engine.network import NetworkOptions
 from engine.online import Credentials, Scope
 from engine.paths import AppPaths
 from engine.secrets import SecretStore
@@ -61,5 +62,14 @@ def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineCo
         reconcile_interval=settings.reconcile_interval_seconds,
         batch_bytes=settings.batch_bytes,
         page_size=settings.page_size,
+        network=network_options(settings),
         state_file=paths.state_file,
+    )
+
+
+def network_options(settings: Settings) -> NetworkOptions:
+    """The ``[online] proxy`` and ``ca_file`` settings as the online client takes them."""
+    return NetworkOptions(
+        proxy=settings.proxy,
+        ca_file=Path(settings.ca_file).expanduser() if settings.ca_file else None,
     )

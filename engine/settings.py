@@ -15,6 +15,7 @@ from typing import Any, Final
 import tomli_w
 
 from engine.errors import SettingsError
+from engine.network import PROXY_SYSTEM, check_proxy
 
 DEFAULT_POLL_SECONDS: Final = 1.0
 DEFAULT_RECONCILE_SECONDS: Final = 600.0
@@ -30,6 +31,10 @@ class Settings:
     mapping_file: str | None = None
     online_url: str | None = None
     client_id: str | None = None
+    #: None ("system"): the system proxy; "none": direct; or an http(s):// proxy URL.
+    proxy: str | None = None
+    #: A PEM file of CA certificates trusted on top of the OS certificate store.
+    ca_file: str | None = None
     poll_interval_seconds: float = DEFAULT_POLL_SECONDS
     reconcile_interval_seconds: float = DEFAULT_RECONCILE_SECONDS
     batch_bytes: int = DEFAULT_BATCH_BYTES
@@ -42,6 +47,8 @@ _LAYOUT: Final[dict[str, tuple[str, str]]] = {
     "mapping_file": ("source", "mapping_file"),
     "online_url": ("online", "url"),
     "client_id": ("online", "client_id"),
+    "proxy": ("online", "proxy"),
+    "ca_file": ("online", "ca_file"),
     "poll_interval_seconds": ("sync", "poll_interval_seconds"),
     "reconcile_interval_seconds": ("sync", "reconcile_interval_seconds"),
     "batch_bytes": ("sync", "batch_bytes"),
@@ -52,6 +59,8 @@ _TYPES: Final[dict[str, type | tuple[type, ...]]] = {
     "mapping_file": str,
     "online_url": str,
     "client_id": str,
+    "proxy": str,
+    "ca_file": str,
     "poll_interval_seconds": (int, float),
     "reconcile_interval_seconds": (int, float),
     "batch_bytes": int,
@@ -93,6 +102,15 @@ def load_settings(path: Path) -> Settings:
                 )
             if name.endswith("_seconds") and isinstance(value, int | float):
                 value = float(value)
+            if name == "proxy":
+                problem = check_proxy(value)
+                if problem:
+                    raise SettingsError(
+                        f"The setting '{table}.{key}' in {path} is wrong: {problem}.",
+                        "See the README's Settings section.",
+                    )
+                if value.lower() == PROXY_SYSTEM:
+                    value = None
             values[name] = value
     settings = Settings(**values)
     if settings.poll_interval_seconds <= 0 or settings.batch_bytes < 10_000:
