@@ -35,4 +35,4 @@ raise SystemExit(0 if sys.version_info >= (3, 11) else 1)
 PY
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
+.venv/bin/python -m pip install -q -e '.[dev,build]'
