@@ -142,6 +142,8 @@ class Agent:
         self._next_reconcile = time.monotonic() + config.reconcile_interval
         self._reconcile_requested = False
         self._fail_fast = False
+        #: The database's change token when the last full cycle began.
+        self._quiet_token: int | None = None
         self._next_login_check = 0.0
 
     # -- control -----------------------------------------------------------------------
@@ -314,8 +316,25 @@ class Agent:
         self._next_login_check = time.monotonic() + self._config.login_check_interval
 
     async def _cycle(self) -> None:
-        if time.monotonic() >= self._next_login_check:
+        now = time.monotonic()
+        if now >= self._next_login_check:
             await self._check_login()
+        token = await self._worker.call(lambda source: source.change_token())
+        quiet = (
+            token is not None
+            and token == self._quiet_token
+            and not self._checkpoint.in_pass
+            and not self._reconcile_requested
+            and now < self._next_reconcile
+        )
+        if quiet:  # nobody wrote since the last full cycle: nothing can have changed
+            self._state.last_sync_at = time.time()
+            self._set_phase(Phase.IDLE)
+            return
+        await self._full_cycle()
+        self._quiet_token = token
+
+    async def _full_cycle(self) -> None:
         watermark, digest = await self._worker.call(
             lambda source: (source.watermark(), source.lookup_digest())
         )

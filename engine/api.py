@@ -21,8 +21,8 @@ import httpx
 
 from engine.agent import Agent, FaultPersisted
 from engine.config import EngineConfig
-from engine.counters import Counters
 from engine.consistency import Comparison, compare
+from engine.counters import Counters
 from engine.errors import OnlineError, SchemaError, SourceError, UserFacingError
 from engine.events import EngineEvent, EventBus, EventKind, Listener
 from engine.online import CredentialsRejected, OnlineClient, PracticeInfo, Terms

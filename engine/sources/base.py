@@ -39,6 +39,11 @@ class Source(Protocol):
     def check_schema(self) -> None:
         """Raise SchemaError naming every missing table or column."""
 
+    def change_token(self) -> int | None:
+        """A value that changes whenever another connection commits a write, read without
+        touching any table; None when the database has no such thing. Lets an idle agent
+        skip its whole cycle with one cheap call (SQLite's ``PRAGMA data_version``)."""
+
     def watermark(self) -> int:
         """Highest row version v such that every write with a version <= v is committed.
 

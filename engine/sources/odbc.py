@@ -175,6 +175,9 @@ class OdbcSource:
 
     # --- reading -----------------------------------------------------------------------
 
+    def change_token(self) -> int | None:
+        return None  # no cheap server-wide signal: every cycle reads the watermark
+
     def watermark(self) -> int:
         with self._transaction() as cursor:
             return self.dialect.watermark(cursor, self.queries)

@@ -7,6 +7,7 @@ calls. The journal mode is the database owner's choice and is never changed here
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -54,6 +55,7 @@ class TriggerEvent(StrEnum):
 
 
 T = TypeVar("T")
+_CONNECTION_SERIALS: Final = itertools.count(1)
 
 
 def _lossless_text(raw: bytes) -> str:
@@ -136,6 +138,7 @@ class SqliteSource:
         self.mapping = load_mapping() if mapping is None else mapping
         self.queries = Queries(self.mapping, SQL_DIALECTS[Dialect.SQLITE])
         self._connection: sqlite3.Connection | None = connect(path, busy_timeout=busy_timeout)
+        self._serial = next(_CONNECTION_SERIALS)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -217,6 +220,17 @@ class SqliteSource:
             )
 
     # --- reading -----------------------------------------------------------------------
+
+    def change_token(self) -> int | None:
+        if self._connection is None:
+            raise SourceError(f"The connection to {self.path} was closed.", "Open it again.")
+        try:
+            row = self._connection.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error as error:
+            raise _translate(error, self.path) from error
+        # data_version only compares within one connection: a reconnect must not look
+        # like "nothing changed", so the connection's own serial is part of the token.
+        return self._serial << 32 | int(row[0])
 
     def watermark(self) -> int:
         with self._transaction() as cursor:
