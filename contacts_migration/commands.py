@@ -1,4 +1,4 @@
-"""Engine subcommands: init-db, activate, run, sync, status, verify, demo."""
+"""Engine subcommands: init-db, activate, run, sync, status, verify, demo, diagnostics."""
 
 from __future__ import annotations
 
@@ -86,6 +86,10 @@ def register(subparsers: Any) -> None:
     from contacts_migration.demo import register_demo
 
     register_demo(subparsers)
+
+    from contacts_migration.diagnostics import register_diagnostics
+
+    register_diagnostics(subparsers)
 
 
 def _engine_config(args: argparse.Namespace) -> EngineConfig:

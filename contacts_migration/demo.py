@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from typing import Any, Final
 
 import httpx
 
+from contacts_migration.child import self_command
 from engine.errors import UserFacingError
 from engine.paths import HOME_ENV, app_paths
 from engine.profile import CredentialsFile, read_credentials_file
@@ -53,8 +53,9 @@ def running_sandbox(data_dir: Path, port: int) -> Iterator[CredentialsFile]:
     """The local online service as a child process, stopped on the way out."""
     credentials_path = data_dir / "credentials.json"
     credentials_path.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "contacts_migration", "sandbox", "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--data", str(data_dir)]
+    command = self_command(
+        "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data_dir)
+    )
     log_file = (data_dir / "sandbox.log").open("ab")
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     try:
