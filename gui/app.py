@@ -26,7 +26,6 @@ from engine.paths import APP_NAME, AppPaths
 from gui.controller import AppController
 from gui.exception_hook import ExceptionHook
 from gui.icons import IconName, icon
-from gui.pyside_fix import guard_singletons
 from gui.single_instance import InstanceMessage, SingleInstance, instance_key
 from gui.style import apply_style
 
@@ -48,7 +47,6 @@ class GuiOptions:
 
 
 def application() -> QApplication:
-    guard_singletons()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
