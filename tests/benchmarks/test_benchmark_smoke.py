@@ -22,4 +22,4 @@ def test_small_benchmark_run_writes_every_figure(tmp_path: Path) -> None:
         "Memory after",
     ):
         assert figure in text
-    assert text.count("\n|") >= 9
+    assert text.count("\n|") >= 10
