@@ -253,18 +253,34 @@ class Agent:
                     return
                 except (StaleEpoch, LeaseLost):
                     self._set_fault(Reason.LEASE_LOST, "", immediate=True)
-                    self._lock.release()
+                    await self._release_lock()
                     await self._sleep(self._config.standby_poll * 5)
         except Stopping:
             pass
         finally:
-            self._lock.release()
+            await self._release_lock()
+
+    async def _release_lock(self) -> None:
+        try:
+            await asyncio.to_thread(self._lock.release)
+        except Exception:  # the session ends with the connection anyway
+            log.warning("releasing the single-agent lock failed", exc_info=True)
 
     async def _take_lock(self) -> None:
-        while not self._lock.try_acquire():
+        """Wait as standby until this agent holds the lock. Lock calls may wait on a
+        database server, so they run off the event loop, and an unreachable server is a
+        fault retried like any other, not the end of the agent."""
+        while not await self._guarded(lambda: asyncio.to_thread(self._lock.try_acquire)):
             self._set_phase(Phase.STANDBY)
             await self._sleep(self._config.standby_poll)
         log.info("holding the single-agent lock")
+
+    async def _still_holding_lock(self) -> None:
+        """Before each checkpoint: a lock lost with its session (a server restart, a
+        killed connection) means another agent may already be writing."""
+        if not await asyncio.to_thread(self._lock.is_held):
+            log.warning("the single-agent lock was lost; stopping writes")
+            raise LeaseLost()
 
     async def _serve(self, once: bool) -> None:
         self._set_phase(Phase.STARTING)
@@ -491,6 +507,7 @@ class Agent:
         bodies = [item.body for item in upserts if item.body is not None]
 
         async def post() -> None:
+            await self._still_holding_lock()
             reached(Failpoint.BEFORE_BATCH)
             self.counters.batch_attempts += 1
             self.counters.contacts_sent += len(items)
