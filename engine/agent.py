@@ -59,6 +59,11 @@ class LeaseLost(Exception):
     """This agent was fenced off online; it must stop writing and start over."""
 
 
+class LockLost(LeaseLost):
+    """The database session holding the single-agent lock ended (server restart, killed
+    connection): stop writing, then take the lock again like any agent would."""
+
+
 class Stopping(Exception):
     """Raised inside the agent's coroutines when a stop was asked for."""
 
@@ -251,6 +256,13 @@ class Agent:
                 try:
                     await self._serve(once)
                     return
+                except LockLost:
+                    self._set_fault(
+                        Reason.DATABASE_UNREACHABLE,
+                        "The database session that held the agent lock ended.",
+                    )
+                    await self._release_lock()
+                    await self._sleep(self._config.standby_poll)
                 except (StaleEpoch, LeaseLost):
                     self._set_fault(Reason.LEASE_LOST, "", immediate=True)
                     await self._release_lock()
@@ -280,7 +292,7 @@ class Agent:
         killed connection) means another agent may already be writing."""
         if not await asyncio.to_thread(self._lock.is_held):
             log.warning("the single-agent lock was lost; stopping writes")
-            raise LeaseLost()
+            raise LockLost()
 
     async def _serve(self, once: bool) -> None:
         self._set_phase(Phase.STARTING)
