@@ -29,7 +29,7 @@ async def test_database_locked_by_a_writer_goes_red_then_recovers(
     def hold_exclusive_lock() -> None:
         locker = desktop(practice_db)
         locker.execute("BEGIN EXCLUSIVE")
-        locker.execute("UPDATE \"Contact\" SET \"Fax\" = 'locked' WHERE \"ContactID\" = 4")
+        locker.execute('UPDATE "Contact" SET "Fax" = \'locked\' WHERE "ContactID" = 4')
         holding.set()
         release.wait(60)
         locker.execute("COMMIT")
