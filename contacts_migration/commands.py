@@ -22,9 +22,10 @@ from engine.errors import SettingsError, UserFacingError
 from engine.logs import setup_logging
 from engine.online import Credentials
 from engine.paths import app_paths
-from engine.profile import engine_config, read_credentials_file
+from engine.profile import engine_config, network_options, read_credentials_file
 from engine.secrets import SecretStore
-from engine.settings import load_settings, save_settings, updated
+from engine.settings import load_settings
+from engine.setup_store import save_setup
 from engine.source_url import parse_source_url
 from engine.state_file import current_status
 
@@ -162,6 +163,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
         credentials=credentials,
         mapping_file=args.mapping,
         state_file=paths.state_file,
+        network=network_options(load_settings(paths.settings_file)),
     )
     accepted_by = args.accepted_by or getpass.getuser()
     return asyncio.run(_activate(config, args, accepted_by))
@@ -190,15 +192,7 @@ async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by:
                     return 1
             accepted = terms.version
         activation = await engine.activate(accepted_terms=accepted, accepted_by=accepted_by)
-        settings = updated(
-            load_settings(paths.settings_file),
-            source=config.source,
-            online_url=config.online_url,
-            client_id=config.credentials.client_id,
-            mapping_file=str(config.mapping_file) if config.mapping_file else None,
-        )
-        save_settings(paths.settings_file, settings)
-        SecretStore(paths).set(config.credentials.client_id, config.credentials.client_secret)
+        save_setup(paths, config)
         state = "activated" if activation.newly_activated else "was already activated"
         print(f"Contacts Migration {state} for {activation.practice.name or 'the practice'}.")
         if args.no_migrate:

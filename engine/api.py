@@ -109,7 +109,10 @@ class Engine:
             (lambda: lock) if lock else (lambda: open_lock(url))
         )
         self._online = OnlineClient(
-            config.online_url, config.credentials, transport=online_transport
+            config.online_url,
+            config.credentials,
+            transport=online_transport,
+            network=config.network,
         )
         self._state = EngineState(machine=config.machine)
         self._events = EventBus()

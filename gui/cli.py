@@ -15,8 +15,9 @@ from engine.errors import SettingsError, UserFacingError
 from engine.logs import setup_logging
 from engine.online import Credentials
 from engine.paths import AppPaths, app_paths
-from engine.profile import engine_config, read_credentials_file
+from engine.profile import engine_config, network_options, read_credentials_file
 from engine.secrets import SecretStore
+from engine.settings import load_settings
 from engine.source_url import parse_source_url
 
 
@@ -59,6 +60,7 @@ def _config_from_flags(args: argparse.Namespace, paths: AppPaths) -> EngineConfi
         credentials=credentials,
         mapping_file=args.mapping,
         state_file=paths.state_file,
+        network=network_options(load_settings(paths.settings_file)),
     )
 
 
