@@ -10,7 +10,7 @@ connected driver's DBMS name; documents are read with :mod:`engine.mapping`'s qu
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 
@@ -22,16 +22,14 @@ from engine.mapping import (
     LogicalTable,
     Queries,
     SchemaMapping,
-    employees_from_rows,
     fetch_documents,
     fetch_page,
-    fetch_practice_settings,
     load_mapping,
-    lookup_digest,
     missing_schema_parts,
     schema_error,
 )
-from engine.sources.base import AgentLock, Employee, Page
+from engine.sources.base import AgentLock, Page
+from engine.sources.cursor_source import CursorSource
 from engine.sources.dialects import dialect_for, dialect_for_driver
 from engine.sources.dialects.base import OdbcDialect
 from engine.sources.odbc_connect import (
@@ -75,7 +73,7 @@ def open_connection(
     return opened, dialect, connection
 
 
-class OdbcSource:
+class OdbcSource(CursorSource):
     """:class:`engine.sources.base.Source` over any ODBC database with a dialect."""
 
     def __init__(
@@ -193,38 +191,6 @@ class OdbcSource:
     def read_documents(self, ids: Sequence[int]) -> list[Document]:
         with self._transaction() as cursor:
             return fetch_documents(cursor, self.queries, ids)
-
-    def contact_count(self) -> int:
-        with self._transaction() as cursor:
-            row = cursor.execute(self.queries.contact_count).fetchone()
-            return int(row[0]) if row is not None else 0
-
-    def contact_ids(self) -> list[int]:
-        with self._transaction() as cursor:
-            cursor.execute(self.queries.contact_ids)
-            return [int(row[0]) for row in cursor.fetchall()]
-
-    def lookup_digest(self) -> str:
-        with self._transaction() as cursor:
-            return lookup_digest(cursor, self.queries)
-
-    def employees(self) -> list[Employee]:
-        with self._transaction() as cursor:
-            cursor.execute(self.queries.employees)
-            return employees_from_rows(cursor.fetchall())
-
-    def practice_settings(self) -> dict[str, str]:
-        with self._transaction() as cursor:
-            return fetch_practice_settings(cursor, self.queries)
-
-    def write_practice_settings(self, values: Mapping[str, str]) -> None:
-        if not values:
-            return
-        with self._transaction(write=True) as cursor:
-            for name, value in values.items():
-                cursor.execute(self.queries.update_practice_setting, (value, name))
-                if cursor.rowcount == 0:
-                    cursor.execute(self.queries.insert_practice_setting, (name, value))
 
 
 class OdbcAgentLock:

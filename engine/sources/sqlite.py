@@ -13,7 +13,7 @@ import re
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
@@ -29,17 +29,15 @@ from engine.mapping import (
     LogicalTable,
     Queries,
     SchemaMapping,
-    employees_from_rows,
     fetch_changed_ids,
     fetch_documents,
     fetch_page,
-    fetch_practice_settings,
     load_mapping,
-    lookup_digest,
     missing_schema_parts,
     schema_error,
 )
-from engine.sources.base import Employee, Page
+from engine.sources.base import Page
+from engine.sources.cursor_source import CursorSource
 
 #: How long a statement waits for another program's write lock before giving up.
 DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 5.0
@@ -124,7 +122,7 @@ def _translate(error: sqlite3.Error, path: Path) -> SourceError:
     return SourceError(f"Reading the database {path} failed: {message}.", "Try again.")
 
 
-class SqliteSource:
+class SqliteSource(CursorSource):
     """:class:`engine.sources.base.Source` over a SQLite file."""
 
     def __init__(
@@ -274,38 +272,6 @@ class SqliteSource:
                 return fetch_documents(cursor, self.queries, ids)
 
         return self._lossless(read)
-
-    def contact_count(self) -> int:
-        with self._transaction() as cursor:
-            cursor.execute(self.queries.contact_count)
-            return int(cursor.fetchone()[0])
-
-    def contact_ids(self) -> list[int]:
-        with self._transaction() as cursor:
-            cursor.execute(self.queries.contact_ids)
-            return [int(row[0]) for row in cursor.fetchall()]
-
-    def lookup_digest(self) -> str:
-        with self._transaction() as cursor:
-            return lookup_digest(cursor, self.queries)
-
-    def employees(self) -> list[Employee]:
-        with self._transaction() as cursor:
-            cursor.execute(self.queries.employees)
-            return employees_from_rows(cursor.fetchall())
-
-    def practice_settings(self) -> dict[str, str]:
-        with self._transaction() as cursor:
-            return fetch_practice_settings(cursor, self.queries)
-
-    def write_practice_settings(self, values: Mapping[str, str]) -> None:
-        if not values:
-            return
-        with self._transaction(write=True) as cursor:
-            for name, value in values.items():
-                cursor.execute(self.queries.update_practice_setting, (value, name))
-                if cursor.rowcount == 0:
-                    cursor.execute(self.queries.insert_practice_setting, (name, value))
 
 
 def lock_path(database: Path) -> Path:
