@@ -126,16 +126,7 @@ def measure_floor(workdir: Path, db: Path) -> float:
     with running_sandbox(online_dir, 0) as online:
         asyncio.run(_activate_only(online))
         with httpx.Client(base_url=online.url + "/api/v1", timeout=120) as api:
-            token = api.post(
-                "/oauth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": online.credentials.client_id,
-                    "client_secret": online.credentials.client_secret,
-                    "scope": "sync",
-                },
-            ).json()["access_token"]
-            api.headers["Authorization"] = f"Bearer {token}"
+            _sign_in(api, online)
             epoch = api.post("/sync/lease", json={"agent_id": "floor", "machine": "m"}).json()
             epoch = epoch["epoch"]
             started = time.perf_counter()
@@ -259,16 +250,7 @@ def _change_latencies(db: Path, online: CredentialsFile, edits: int) -> list[flo
     pending: dict[int, tuple[str, float]] = {}
     latencies: list[float] = []
     with httpx.Client(base_url=online.url + "/api/v1", timeout=30) as api:
-        token = api.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": online.credentials.client_id,
-                "client_secret": online.credentials.client_secret,
-                "scope": "sync",
-            },
-        ).json()["access_token"]
-        api.headers["Authorization"] = f"Bearer {token}"
+        _sign_in(api, online)
         next_edit = time.monotonic()
         made = 0
         while made < edits or pending:
@@ -290,6 +272,20 @@ def _change_latencies(db: Path, online: CredentialsFile, edits: int) -> list[flo
             time.sleep(0.01)
     writer.close()
     return latencies
+
+
+def _sign_in(api: httpx.Client, online: CredentialsFile) -> None:
+    """A plain client of the service, with no engine code in the way."""
+    token = api.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": online.credentials.client_id,
+            "client_secret": online.credentials.client_secret,
+            "scope": "sync",
+        },
+    ).json()["access_token"]
+    api.headers["Authorization"] = f"Bearer {token}"
 
 
 def _percentile(values: list[float], share: float) -> float:
