@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engine.errors import UserFacingError
+from engine.logs import LOG_FILE_NAME
 from engine.paths import AppPaths, app_paths
 
 MASK: Final = "***"
@@ -43,6 +44,8 @@ MIN_SECRET_LENGTH: Final = 4
 TFN_WEIGHTS: Final = (1, 4, 3, 7, 5, 8, 6, 9, 10)
 #: Text files in the log folder that are never copied: only logs belong there.
 SKIPPED_NAMES: Final = ("secrets.json",)
+#: How many of the latest log lines the clipboard summary carries.
+LOG_LINES_IN_TEXT: Final = 20
 
 
 def register_diagnostics(subparsers: Any) -> None:
@@ -115,13 +118,14 @@ def _mask_tfn(match: re.Match[str]) -> str:
 
 
 def _known_secrets(paths: AppPaths, client_id: str | None) -> list[str]:
-    """The values to search for and mask: never written anywhere, only looked for."""
+    """The values to search for and mask: never written anywhere, only looked for. Both
+    the environment's and the stored secret, as either may be in a log."""
     from engine.secrets import SECRET_ENV, SecretStore
 
     found = [os.environ.get(SECRET_ENV, "")]
     if client_id:
         with contextlib.suppress(UserFacingError):  # unreadable secrets file: none to find
-            found.append(SecretStore(paths).get(client_id) or "")
+            found.append(SecretStore(paths).stored(client_id) or "")
     return [secret for secret in found if secret]
 
 
@@ -239,14 +243,16 @@ def _log_files(paths: AppPaths) -> list[Path]:
     )
 
 
-def write_diagnostics(target: Path, paths: AppPaths) -> int:
-    """Write the zip atomically; returns how many files it holds."""
-    if not target.parent.resolve().is_dir():
-        raise UserFacingError(
-            f"The folder {target.parent} does not exist.", "Choose another --output."
-        )
+def _collect(
+    paths: AppPaths, status: dict[str, Any] | None = None, secrets: Iterable[str] = ()
+) -> tuple[dict[str, Any], dict[str, Any], Scrubber]:
+    """The report and the settings, unscrubbed, and the scrubber that makes them safe.
+
+    ``status``: the status a caller already holds (the GUI's live one); default: the
+    state file's. ``secrets``: more values to mask (a secret held only in memory).
+    """
     settings, client_id = _settings(paths)
-    scrub = Scrubber(_known_secrets(paths, client_id))
+    scrub = Scrubber([*_known_secrets(paths, client_id), *secrets])
     report = {
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
         "versions": _versions(),
@@ -258,8 +264,18 @@ def write_diagnostics(target: Path, paths: AppPaths) -> int:
         },
         "environment_variables_set": _environment_names(),
         "network": _network(settings),
-        "status": _status(paths),
+        "status": status if status is not None else _status(paths),
     }
+    return report, settings, scrub
+
+
+def write_diagnostics(target: Path, paths: AppPaths) -> int:
+    """Write the zip atomically; returns how many files it holds."""
+    if not target.parent.resolve().is_dir():
+        raise UserFacingError(
+            f"The folder {target.parent} does not exist.", "Choose another --output."
+        )
+    report, settings, scrub = _collect(paths)
     members: dict[str, str] = {
         "report.json": json.dumps(scrub.data(report), indent=2, ensure_ascii=False),
         "settings.json": json.dumps(scrub.data(settings), indent=2, ensure_ascii=False),
@@ -295,3 +311,40 @@ def _read_text(path: Path) -> str:
         return path.read_bytes().decode("utf-8", errors="backslashreplace")
     except OSError as error:
         return f"(could not read {path}: {error})"
+
+
+def _last_log_lines(paths: AppPaths, count: int) -> list[str]:
+    """The last ``count`` lines of the current log file (unscrubbed)."""
+    current = paths.log_dir / LOG_FILE_NAME
+    if not current.is_file():
+        return []
+    return _read_text(current).splitlines()[-count:]
+
+
+def diagnostics_text(
+    paths: AppPaths,
+    status: dict[str, Any] | None = None,
+    secrets: Iterable[str] = (),
+    log_lines: int = LOG_LINES_IN_TEXT,
+) -> str:
+    """A short plain-text summary for the clipboard: versions, settings (masked), the
+    last status and the last log lines, scrubbed like the zip. Reads files and asks
+    pyodbc for its drivers: call it off the GUI thread."""
+    raw_report, raw_settings, scrub = _collect(paths, status, secrets)
+    report, settings = scrub.data(raw_report), scrub.data(raw_settings)
+    sections = [
+        f"Contacts Migration diagnostics, {report['created']}",
+        "== Versions ==",
+        json.dumps(report["versions"], indent=2, ensure_ascii=False),
+        "== Status ==",
+        json.dumps(report["status"], indent=2, ensure_ascii=False),
+        "== Settings (passwords and secrets masked) ==",
+        json.dumps(settings, indent=2, ensure_ascii=False),
+        "== Network ==",
+        json.dumps(report["network"], indent=2, ensure_ascii=False),
+        "== Paths ==",
+        json.dumps(report["paths"], indent=2, ensure_ascii=False),
+        f"== Last {log_lines} log lines ==",
+        *(_last_log_lines(paths, log_lines) or ["(no log file)"]),
+    ]
+    return scrub.text("\n".join(sections)) + "\n"

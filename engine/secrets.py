@@ -30,6 +30,10 @@ class SecretStore:
         from_env = os.environ.get(SECRET_ENV)
         if from_env:
             return from_env
+        return self.stored(client_id)
+
+    def stored(self, client_id: str) -> str | None:
+        """The keyring's or the file's secret, even when the environment overrides it."""
         if self._use_keyring:
             try:
                 import keyring

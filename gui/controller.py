@@ -31,6 +31,7 @@ from gui.progress_window import ProgressWindow
 from gui.tasks import spawn
 from gui.text import tr
 from gui.tray import Tray, TrayAvailability
+from gui.troubleshooting import TroubleshootingDialog
 from gui.wizard import ActivationWizard
 from gui.wizard_pages import ActivationServices
 
@@ -74,6 +75,7 @@ class AppController(QObject):
         self.launcher = LauncherWindow(self)
         self.progress_window = ProgressWindow(self.bridge, self.history, self)
         self.tray = Tray(self.bridge, self, tray_available, self)
+        self.troubleshooting = TroubleshootingDialog(self.bridge, self, paths)
         self.wizard: ActivationWizard | None = None
         self._activation: asyncio.Task[Activation] | None = None
         self._notice: QMessageBox | None = None
@@ -190,6 +192,10 @@ class AppController(QObject):
         self.progress_window.show()
         self._to_front(self.progress_window)
 
+    def show_troubleshooting(self) -> None:
+        self.troubleshooting.show()
+        self._to_front(self.troubleshooting)
+
     def bring_to_front(self) -> None:
         """A second start of the program: show what this one has."""
         if self.wizard is not None and self.wizard.isVisible():
@@ -223,7 +229,7 @@ class AppController(QObject):
     async def shutdown(self) -> None:
         """Close the windows and stop the agent; its checkpoint lives online, so nothing
         is lost and the next start resumes where it stopped."""
-        for window in (self.wizard, self.progress_window, self.launcher):
+        for window in (self.wizard, self.troubleshooting, self.progress_window, self.launcher):
             if window is not None:
                 window.close()
         self.tray.stop()

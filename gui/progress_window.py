@@ -31,6 +31,8 @@ TIME_FORMAT: Final = "%H:%M:%S"
 class StatusCommands(Protocol):
     def sync_now(self) -> None: ...
 
+    def show_troubleshooting(self) -> None: ...
+
     def open_online_page(self) -> None: ...
 
 
@@ -53,11 +55,16 @@ class ProgressWindow(QWidget):
         self.sync_button.clicked.connect(commands.sync_now)
         self.online_button = QPushButton(tr("Open the &online contacts page"))
         self.online_button.clicked.connect(commands.open_online_page)
+        self.troubleshooting_button = QPushButton(tr("&Troubleshooting…"))
+        self.troubleshooting_button.setAccessibleName(tr("Troubleshooting"))
+        self.troubleshooting_button.clicked.connect(commands.show_troubleshooting)
+        self.troubleshooting_button.hide()  # shown when red
         self.close_button = QPushButton(tr("&Close"))
         self.close_button.clicked.connect(self.close)
         buttons = QHBoxLayout()
         buttons.addWidget(self.online_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.troubleshooting_button)
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
@@ -78,6 +85,7 @@ class ProgressWindow(QWidget):
         self.panel.show_status(status)
         red = status.light is Light.RED
         self.sync_button.setText(tr("&Retry now") if red else tr("&Sync now"))
+        self.troubleshooting_button.setVisible(red)
 
     def _render_history(self) -> None:
         self.history_list.clear()

@@ -34,6 +34,8 @@ class TrayCommands(Protocol):
 
     def sync_now(self) -> None: ...
 
+    def show_troubleshooting(self) -> None: ...
+
     def open_online_page(self) -> None: ...
 
     def request_quit(self) -> None: ...
@@ -64,6 +66,9 @@ class Tray(QObject):
         self.menu.addSeparator()
         self.show_action = self.menu.addAction(tr("Show &progress…"), commands.show_progress)
         self.sync_action = self.menu.addAction(tr("&Sync now"), commands.sync_now)
+        self.troubleshooting_action = self.menu.addAction(
+            tr("&Troubleshooting…"), commands.show_troubleshooting
+        )
         self.online_action = self.menu.addAction(
             tr("Open the &online contacts page"), commands.open_online_page
         )

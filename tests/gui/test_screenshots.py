@@ -1,5 +1,5 @@
-"""Renders every wizard page, the launcher, the progress window, the tray menu and the
-tray icons to PNG, so the pictures in docs/screenshots stay current.
+"""Renders every wizard page, the launcher, the progress window, troubleshooting, the tray
+menu and the tray icons to PNG, so the pictures in docs/screenshots stay current.
 
 ``UPDATE_SCREENSHOTS=1`` writes them to docs/screenshots; otherwise to a temporary folder
 (the test still renders each one and checks it is a real picture).
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from engine.api import Activation
 from engine.config import EngineConfig
-from engine.status import Light, Progress, SetAside, Status, SyncState
+from engine.status import Light, Progress, Reason, SetAside, Status, SyncState
 from gui.icons import IconName, icon
 from gui.lights import LIGHT_LOOK
 from gui.wizard import ActivationWizard
@@ -130,17 +131,25 @@ def test_render_every_screen(
         controller.bridge.publish(migrating(2480, 4000))
         controller.show_progress()
         await save(controller.progress_window, folder / "progress-window.png")
+        # The picture shows a usual settings path rather than the test's temporary one.
+        usual = Path("/home/reception/.config/contacts-migration")
+        controller.troubleshooting.paths = replace(controller.paths, config_dir=usual)
         controller.bridge.publish(
             Status(
                 SyncState.INACTIVE,
                 Light.RED,
                 "The online service can't be reached. (ConnectError)",
+                Reason.ONLINE_UNREACHABLE,
                 fix="Check this computer's internet connection and proxy settings.",
                 online_count=4000,
                 last_sync_at=time.time() - 95,
+                machine="SERVER1",
             )
         )
         await save(controller.progress_window, folder / "status-window-red.png")
+        controller.progress_window.troubleshooting_button.click()
+        await save(controller.troubleshooting, folder / "troubleshooting.png")
+        controller.troubleshooting.close()
         await save(controller.launcher, folder / "launcher-activated.png")
         menu = controller.tray.menu
         menu.adjustSize()

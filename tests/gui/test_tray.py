@@ -23,6 +23,9 @@ class Commands:
     def sync_now(self) -> None:
         self.calls.append("sync_now")
 
+    def show_troubleshooting(self) -> None:
+        self.calls.append("show_troubleshooting")
+
     def open_online_page(self) -> None:
         self.calls.append("open_online_page")
 
@@ -67,14 +70,16 @@ def test_light_tooltip_and_menu_follow_each_state(qapp: QApplication) -> None:
     assert texts[1:] == [
         "Show &progress…",
         "&Retry now",
+        "&Troubleshooting…",
         "Open the &online contacts page",
         "&Quit",
     ]
     assert not tray.status_action.isEnabled()  # a status line, not a command
     tray.sync_action.trigger()
     tray.show_action.trigger()
+    tray.troubleshooting_action.trigger()
     tray.quit_action.trigger()
-    assert commands.calls == ["sync_now", "show_progress", "quit"]
+    assert commands.calls == ["sync_now", "show_progress", "show_troubleshooting", "quit"]
 
 
 def test_a_retried_fault_stays_orange_until_the_grace_runs_out(qapp: QApplication) -> None:
