@@ -10,8 +10,10 @@ fail when CI=true.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -26,6 +28,7 @@ from engine.paths import HOME_ENV, app_paths
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
 # Read by Qt when the QApplication is made (pytest-qt's qapp fixture), not at import.
@@ -107,15 +110,39 @@ def run_gui(qapp: QApplication) -> Iterator[Runner[Any]]:
     apply_style(qapp)
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
+    this_loop = weakref.ref(loop)  # run must not keep the loop alive: see free_on_gui_thread
 
     def run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        return loop.run_until_complete(asyncio.wait_for(scenario(), SCENARIO_TIMEOUT))
+        running = this_loop()
+        assert running is not None, "the test's event loop is gone"
+        return running.run_until_complete(asyncio.wait_for(scenario(), SCENARIO_TIMEOUT))
 
     try:
         yield run
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        free_on_gui_thread(loop._timer)
+        del loop
+        gc.collect()  # the rest of the loop, and any other Qt garbage: here, on the GUI thread
+
+
+def free_on_gui_thread(qasync_timer: QObject) -> None:
+    """Destroy the closed loop's timer object now, on the GUI thread.
+
+    qasync's ``close()`` only flags its timer object, so the Qt timers of calls still
+    pending (an ``asyncio.sleep``, a ``wait_for`` timeout) stay registered. Left to
+    Python, the loop (it sits in reference cycles) is freed by the cyclic garbage
+    collector in whichever thread next crosses its threshold, typically the engine's
+    database worker thread in a later test's migration. Qt can't stop timers from another
+    thread ("QObject::~QObject: Timers cannot be stopped from another thread"), so they
+    stayed registered for a freed object and the next loop crashed delivering them
+    (SIGSEGV in QCoreApplication::notifyInternal2, from QTimerInfoList::activateTimers).
+    Deleting it explicitly also covers a loop that a test's leftovers keep alive.
+    """
+    import shiboken6
+
+    shiboken6.delete(qasync_timer)
 
 
 async def until(
