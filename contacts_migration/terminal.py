@@ -45,6 +45,8 @@ def describe(status: Status) -> str:
 
 def describe_long(status: Status) -> str:
     lines = [describe(status)]
+    if status.detail:
+        lines.append(f"  Details: {status.detail}")
     if status.fix:
         lines.append(f"  What to do: {status.fix}")
     if status.online_count is not None:

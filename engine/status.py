@@ -97,6 +97,17 @@ REASON_TEXT: Final[dict[Reason, tuple[str, str]]] = {
 }
 
 
+class Phase(StrEnum):
+    """What the agent is doing; the engine's own state that status is derived from."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"
+    STANDBY = "standby"
+    MIGRATING = "migrating"  # the initial full pass
+    CATCHING_UP = "catching_up"  # a pass over changed contacts
+    IDLE = "idle"  # nothing pending
+
+
 @dataclass(frozen=True)
 class Progress:
     done: int
@@ -120,6 +131,10 @@ class Status:
     message: str
     reason: Reason | None = None
     fix: str = ""
+    #: Technical detail behind the plain message (shown behind "Details", never alone).
+    detail: str = ""
+    #: What the agent is doing, so views can tell a first migration from a few changes.
+    phase: Phase | None = None
     retrying: bool = False
     progress: Progress | None = None
     online_count: int | None = None
@@ -144,6 +159,8 @@ class Status:
             message=str(data.get("message", "")),
             reason=Reason(reason) if reason else None,
             fix=str(data.get("fix", "")),
+            detail=str(data.get("detail", "")),
+            phase=Phase(data["phase"]) if data.get("phase") else None,
             retrying=bool(data.get("retrying", False)),
             progress=Progress(**progress) if isinstance(progress, dict) else None,
             online_count=data.get("online_count"),
@@ -153,17 +170,6 @@ class Status:
             machine=str(data.get("machine", "")),
             details=dict(data.get("details") or {}),
         )
-
-
-class Phase(StrEnum):
-    """What the agent is doing; the engine's own state that status is derived from."""
-
-    STOPPED = "stopped"
-    STARTING = "starting"
-    STANDBY = "standby"
-    MIGRATING = "migrating"  # the initial full pass
-    CATCHING_UP = "catching_up"  # a pass over changed contacts
-    IDLE = "idle"  # nothing pending
 
 
 @dataclass
@@ -207,13 +213,20 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
         "last_sync_at": state.last_sync_at,
         "updated_at": now,
         "machine": state.machine,
+        "phase": state.phase,
     }
     fault = state.fault
     if fault is not None and (fault.immediate or now - fault.since >= grace):
         problem, fix = REASON_TEXT[fault.reason]
-        message = f"{problem} {fault.detail}".strip() if fault.detail else problem
         return Status(
-            SyncState.INACTIVE, Light.RED, message, fault.reason, fix, retrying=True, **common
+            SyncState.INACTIVE,
+            Light.RED,
+            problem,
+            fault.reason,
+            fix,
+            detail=fault.detail,
+            retrying=True,
+            **common,
         )
     if state.phase is Phase.STOPPED:
         problem, fix = REASON_TEXT[state.stop_reason]
@@ -236,6 +249,7 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
             Light.ORANGE,
             f"Retrying: {problem[0].lower()}{problem[1:]}",
             fault.reason,
+            detail=fault.detail,
             retrying=True,
             progress=progress,
             **common,

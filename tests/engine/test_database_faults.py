@@ -41,7 +41,7 @@ async def test_database_locked_by_a_writer_goes_red_then_recovers(
         holding.wait(10)
         red = await wait_for(engine, lambda s: s.light is Light.RED, timeout=30)
         assert red.reason is Reason.DATABASE_UNREACHABLE
-        assert "locked" in red.message or "busy" in red.message
+        assert "locked" in red.detail or "busy" in red.detail
     finally:
         release.set()
         await asyncio.to_thread(thread.join)

@@ -51,7 +51,7 @@ async def test_inactive_login_employee_is_red_at_once_and_heals(
     db.execute('UPDATE "Employee" SET "IsActive" = FALSE WHERE "Email" = ?', (email,))
     red = await wait_for(engine, lambda s: s.light is Light.RED)
     assert red.reason is Reason.LOGIN_NOT_ACTIVE_EMPLOYEE
-    assert email in red.message
+    assert email in red.detail
     db.execute('UPDATE "Employee" SET "IsActive" = TRUE WHERE "Email" = ?', (email,))
     db.close()
     await wait_for(engine, lambda s: s.state is SyncState.ACTIVE)

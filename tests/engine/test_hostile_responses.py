@@ -87,9 +87,9 @@ async def test_a_service_that_only_answers_garbage_goes_red_and_applies_nothing(
         red = await wait_for(engine, lambda s: s.light is Light.RED)
         assert red.reason is Reason.ONLINE_ERROR
         assert (
-            "instead of JSON" in red.message
-            or "redirected" in red.message
-            or "unexpected" in red.message
+            "instead of JSON" in red.detail
+            or "redirected" in red.detail
+            or "unexpected" in red.detail
         )
     finally:
         await engine.aclose()

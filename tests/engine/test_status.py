@@ -50,7 +50,7 @@ def test_fault_a_retry_cannot_fix_is_red_at_once() -> None:
     fault = Fault(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, "a@b.c", 100.0, immediate=True)
     status = derive_status(EngineState(phase=Phase.IDLE, fault=fault), now=100.0)
     assert status.light is Light.RED
-    assert "a@b.c" in status.message
+    assert "a@b.c" in status.detail
 
 
 def test_stopped_is_red_and_standby_is_green() -> None:
