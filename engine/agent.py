@@ -372,10 +372,14 @@ class Agent:
             await self.reconcile()
             await self._send([], checkpoint.with_lookups(digest), checkpoint)
             checkpoint = self._checkpoint
-        if not checkpoint.in_pass and (checkpoint.since is None or watermark > checkpoint.since):
-            checkpoint = checkpoint.start_pass(watermark, digest)
         if checkpoint.in_pass:
+            # A pass another run started (resumed after a kill) stops at the watermark it
+            # began with; changes made since are caught by the pass started just below,
+            # in this same cycle, so even one cycle (``sync --once``) leaves nothing behind.
             await self._run_pass(checkpoint)
+            checkpoint = self._checkpoint
+        if checkpoint.since is None or watermark > checkpoint.since:
+            await self._run_pass(checkpoint.start_pass(watermark, digest))
         await self._detect_deletes()
         if self._reconcile_requested or time.monotonic() >= self._next_reconcile:
             await self.reconcile()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.failpoints import ENV as FAILPOINTS_ENV
 from engine.generator import generate_reference_database
 from engine.paths import HOME_ENV
 from tests.engine.conftest import desktop
@@ -150,7 +151,7 @@ def test_two_agents_only_one_writes_and_the_other_takes_over(tmp_path: Path) -> 
                 agent.wait()
 
 
-def wait_for_states(homes: list[Path], wanted: set[str], timeout: float = 30) -> list[str]:
+def wait_for_states(homes: list[Path], wanted: set[str], timeout: float = 120) -> list[str]:
     deadline = time.monotonic() + timeout
     states: list[str] = []
     while time.monotonic() < deadline:
@@ -165,3 +166,36 @@ def wait_for_states(homes: list[Path], wanted: set[str], timeout: float = 30) ->
             return states
         time.sleep(0.05)
     raise AssertionError(f"agents never reached {wanted}: {states}")
+
+
+def test_one_cycle_after_a_resumed_pass_also_sends_what_changed_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """An agent killed mid-migration leaves a pass that ends at the watermark it began
+    with; a contact already sent in it and edited afterwards must still go online in the
+    next single cycle (``sync --once``), not wait for a later one."""
+    db = tmp_path / "practice.db"
+    generate_reference_database(db, contacts=400, seed=11)
+    with running_sandbox(tmp_path) as sandbox:
+        home = tmp_path / "machine"
+        set_up_machine(home, db, sandbox)
+        killed = subprocess.run(
+            [sys.executable, "-m", "contacts_migration", "sync", "--once"],
+            env={**os.environ, HOME_ENV: str(home), FAILPOINTS_ENV: "after_batch_accepted=4"},
+            capture_output=True,
+            timeout=120,
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        with sandbox.client("read") as api:
+            state = api.get("/sync/state").json()
+            assert json.loads(state["checkpoint"])["upper"] is not None, state
+            assert api.get("/contacts/1").status_code == 200
+        edit = desktop(db)
+        edit.execute('UPDATE "Contact" SET "Notes" = \'edited mid-pass\' WHERE "ContactID" = 1')
+        edit.close()
+        finished = cli("sync", "--once", home=home)
+        assert finished.returncode == 0, finished.stderr
+        with sandbox.client("read") as api:
+            assert api.get("/contacts/1").json()["notes"] == "edited mid-pass"
+        verified = cli("verify", home=home)
+        assert verified.returncode == 0, verified.stdout

@@ -41,18 +41,35 @@ def test_racing_agents_fence_each_other(agents: int, tmp_path: Path) -> None:
                 stderr=subprocess.DEVNULL,
             )
 
+        def wait_until_up(home: Path, since: float) -> None:
+            """Kill an agent only once it runs: on a busy machine starting one can take
+            longer than the random pause, and agents killed before they start never race."""
+            state = home / "state" / "state.json"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if state.stat().st_mtime >= since:
+                        return
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            raise AssertionError(f"the agent of {home.name} never started")
+
+        started = [time.time()] * agents
         running = [start(home) for home in homes]
         writer = desktop(db)
         try:
             for turn in range(4 * agents):
+                victim = turn % agents
+                wait_until_up(homes[victim], started[victim])
                 time.sleep(rng.uniform(0.5, 1.5))
                 writer.execute(
                     'UPDATE "Contact" SET "Phone" = ? WHERE "ContactID" = ?',
                     (f"turn {turn}", rng.randrange(1, 3000)),
                 )
-                victim = turn % agents
                 running[victim].send_signal(signal.SIGKILL)
                 running[victim].wait()
+                started[victim] = time.time()
                 running[victim] = start(homes[victim])
         finally:
             writer.close()
