@@ -77,7 +77,13 @@ def test_racing_agents_fence_each_other(agents: int, tmp_path: Path) -> None:
                 process.kill()
                 process.wait()
         epochs = _epochs_never_go_back(sandbox.data_dir)
-        assert len(set(epochs)) > agents, "the agents never took turns"
+        with sandbox.client("read") as api:
+            leases = int(api.get("/sync/state").json()["epoch"])
+        # Every kill of the lock holder hands the lease on; how many of those short turns
+        # get to write a batch depends on the machine's speed, so writing is asserted
+        # only for more than one turn.
+        assert leases > agents, f"the agents never took turns ({leases} leases)"
+        assert len(set(epochs)) > 1, "only one agent ever wrote"
         finished = cli("sync", "--once", home=homes[0])
         assert finished.returncode == 0, finished.stderr
         verified = cli("verify", home=homes[0])
