@@ -23,10 +23,10 @@ import pytest
 
 from engine.api import Engine
 from engine.config import EngineConfig
-from engine.generator import generate_reference_database
 from engine.online import Credentials
 from engine.paths import HOME_ENV
 from engine.sources.base import Source
+from sampledata.generator import generate_reference_database
 from tests.components import require_component, require_odbc_driver
 from tests.postgres_harness import (
     ODBC_DRIVER as POSTGRES_ODBC_DRIVER,
@@ -135,7 +135,7 @@ class PostgresPractices:
         self._numbers = itertools.count(1)
 
     def create(self, contacts: int, seed: int) -> PracticeDb:
-        from engine.database_init import init_odbc_database
+        from sampledata.database_init import init_odbc_database
 
         key = (contacts, seed)
         template = self._templates.get(key)

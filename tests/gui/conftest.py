@@ -22,9 +22,9 @@ import pytest
 
 from engine.api import Engine
 from engine.config import EngineConfig
-from engine.generator import generate_reference_database
 from engine.online import Credentials
 from engine.paths import HOME_ENV, app_paths
+from sampledata.generator import generate_reference_database
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 if TYPE_CHECKING:

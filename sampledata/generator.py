@@ -20,10 +20,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from engine.ddl import SchemaSection, execute_statements, schema_sections, trigger_names
 from engine.errors import SourceError, UserFacingError
-from engine.mapping import Dialect
 from engine.practice_settings import PracticeSetting
+from engine.sources.dialects.sql import Dialect
+from sampledata.ddl import SchemaSection, execute_statements, schema_sections, trigger_names
 
 #: Everything dated is placed before this moment, so output never depends on "now".
 REFERENCE_NOW: Final = datetime(2024, 6, 28, 17, 0, 0)
