@@ -1,4 +1,6 @@
-"""Shared fixtures. ``sandbox_server``: a real sandbox server on a free loopback port.
+"""Shared fixtures. ``isolated_home`` (every test): settings, state, logs and secrets in
+the test's own folder, never the real profile. ``practice_db``: a generated SQLite
+practice. ``sandbox_server``/``sandbox``: a real sandbox server on a free loopback port.
 
 Options go in a marker or indirect parametrisation, e.g.::
 
@@ -17,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from engine.paths import HOME_ENV
+from sampledata.generator import generate_reference_database
 from tests.sandbox_harness import RunningSandbox, running_sandbox, start_sandbox
 
 
@@ -26,6 +30,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "sandbox_options(**options): serve options for the sandbox_server fixture "
         "(token_lifetime, max_body, fault_rate, fault_seed, latency_ms, practice_name)",
     )
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """CONTACTS_MIGRATION_HOME in the test's folder; no client secret from the outside."""
+    home = tmp_path / "home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    monkeypatch.delenv("CONTACTS_MIGRATION_CLIENT_SECRET", raising=False)
+    return home
+
+
+@pytest.fixture
+def practice_db(tmp_path: Path) -> Path:
+    """A SQLite practice database with 300 generated contacts (seed 7)."""
+    path = tmp_path / "practice.db"
+    generate_reference_database(path, contacts=300, seed=7)
+    return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    """A started sandbox without options (see ``sandbox_server`` for options)."""
+    with running_sandbox(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

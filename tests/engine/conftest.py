@@ -24,7 +24,6 @@ import pytest
 from engine.api import Engine
 from engine.config import EngineConfig
 from engine.online import Credentials
-from engine.paths import HOME_ENV
 from engine.sources.base import Source
 from sampledata.generator import generate_reference_database
 from tests.components import require_component, require_odbc_driver
@@ -36,7 +35,7 @@ from tests.postgres_harness import (
     PostgresUnavailable,
     running_postgres,
 )
-from tests.sandbox_harness import RunningSandbox, running_sandbox
+from tests.sandbox_harness import RunningSandbox
 
 SQLITE_ODBC_DRIVER = "SQLite3"
 
@@ -108,21 +107,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: long end-to-end runs (run by default and in CI; -m 'not slow' skips)"
     )
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(home))
-    monkeypatch.delenv("CONTACTS_MIGRATION_CLIENT_SECRET", raising=False)
-    return home
-
-
-@pytest.fixture
-def practice_db(tmp_path: Path) -> Path:
-    path = tmp_path / "practice.db"
-    generate_reference_database(path, contacts=300, seed=7)
-    return path
 
 
 class PostgresPractices:
@@ -202,12 +186,6 @@ def make_practice(request: pytest.FixtureRequest, tmp_path: Path) -> PracticeFac
 def practice(make_practice: PracticeFactory) -> PracticeDb:
     """The 300-contact practice (seed 7) on each kind of source."""
     return make_practice(300, 7)
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
-    with running_sandbox(tmp_path) as running:
-        yield running
 
 
 def config_for(db: Path | PracticeDb, sandbox: RunningSandbox, **overrides: Any) -> EngineConfig:
