@@ -37,7 +37,7 @@ from engine.paths import HOME_ENV
 from engine.profile import CredentialsFile
 from engine.settings import DEFAULT_BATCH_BYTES, DEFAULT_PAGE_SIZE
 from engine.sources.sqlite import SqliteSource
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 
 EDITS = 200
 TABLES = ("Contact", "ContactAddress", "ContactExtraField", "ContactRelationship")

@@ -22,7 +22,8 @@ from engine.source_url import SourceKind, SourceUrl
 from engine.sources.dialects.sql import Dialect
 from engine.sources.mapping.schema import ROW_VER, LogicalTable
 from sampledata.ddl import DbApiConnection, SchemaSection, execute_statements, schema_sections
-from sampledata.generator import GenerationSummary, generate_reference_database
+from sampledata.generator import GenerationSummary
+from sampledata.sqlite_file import generate_reference_database
 
 #: Files SQLite keeps beside a database, removed with it when replacing it.
 SQLITE_SIDE_FILES: Final = ("-wal", "-shm", "-journal")

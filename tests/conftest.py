@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from engine.paths import HOME_ENV
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.sandbox_harness import RunningSandbox, running_sandbox, start_sandbox
 
 

@@ -25,7 +25,7 @@ from engine.api import Engine
 from engine.config import EngineConfig
 from engine.online import Credentials
 from engine.sources.base import Source
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_component, require_odbc_driver
 from tests.postgres_harness import (
     ODBC_DRIVER as POSTGRES_ODBC_DRIVER,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.paths import HOME_ENV
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 

@@ -21,7 +21,7 @@ from engine.sources.odbc_connect import (
 )
 from engine.sources.sqlite import SqliteAgentLock, SqliteSource
 from sampledata.database_init import init_odbc_database
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_odbc_driver
 from tests.engine.conftest import SQLITE_ODBC_DRIVER, PostgresPractices
 from tests.postgres_harness import PostgresServer, free_port

@@ -22,7 +22,7 @@ from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.schema import LOGICAL_COLUMNS, LogicalTable
 from engine.sources.sqlite import SqliteAgentLock, SqliteSource, lock_path
 from sampledata.ddl import SchemaSection, execute_statements, schema_path, schema_sections
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.db_support import (
     add_lookups,
     connect,

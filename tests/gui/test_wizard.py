@@ -18,7 +18,7 @@ from engine.status import SyncState
 from gui.controller import AppController
 from gui.wizard import ActivationWizard
 from gui.wizard_pages import AGREEMENT, CONFIRMATION, PageId
-from sampledata.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.gui.conftest import Runner, config_for, until
 from tests.gui.support import (
     Button,
