@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 import time
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -168,12 +169,8 @@ def init_odbc_database(
     finally:
         with suppress(pyodbc.Error):
             connection.close()
-    return GenerationSummary(
-        employees=summary.employees,
-        contacts=summary.contacts,
-        addresses=summary.addresses,
-        extra_fields=summary.extra_fields,
-        relationships=summary.relationships,
+    return replace(
+        summary,
         last_row_version=version if version is not None else summary.last_row_version,
         seconds=time.perf_counter() - started,
     )

@@ -19,6 +19,7 @@ from engine.sources.dialects.sqlserver import SqlServerDialect
 from engine.sources.mapping.schema import LogicalTable
 
 T = LogicalTable
+Rows = Sequence[Sequence[Any]]
 
 #: The reference tables in load order (parents first); dropped in the reverse order.
 #: RowVersionCounter is SQLite's own and created by its schema.sql.
@@ -72,7 +73,7 @@ class Loader:
         cursor: pyodbc.Cursor,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
+        rows: Rows,
     ) -> None:
         """Insert many rows; portable executemany unless the database knows better."""
         if not rows:
@@ -109,7 +110,7 @@ class PostgresLoader(Loader):
         cursor: pyodbc.Cursor,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
+        rows: Rows,
     ) -> None:
         """One parameter per few thousand rows: psqlODBC's executemany is a round trip
         per row, json_populate_recordset is one statement (still fully parameterised)."""
@@ -147,19 +148,11 @@ class SqlServerLoader(Loader):
     #: RowVer is a rowversion column: the database sets it.
     loads_row_versions: ClassVar[bool] = False
 
-    def bulk_insert(
-        self,
-        cursor: pyodbc.Cursor,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
+    def before_load(self, cursor: pyodbc.Cursor, table: str) -> None:
         dialect = self.dialect
         assert isinstance(dialect, SqlServerDialect)
+        # The driver's fast bulk path, where it is safe (Microsoft's own drivers).
         cursor.fast_executemany = dialect.state.fast_executemany
-        super().bulk_insert(cursor, table, columns, rows)
-
-    def before_load(self, cursor: pyodbc.Cursor, table: str) -> None:
         if LogicalTable(table) in IDENTITY_KEYS:
             cursor.execute(f"SET IDENTITY_INSERT {self.dialect.quote(table)} ON")
 

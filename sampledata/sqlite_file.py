@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -133,12 +134,4 @@ def generate_reference_database(
         connection.execute("PRAGMA journal_mode = WAL")
     finally:
         connection.close()
-    return GenerationSummary(
-        employees=summary.employees,
-        contacts=summary.contacts,
-        addresses=summary.addresses,
-        extra_fields=summary.extra_fields,
-        relationships=summary.relationships,
-        last_row_version=summary.last_row_version,
-        seconds=time.perf_counter() - started,
-    )
+    return replace(summary, seconds=time.perf_counter() - started)

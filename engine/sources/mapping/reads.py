@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from engine.document import Document
@@ -38,6 +38,19 @@ def fetch_lookups(cursor: Cursor, queries: Queries) -> Lookups:
     return Lookups(employees=employees, extra_fields=definitions)
 
 
+def _assemble(
+    contact_rows: list[Any], lookups: Lookups, children: Callable[[LogicalTable], list[Any]]
+) -> list[Document]:
+    """Documents for ``contact_rows``; ``children`` reads one child table's rows."""
+    return assemble_documents(
+        contact_rows,
+        lookups,
+        group_addresses(children(T.CONTACT_ADDRESS)),
+        group_extra_fields(children(T.CONTACT_EXTRA_FIELD), lookups.extra_fields),
+        group_relationships(children(T.CONTACT_RELATIONSHIP)),
+    )
+
+
 def _documents_between(
     cursor: Cursor,
     queries: Queries,
@@ -57,13 +70,7 @@ def _documents_between(
             return rows
         return [row for row in rows if row[0] in wanted]
 
-    return assemble_documents(
-        contact_rows,
-        lookups,
-        group_addresses(children(T.CONTACT_ADDRESS)),
-        group_extra_fields(children(T.CONTACT_EXTRA_FIELD), lookups.extra_fields),
-        group_relationships(children(T.CONTACT_RELATIONSHIP)),
-    )
+    return _assemble(contact_rows, lookups, children)
 
 
 def fetch_page(cursor: Cursor, queries: Queries, after_id: int, limit: int) -> Page:
@@ -117,13 +124,7 @@ def _documents_in(
         cursor.execute(queries.children_in(table, len(ids)), ids)
         return cursor.fetchall()
 
-    return assemble_documents(
-        contact_rows,
-        lookups,
-        group_addresses(children(T.CONTACT_ADDRESS)),
-        group_extra_fields(children(T.CONTACT_EXTRA_FIELD), lookups.extra_fields),
-        group_relationships(children(T.CONTACT_RELATIONSHIP)),
-    )
+    return _assemble(contact_rows, lookups, children)
 
 
 def fetch_changed_ids(
