@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -30,6 +30,56 @@ def pytest_configure(config: pytest.Config) -> None:
         "sandbox_options(**options): serve options for the sandbox_server fixture "
         "(token_lifetime, max_body, fault_rate, fault_seed, latency_ms, practice_name)",
     )
+
+
+#: Fixtures that start another process or server; a test using one, even through another
+#: fixture, is marked ``slow``.
+SLOW_FIXTURES: Final = frozenset(
+    {
+        "sandbox",  # a sandbox process (also tests/sandbox/test_auth.py's own)
+        "sandbox_server",
+        "sandbox_factory",
+        "shared_agent",  # tests/sandbox/test_batches.py: a sandbox per module
+        "loaded",  # tests/sandbox/test_contacts.py: likewise
+        "postgres_server",  # a PostgreSQL server (the postgresql parameter of practices)
+        "bundle",  # the PyInstaller bundle (built when the sources changed)
+    }
+)
+#: Test modules that start processes themselves or run for many seconds.
+SLOW_MODULES: Final = frozenset(
+    {
+        "tests/benchmarks/test_benchmark_smoke.py",
+        "tests/engine/test_concurrent_writers.py",
+        "tests/engine/test_crash_harness.py",
+        "tests/engine/test_crash_safety.py",
+        "tests/engine/test_hostile_data.py",
+        "tests/engine/test_network_faults.py",
+        "tests/engine/test_racing_agents.py",
+        "tests/packaging/test_frozen_bundle.py",
+        "tests/sandbox/test_server.py",
+    }
+)
+#: Single tests that run for seconds (many Hypothesis examples, waiting for expiry).
+SLOW_TESTS: Final = frozenset(
+    {
+        "tests/engine/test_canonical.py::test_fast_canonical_equals_reference",
+        "tests/sandbox/test_openapi.py::test_every_documented_status_happens",
+        "tests/sandbox/test_auth.py::test_tokens_expire",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests, so ``pytest -m "not slow"`` is the quick inner loop."""
+    slow = pytest.mark.slow
+    for item in items:
+        module, _, name = item.nodeid.partition("::")
+        if (
+            module in SLOW_MODULES
+            or f"{module}::{name.partition('[')[0]}" in SLOW_TESTS
+            or not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(slow)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import pytest
 
@@ -156,7 +156,14 @@ def postgres_practices(postgres_server: PostgresServer) -> PostgresPractices:
 PracticeFactory = Callable[[int, int], PracticeDb]
 
 
-@pytest.fixture(params=list(DbKind), ids=[kind.value for kind in DbKind])
+#: Every kind of source; PostgreSQL starts a server, so its runs are ``slow``.
+SOURCE_KINDS: Final = [
+    pytest.param(kind, id=kind.value, marks=[pytest.mark.slow] if kind is DbKind.POSTGRESQL else [])
+    for kind in DbKind
+]
+
+
+@pytest.fixture(params=SOURCE_KINDS)
 def make_practice(request: pytest.FixtureRequest, tmp_path: Path) -> PracticeFactory:
     """``make(contacts, seed)`` → a generated practice on this run's kind of source."""
     kind = DbKind(request.param)
