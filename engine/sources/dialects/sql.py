@@ -37,7 +37,6 @@ class SqlDialect(ABC):
     case_sensitive_identifiers: ClassVar[bool] = False
     #: Most ids bound into one IN (...) list (below every driver's parameter limit).
     max_in_list: ClassVar[int] = 500
-    placeholder: ClassVar[str] = "?"
 
     def quote(self, identifier: str) -> str:
         escaped = identifier.replace(self.close_quote, self.close_quote * 2)
