@@ -32,12 +32,12 @@ from benchmarks.procstat import machine_description, sample
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
 from engine.config import EngineConfig
-from engine.generator import generate_reference_database
 from engine.online import encode_body
 from engine.paths import HOME_ENV
 from engine.profile import CredentialsFile
 from engine.settings import DEFAULT_BATCH_BYTES, DEFAULT_PAGE_SIZE
 from engine.sources.sqlite import SqliteSource
+from sampledata.sqlite_file import generate_reference_database
 
 EDITS = 200
 TABLES = ("Contact", "ContactAddress", "ContactExtraField", "ContactRelationship")

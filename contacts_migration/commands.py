@@ -101,7 +101,7 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    from engine.database_init import init_database
+    from sampledata.database_init import init_database
 
     if args.contacts < 0:
         raise UserFacingError("--contacts must be 0 or more.")

@@ -18,7 +18,7 @@ import hashlib, subprocess, sys
 from pathlib import Path
 
 digest = hashlib.sha256(sys.version.encode())
-roots = ["engine", "contacts_migration", "gui", "sandbox", "resources", "packaging"]
+roots = ["engine", "sampledata", "contacts_migration", "gui", "sandbox", "resources", "packaging"]
 files = sorted(p for r in roots for p in Path(r).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 for path in [Path("pyproject.toml"), *files]:
     digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")

@@ -1,4 +1,6 @@
-"""Shared fixtures. ``sandbox_server``: a real sandbox server on a free loopback port.
+"""Shared fixtures. ``isolated_home`` (every test): settings, state, logs and secrets in
+the test's own folder, never the real profile. ``practice_db``: a generated SQLite
+practice. ``sandbox_server``/``sandbox``: a real sandbox server on a free loopback port.
 
 Options go in a marker or indirect parametrisation, e.g.::
 
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
+from engine.paths import HOME_ENV
+from sampledata.sqlite_file import generate_reference_database
 from tests.sandbox_harness import RunningSandbox, running_sandbox, start_sandbox
 
 
@@ -26,6 +30,80 @@ def pytest_configure(config: pytest.Config) -> None:
         "sandbox_options(**options): serve options for the sandbox_server fixture "
         "(token_lifetime, max_body, fault_rate, fault_seed, latency_ms, practice_name)",
     )
+
+
+#: Fixtures that start another process or server; a test using one, even through another
+#: fixture, is marked ``slow``.
+SLOW_FIXTURES: Final = frozenset(
+    {
+        "sandbox",  # a sandbox process (also tests/sandbox/test_auth.py's own)
+        "sandbox_server",
+        "sandbox_factory",
+        "shared_agent",  # tests/sandbox/test_batches.py: a sandbox per module
+        "loaded",  # tests/sandbox/test_contacts.py: likewise
+        "postgres_server",  # a PostgreSQL server (the postgresql parameter of practices)
+        "bundle",  # the PyInstaller bundle (built when the sources changed)
+    }
+)
+#: Test modules that start processes themselves or run for many seconds.
+SLOW_MODULES: Final = frozenset(
+    {
+        "tests/benchmarks/test_benchmark_smoke.py",
+        "tests/engine/test_concurrent_writers.py",
+        "tests/engine/test_crash_harness.py",
+        "tests/engine/test_crash_safety.py",
+        "tests/engine/test_hostile_data.py",
+        "tests/engine/test_network_faults.py",
+        "tests/engine/test_racing_agents.py",
+        "tests/packaging/test_frozen_bundle.py",
+        "tests/sandbox/test_server.py",
+    }
+)
+#: Single tests that run for seconds (many Hypothesis examples, waiting for expiry).
+SLOW_TESTS: Final = frozenset(
+    {
+        "tests/engine/test_canonical.py::test_fast_canonical_equals_reference",
+        "tests/sandbox/test_openapi.py::test_every_documented_status_happens",
+        "tests/sandbox/test_auth.py::test_tokens_expire",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests, so ``pytest -m "not slow"`` is the quick inner loop."""
+    slow = pytest.mark.slow
+    for item in items:
+        module, _, name = item.nodeid.partition("::")
+        if (
+            module in SLOW_MODULES
+            or f"{module}::{name.partition('[')[0]}" in SLOW_TESTS
+            or not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(slow)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """CONTACTS_MIGRATION_HOME in the test's folder; no client secret from the outside."""
+    home = tmp_path / "home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    monkeypatch.delenv("CONTACTS_MIGRATION_CLIENT_SECRET", raising=False)
+    return home
+
+
+@pytest.fixture
+def practice_db(tmp_path: Path) -> Path:
+    """A SQLite practice database with 300 generated contacts (seed 7)."""
+    path = tmp_path / "practice.db"
+    generate_reference_database(path, contacts=300, seed=7)
+    return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    """A started sandbox without options (see ``sandbox_server`` for options)."""
+    with running_sandbox(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

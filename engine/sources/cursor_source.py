@@ -11,14 +11,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 
-from engine.mapping import (
-    Cursor,
-    Queries,
+from engine.sources.base import Employee
+from engine.sources.mapping.queries import Cursor, Queries
+from engine.sources.mapping.reads import (
     employees_from_rows,
     fetch_practice_settings,
     lookup_digest,
 )
-from engine.sources.base import Employee
 
 
 class CursorSource(ABC):

@@ -4,7 +4,7 @@ One connection, used by the one worker thread the SourceWorker gives a source. E
 method is one short transaction (the dialect chooses its isolation: a snapshot where
 the database has one) that is committed or rolled back before returning, so nothing
 is held between calls and writers are never blocked. The dialect is chosen from the
-connected driver's DBMS name; documents are read with :mod:`engine.mapping`'s queries.
+connected driver's DBMS name; documents are read with :mod:`engine.sources.mapping`'s queries.
 """
 
 from __future__ import annotations
@@ -18,20 +18,15 @@ import pyodbc
 
 from engine.document import Document
 from engine.errors import SourceError
-from engine.mapping import (
-    LogicalTable,
-    Queries,
-    SchemaMapping,
-    fetch_documents,
-    fetch_page,
-    load_mapping,
-    missing_schema_parts,
-    schema_error,
-)
 from engine.sources.base import AgentLock, Page
 from engine.sources.cursor_source import CursorSource
-from engine.sources.dialects import dialect_for, dialect_for_driver
 from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.detect import dialect_for, dialect_for_driver
+from engine.sources.mapping.mapping_file import load_mapping
+from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.reads import fetch_documents, fetch_page
+from engine.sources.mapping.schema import LogicalTable, SchemaMapping
+from engine.sources.mapping.schema_check import missing_schema_parts, schema_error
 from engine.sources.odbc_connect import (
     QUERY_TIMEOUT_SECONDS,
     ConnectionString,
@@ -93,7 +88,7 @@ class OdbcSource(CursorSource):
         self._connection, self.dialect, self.connection_string = open_connection(
             parsed, query_timeout=query_timeout
         )
-        self.queries = Queries(self.mapping, self.dialect.sql)
+        self.queries = Queries(self.mapping, self.dialect)
         self.where = self.connection_string.where()
 
     def close(self) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.mapping import load_mapping
 from engine.source_url import SourceKind, SourceUrl
 from engine.sources.base import AgentLock, Source
+from engine.sources.mapping.mapping_file import load_mapping
 
 
 def open_source(url: SourceUrl, mapping_file: Path | None = None) -> Source:

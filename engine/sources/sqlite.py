@@ -9,48 +9,28 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import socket
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Final, TypeVar
 
 from engine.document import Document
 from engine.errors import SchemaError, SourceError
-from engine.mapping import (
-    CHILD_TABLES,
-    SQL_DIALECTS,
-    VERSIONED_TABLES,
-    Dialect,
-    LogicalTable,
-    Queries,
-    SchemaMapping,
-    fetch_changed_ids,
-    fetch_documents,
-    fetch_page,
-    load_mapping,
-    missing_schema_parts,
-    schema_error,
-)
 from engine.sources.base import Page
 from engine.sources.cursor_source import CursorSource
+from engine.sources.dialects.sqlite import TRIGGERS_SQL, SqliteDialect, check_triggers
+from engine.sources.mapping.mapping_file import load_mapping
+from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.reads import fetch_changed_ids, fetch_documents, fetch_page
+from engine.sources.mapping.schema import LogicalTable, SchemaMapping
+from engine.sources.mapping.schema_check import missing_schema_parts, schema_error
 
 #: How long a statement waits for another program's write lock before giving up.
 DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 5.0
 LOCK_SUFFIX: Final = ".contacts-migration.lock"
-
-_TRIGGER_EVENT = re.compile(r"\b(?:BEFORE|AFTER|INSTEAD\s+OF)\s+(INSERT|UPDATE|DELETE)\b", re.I)
-
-
-class TriggerEvent(StrEnum):
-    INSERT = "INSERT"
-    UPDATE = "UPDATE"
-    DELETE = "DELETE"
-
 
 T = TypeVar("T")
 _CONNECTION_SERIALS: Final = itertools.count(1)
@@ -134,7 +114,7 @@ class SqliteSource(CursorSource):
     ) -> None:
         self.path = path
         self.mapping = load_mapping() if mapping is None else mapping
-        self.queries = Queries(self.mapping, SQL_DIALECTS[Dialect.SQLITE])
+        self.queries = Queries(self.mapping, SqliteDialect())
         self._connection: sqlite3.Connection | None = connect(path, busy_timeout=busy_timeout)
         self._serial = next(_CONNECTION_SERIALS)
 
@@ -191,31 +171,9 @@ class SqliteSource(CursorSource):
             missing = missing_schema_parts(describe, self.mapping, self.queries.sql)
             if missing:
                 raise schema_error(missing, self.mapping, str(self.path))
-            cursor.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+            cursor.execute(TRIGGERS_SQL)
             triggers = cursor.fetchall()
-        self._check_triggers(triggers)
-
-    def _check_triggers(self, triggers: Sequence[tuple[str, str | None]]) -> None:
-        """Without the RowVer triggers changes would be missed silently: refuse instead."""
-        events: dict[str, set[str]] = {}
-        for table, sql in triggers:
-            match = _TRIGGER_EVENT.search(sql or "")
-            if match:
-                events.setdefault(table.casefold(), set()).add(match.group(1).upper())
-        missing: list[str] = []
-        for table in VERSIONED_TABLES:
-            name = self.mapping.table(table).name
-            needed = [TriggerEvent.INSERT, TriggerEvent.UPDATE]
-            if table in CHILD_TABLES:
-                needed.append(TriggerEvent.DELETE)
-            have = events.get(name.casefold(), set())
-            missing.extend(f"{name} {event}" for event in needed if event not in have)
-        if missing:
-            raise SchemaError(
-                f"The database {self.path} lacks the triggers that keep RowVer up to date "
-                f"(no trigger for {', '.join(missing)}), so changes would be missed.",
-                "Create them as in the program's resources/sql/sqlite/schema.sql.",
-            )
+        check_triggers(triggers, self.mapping, str(self.path))
 
     # --- reading -----------------------------------------------------------------------
 

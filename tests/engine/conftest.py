@@ -17,16 +17,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import pytest
 
 from engine.api import Engine
 from engine.config import EngineConfig
-from engine.generator import generate_reference_database
 from engine.online import Credentials
-from engine.paths import HOME_ENV
 from engine.sources.base import Source
+from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_component, require_odbc_driver
 from tests.postgres_harness import (
     ODBC_DRIVER as POSTGRES_ODBC_DRIVER,
@@ -36,7 +35,7 @@ from tests.postgres_harness import (
     PostgresUnavailable,
     running_postgres,
 )
-from tests.sandbox_harness import RunningSandbox, running_sandbox
+from tests.sandbox_harness import RunningSandbox
 
 SQLITE_ODBC_DRIVER = "SQLite3"
 
@@ -110,21 +109,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(home))
-    monkeypatch.delenv("CONTACTS_MIGRATION_CLIENT_SECRET", raising=False)
-    return home
-
-
-@pytest.fixture
-def practice_db(tmp_path: Path) -> Path:
-    path = tmp_path / "practice.db"
-    generate_reference_database(path, contacts=300, seed=7)
-    return path
-
-
 class PostgresPractices:
     """Generated practices on the session's server: each (contacts, seed) is generated
     once into a template database, and every test gets a fresh copy of it."""
@@ -135,7 +119,7 @@ class PostgresPractices:
         self._numbers = itertools.count(1)
 
     def create(self, contacts: int, seed: int) -> PracticeDb:
-        from engine.database_init import init_odbc_database
+        from sampledata.database_init import init_odbc_database
 
         key = (contacts, seed)
         template = self._templates.get(key)
@@ -172,7 +156,14 @@ def postgres_practices(postgres_server: PostgresServer) -> PostgresPractices:
 PracticeFactory = Callable[[int, int], PracticeDb]
 
 
-@pytest.fixture(params=list(DbKind), ids=[kind.value for kind in DbKind])
+#: Every kind of source; PostgreSQL starts a server, so its runs are ``slow``.
+SOURCE_KINDS: Final = [
+    pytest.param(kind, id=kind.value, marks=[pytest.mark.slow] if kind is DbKind.POSTGRESQL else [])
+    for kind in DbKind
+]
+
+
+@pytest.fixture(params=SOURCE_KINDS)
 def make_practice(request: pytest.FixtureRequest, tmp_path: Path) -> PracticeFactory:
     """``make(contacts, seed)`` → a generated practice on this run's kind of source."""
     kind = DbKind(request.param)
@@ -202,12 +193,6 @@ def make_practice(request: pytest.FixtureRequest, tmp_path: Path) -> PracticeFac
 def practice(make_practice: PracticeFactory) -> PracticeDb:
     """The 300-contact practice (seed 7) on each kind of source."""
     return make_practice(300, 7)
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
-    with running_sandbox(tmp_path) as running:
-        yield running
 
 
 def config_for(db: Path | PracticeDb, sandbox: RunningSandbox, **overrides: Any) -> EngineConfig:

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from engine.generator import create_sqlite_schema
+from sampledata.sqlite_file import create_sqlite_schema
 
 
 def empty_reference_db(path: Path, *, wal: bool = True) -> Path:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from engine.failpoints import ENV as FAILPOINTS_ENV
 from engine.failpoints import Failpoint
-from engine.generator import generate_reference_database
 from engine.paths import HOME_ENV
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
 from tests.engine.test_crash_safety import cli, set_up_machine
 from tests.sandbox_harness import RunningSandbox, start_sandbox

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from engine.failpoints import ENV as FAILPOINTS_ENV
-from engine.generator import generate_reference_database
 from engine.paths import HOME_ENV
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 

@@ -9,19 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.database_init import init_database, init_sqlite_database
 from engine.document import document_problems
 from engine.errors import UserFacingError
-from engine.generator import (
-    abn_is_valid,
-    generate_reference_database,
-    make_abn,
-    make_acn,
-    make_tfn,
-)
 from engine.practice_settings import PracticeSetting
 from engine.source_url import SourceKind, SourceUrl
 from engine.sources.sqlite import SqliteSource
+from sampledata.database_init import init_database, init_sqlite_database
+from sampledata.sqlite_file import generate_reference_database
+from sampledata.tax_numbers import abn_is_valid, make_abn, make_acn, make_tfn
 
 CONTACTS = 1500
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.api import Engine
-from engine.generator import generate_reference_database
 from engine.sources.sqlite import SqliteSource
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import activate, config_for, desktop
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 

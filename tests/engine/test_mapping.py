@@ -9,31 +9,35 @@ from typing import Any
 
 import pytest
 
-from engine.ddl import SchemaSection, schema_sections, split_statements, trigger_names
 from engine.document import document_problems
 from engine.errors import SettingsError
-from engine.mapping import (
+from engine.sources.base import Employee
+from engine.sources.dialects.sql import Dialect
+from engine.sources.dialects.sqlite import SqliteDialect
+from engine.sources.dialects.sqlserver import SqlServerDialect
+from engine.sources.mapping.assembly import (
+    Lookups,
+    assemble_documents,
+    group_addresses,
+    group_extra_fields,
+    group_relationships,
+)
+from engine.sources.mapping.mapping_file import default_mapping_path, load_mapping
+from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.schema import (
     CONTACT_COLUMNS,
     LOGICAL_COLUMNS,
-    SQL_DIALECTS,
-    Dialect,
     LogicalTable,
-    Lookups,
-    Queries,
     TableName,
+)
+from engine.sources.mapping.values import (
     as_date,
     as_datetime,
     as_flag,
     as_text,
-    assemble_documents,
-    default_mapping_path,
     employee_name,
-    group_addresses,
-    group_extra_fields,
-    group_relationships,
-    load_mapping,
 )
-from engine.sources.base import Employee
+from sampledata.ddl import SchemaSection, schema_sections, split_statements, trigger_names
 
 
 def test_reference_mapping_names_every_logical_column_as_itself() -> None:
@@ -98,8 +102,8 @@ def test_partial_mapping_keeps_logical_names(tmp_path: Path) -> None:
 
 
 def test_identifiers_are_quoted_per_dialect() -> None:
-    sqlite = SQL_DIALECTS[Dialect.SQLITE]
-    sqlserver = SQL_DIALECTS[Dialect.SQLSERVER]
+    sqlite = SqliteDialect()
+    sqlserver = SqlServerDialect()
     assert sqlite.quote('we"ird') == '"we""ird"'
     assert sqlserver.quote("we]ird") == "[we]]ird]"
     assert sqlserver.table(TableName("Contact", "dbo")) == "[dbo].[Contact]"
@@ -107,8 +111,8 @@ def test_identifiers_are_quoted_per_dialect() -> None:
 
 def test_queries_are_parameterised_and_quoted() -> None:
     mapping = load_mapping()
-    sqlite = Queries(mapping, SQL_DIALECTS[Dialect.SQLITE])
-    sqlserver = Queries(mapping, SQL_DIALECTS[Dialect.SQLSERVER])
+    sqlite = Queries(mapping, SqliteDialect())
+    sqlserver = Queries(mapping, SqlServerDialect())
     assert sqlite.contacts_after.endswith('WHERE "ContactID" > ? ORDER BY "ContactID" LIMIT ?')
     assert sqlserver.contacts_after.endswith(
         "WHERE [ContactID] > ? ORDER BY [ContactID] OFFSET 0 ROWS FETCH NEXT ? ROWS ONLY"

@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 from engine.api import Engine
-from engine.generator import generate_reference_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import activate, config_for, desktop
 from tests.net_proxy import Fault, FaultyProxy
 from tests.sandbox_harness import running_sandbox

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.database_init import init_odbc_database
 from engine.errors import SchemaError, SourceError, UserFacingError
-from engine.generator import generate_reference_database
 from engine.sources.odbc import OdbcAgentLock, OdbcSource
 from engine.sources.odbc_connect import (
     ConnectionString,
@@ -22,6 +20,8 @@ from engine.sources.odbc_connect import (
     translate_error,
 )
 from engine.sources.sqlite import SqliteAgentLock, SqliteSource
+from sampledata.database_init import init_odbc_database
+from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_odbc_driver
 from tests.engine.conftest import SQLITE_ODBC_DRIVER, PostgresPractices
 from tests.postgres_harness import PostgresServer, free_port

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.generator import generate_reference_database
 from engine.paths import HOME_ENV
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
 from tests.engine.test_crash_harness import _epochs_never_go_back
 from tests.engine.test_crash_safety import cli, set_up_machine

@@ -15,12 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.ddl import SchemaSection, execute_statements, schema_path, schema_sections
 from engine.document import document_problems
 from engine.errors import SchemaError, SourceError
-from engine.generator import generate_reference_database
-from engine.mapping import LOGICAL_COLUMNS, Dialect, LogicalTable, load_mapping
+from engine.sources.dialects.sql import Dialect
+from engine.sources.mapping.mapping_file import load_mapping
+from engine.sources.mapping.schema import LOGICAL_COLUMNS, LogicalTable
 from engine.sources.sqlite import SqliteAgentLock, SqliteSource, lock_path
+from sampledata.ddl import SchemaSection, execute_statements, schema_path, schema_sections
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.db_support import (
     add_lookups,
     connect,

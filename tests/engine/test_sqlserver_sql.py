@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.mapping import SQL_DIALECTS, Dialect, LogicalTable, Queries, load_mapping
-from engine.sources.dialects import dialect_for, dialect_for_driver
+from engine.sources.dialects.detect import dialect_for, dialect_for_driver
+from engine.sources.dialects.sql import Dialect
 from engine.sources.dialects.sqlserver import (
     APPLOCK_RESOURCE,
     CT_VERSION_BASE,
@@ -20,13 +20,16 @@ from engine.sources.dialects.sqlserver import (
     datetimeoffset_to_datetime,
     rowversion_to_int,
 )
+from engine.sources.mapping.mapping_file import load_mapping
+from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.schema import LogicalTable
 
 T = LogicalTable
 
 
 @pytest.fixture
 def queries() -> Queries:
-    return Queries(load_mapping(), SQL_DIALECTS[Dialect.SQLSERVER])
+    return Queries(load_mapping(), SqlServerDialect())
 
 
 @pytest.fixture

@@ -22,9 +22,8 @@ import pytest
 
 from engine.api import Engine
 from engine.config import EngineConfig
-from engine.generator import generate_reference_database
 from engine.online import Credentials
-from engine.paths import HOME_ENV, app_paths
+from engine.paths import app_paths
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 if TYPE_CHECKING:
@@ -53,23 +52,10 @@ SCENARIO_TIMEOUT: Final = 120.0
 POLL_SECONDS: Final = 0.02
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(home))
-    monkeypatch.delenv("CONTACTS_MIGRATION_CLIENT_SECRET", raising=False)
-    return home
-
-
-@pytest.fixture
-def practice_db(tmp_path: Path) -> Path:
-    path = tmp_path / "practice.db"
-    generate_reference_database(path, contacts=300, seed=7)
-    return path
-
-
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    """The sandbox in a folder of its own, so the sandbox process's home (``online/home``)
+    stays apart from the GUI's (``isolated_home``)."""
     with running_sandbox(tmp_path / "online") as running:
         yield running
 

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog
 
 from engine.config import EngineConfig
-from engine.generator import generate_reference_database
 from engine.paths import app_paths
 from engine.practice_settings import PracticeSetting
 from engine.secrets import SecretStore
@@ -19,6 +18,7 @@ from engine.status import SyncState
 from gui.controller import AppController
 from gui.wizard import ActivationWizard
 from gui.wizard_pages import AGREEMENT, CONFIRMATION, PageId
+from sampledata.sqlite_file import generate_reference_database
 from tests.gui.conftest import Runner, config_for, until
 from tests.gui.support import (
     Button,

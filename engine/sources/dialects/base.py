@@ -1,35 +1,30 @@
 """What differs per database behind ODBC, in one small class per database.
 
-The shared SQL (document reads, lookups, settings) comes from :mod:`engine.mapping`;
-a dialect owns only what each database does its own way: how a read transaction
-starts, the watermark, the change scan, checking that versions are kept, the
-single-agent lock and the bulk load ``init-db`` uses.
+The shared SQL (document reads, lookups, settings) comes from
+:mod:`engine.sources.mapping`; a dialect (a :class:`SqlDialect`, so its SQL text too)
+owns only what each database does its own way: how a read transaction starts, the
+watermark, the change scan, checking that versions are kept and the single-agent lock.
+Loading sample data (``init-db``) lives in ``sampledata/loaders.py``, not here.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from abc import abstractmethod
+from typing import ClassVar
 
 import pyodbc
 
-from engine.mapping import (
-    SQL_DIALECTS,
-    Dialect,
-    Queries,
-    SchemaMapping,
-    SqlDialect,
-    fetch_changed_ids,
-)
 from engine.sources.base import AgentLock
+from engine.sources.dialects.sql import SqlDialect
+from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.reads import fetch_changed_ids
+from engine.sources.mapping.schema import SchemaMapping
 from engine.sources.odbc_connect import ConnectionString
 
 
-class OdbcDialect(ABC):
+class OdbcDialect(SqlDialect):
     """One database's ways; stateless apart from what it learns about the database."""
 
-    kind: ClassVar[Dialect]
     #: The database's name in messages.
     label: ClassVar[str]
 
@@ -42,10 +37,6 @@ class OdbcDialect(ABC):
     def connection_defaults(cls, connection: ConnectionString) -> ConnectionString:
         """Driver keywords this program needs unless the user set them."""
         return connection
-
-    @property
-    def sql(self) -> SqlDialect:
-        return SQL_DIALECTS[self.kind]
 
     def configure(self, connection: pyodbc.Connection, query_timeout: int) -> None:
         """Once per connection, before any read: output converters, session settings
@@ -84,40 +75,3 @@ class OdbcDialect(ABC):
     @abstractmethod
     def open_lock(self, connection: ConnectionString) -> AgentLock:
         """The single-agent lock for this database (its own session where it has one)."""
-
-    # --- init-db -----------------------------------------------------------------------
-
-    @abstractmethod
-    def drop_reference_schema(self, cursor: pyodbc.Cursor) -> None:
-        """Remove the reference schema's objects (``init-db --force``)."""
-
-    def bulk_insert(
-        self,
-        cursor: pyodbc.Cursor,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
-        """Insert many rows; portable executemany unless the dialect knows better."""
-        if not rows:
-            return
-        column_list = ", ".join(self.sql.quote(column) for column in columns)
-        marks = ", ".join("?" * len(columns))
-        cursor.executemany(
-            f"INSERT INTO {self.sql.quote(table)} ({column_list}) VALUES ({marks})", rows
-        )
-
-    def before_load(self, cursor: pyodbc.Cursor, table: str) -> None:
-        """Before explicit key values go into ``table`` (SQL Server's IDENTITY_INSERT)."""
-        return None
-
-    def after_load(self, cursor: pyodbc.Cursor, table: str) -> None:
-        """After the load of ``table`` (move identity counters past the loaded keys)."""
-        return None
-
-    def load_version(self, cursor: pyodbc.Cursor) -> int | None:
-        """The RowVer to give loaded rows, or None to keep the generator's own."""
-        return None
-
-    #: Whether loaded rows may carry a RowVer value at all (not a rowversion column).
-    loads_row_versions: ClassVar[bool] = True

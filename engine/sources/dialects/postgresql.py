@@ -10,16 +10,15 @@ held back by the agent.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Sequence
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 import pyodbc
 
 from engine.errors import SchemaError
-from engine.mapping import CHILD_TABLES, VERSIONED_TABLES, Dialect, SchemaMapping
 from engine.sources.base import AgentLock
 from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.sql import Dialect
+from engine.sources.mapping.schema import CHILD_TABLES, VERSIONED_TABLES, SchemaMapping
 from engine.sources.odbc_connect import ConnectionString
 from engine.sources.odbc_lock import SessionLock
 
@@ -41,28 +40,6 @@ _TRIGGERS_SQL: Final = (
     " WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgrelid = to_regclass(?)"
 )
 _READ_TRANSACTION: Final = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-_CURRENT_XACT: Final = "SELECT CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
-
-#: Reference-schema tables with identity keys: (table, key column).
-_IDENTITY_KEYS: Final = {
-    "Contact": "ContactID",
-    "ContactAddress": "AddressID",
-    "ExtraFieldDefinition": "FieldID",
-    "ContactRelationship": "RelationshipID",
-}
-_REFERENCE_TABLES: Final = (
-    "ContactRelationship",
-    "ContactExtraField",
-    "ContactAddress",
-    "ExtraFieldDefinition",
-    "Contact",
-    "PracticeSetting",
-    "Employee",
-)
-_REFERENCE_FUNCTIONS: Final = ("SetRowVer", "TouchOwningContact")
-_OLD_SEQUENCE: Final = "RowVersionSequence"
-#: Rows per json_populate_recordset statement in a bulk load.
-_BULK_ROWS: Final = 5000
 
 
 class PostgresAdvisoryLock(SessionLock):
@@ -91,6 +68,12 @@ class PostgresAdvisoryLock(SessionLock):
 class PostgresDialect(OdbcDialect):
     kind: ClassVar[Dialect] = Dialect.POSTGRESQL
     label: ClassVar[str] = "PostgreSQL"
+    case_sensitive_identifiers: ClassVar[bool] = True
+
+    def watermark_sql(self, mapping: SchemaMapping) -> str:
+        # RowVer is the writing transaction's id (see its schema.sql); every transaction
+        # with an id below the snapshot's xmin has ended, so xmin - 1 is safe.
+        return "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint) - 1"
 
     @classmethod
     def matches(cls, dbms_name: str) -> bool:
@@ -116,7 +99,7 @@ class PostgresDialect(OdbcDialect):
         unsafe: list[str] = []
         for table in VERSIONED_TABLES:
             name = mapping.table(table)
-            cursor.execute(_TRIGGERS_SQL, self.sql.table(name))
+            cursor.execute(_TRIGGERS_SQL, self.table(name))
             events = 0
             versioned = False
             for tgtype, source in cursor.fetchall():
@@ -145,50 +128,3 @@ class PostgresDialect(OdbcDialect):
 
     def open_lock(self, connection: ConnectionString) -> AgentLock:
         return PostgresAdvisoryLock(connection)
-
-    # --- init-db -----------------------------------------------------------------------
-
-    def drop_reference_schema(self, cursor: pyodbc.Cursor) -> None:
-        tables = ", ".join(self.sql.quote(name) for name in _REFERENCE_TABLES)
-        cursor.execute(f"DROP TABLE IF EXISTS {tables} CASCADE")
-        for function in _REFERENCE_FUNCTIONS:
-            cursor.execute(f"DROP FUNCTION IF EXISTS {self.sql.quote(function)}() CASCADE")
-        cursor.execute(f"DROP SEQUENCE IF EXISTS {self.sql.quote(_OLD_SEQUENCE)}")
-
-    def bulk_insert(
-        self,
-        cursor: pyodbc.Cursor,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
-        """One parameter per few thousand rows: psqlODBC's executemany is a round trip
-        per row, json_populate_recordset is one statement (still fully parameterised)."""
-        quoted = self.sql.quote(table)
-        column_list = ", ".join(self.sql.quote(column) for column in columns)
-        sql = (
-            f"INSERT INTO {quoted} ({column_list}) SELECT {column_list}"
-            f" FROM json_populate_recordset(CAST(NULL AS {quoted}), ?)"
-        )
-        for start in range(0, len(rows), _BULK_ROWS):
-            chunk = rows[start : start + _BULK_ROWS]
-            payload = json.dumps(
-                [dict(zip(columns, row, strict=True)) for row in chunk], ensure_ascii=False
-            )
-            cursor.execute(sql, payload)
-
-    def after_load(self, cursor: pyodbc.Cursor, table: str) -> None:
-        key = _IDENTITY_KEYS.get(table)
-        if key is None:
-            return
-        quoted = self.sql.quote(table)
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence(?, ?),"
-            f" COALESCE((SELECT MAX({self.sql.quote(key)}) FROM {quoted}), 0) + 1, false)",
-            quoted,
-            key,
-        ).fetchall()
-
-    def load_version(self, cursor: pyodbc.Cursor) -> int | None:
-        row = cursor.execute(_CURRENT_XACT).fetchone()
-        return int(row[0])

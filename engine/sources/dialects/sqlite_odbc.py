@@ -7,35 +7,21 @@ beside the database, so a stdlib agent and an ODBC agent exclude each other too.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import ClassVar, Final
 
 import pyodbc
 
-from engine.errors import SchemaError, SourceError
-from engine.mapping import CHILD_TABLES, VERSIONED_TABLES, Dialect, SchemaMapping
+from engine.errors import SourceError
 from engine.sources.base import AgentLock
 from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.sqlite import TRIGGERS_SQL, SqliteDialect, check_triggers
+from engine.sources.mapping.schema import SchemaMapping
 from engine.sources.odbc_connect import ConnectionString, Keyword
-from engine.sources.sqlite import SqliteAgentLock, TriggerEvent
+from engine.sources.sqlite import SqliteAgentLock
 
 #: Milliseconds a statement waits for another program's write lock (driver keyword).
 BUSY_TIMEOUT_MS: Final = "5000"
-_TRIGGER_EVENT: Final = re.compile(
-    r"\b(?:BEFORE|AFTER|INSTEAD\s+OF)\s+(INSERT|UPDATE|DELETE)\b", re.IGNORECASE
-)
-_TRIGGERS_SQL: Final = "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
-_REFERENCE_TABLES: Final = (
-    "ContactRelationship",
-    "ContactExtraField",
-    "ContactAddress",
-    "ExtraFieldDefinition",
-    "Contact",
-    "PracticeSetting",
-    "Employee",
-    "RowVersionCounter",
-)
 
 
 def database_path(connection: ConnectionString) -> Path:
@@ -48,8 +34,7 @@ def database_path(connection: ConnectionString) -> Path:
     return Path(database).expanduser().resolve()
 
 
-class SqliteOdbcDialect(OdbcDialect):
-    kind: ClassVar[Dialect] = Dialect.SQLITE
+class SqliteOdbcDialect(SqliteDialect, OdbcDialect):
     label: ClassVar[str] = "SQLite"
 
     @classmethod
@@ -69,29 +54,7 @@ class SqliteOdbcDialect(OdbcDialect):
         return "no such table" in str(error).lower() or super().is_missing_table(error)
 
     def check_versioning(self, cursor: pyodbc.Cursor, mapping: SchemaMapping, where: str) -> None:
-        events: dict[str, set[str]] = {}
-        for table, sql in cursor.execute(_TRIGGERS_SQL).fetchall():
-            match = _TRIGGER_EVENT.search(str(sql or ""))
-            if match:
-                events.setdefault(str(table).casefold(), set()).add(match.group(1).upper())
-        missing: list[str] = []
-        for table in VERSIONED_TABLES:
-            name = mapping.table(table).name
-            needed = [TriggerEvent.INSERT, TriggerEvent.UPDATE]
-            if table in CHILD_TABLES:
-                needed.append(TriggerEvent.DELETE)
-            have = events.get(name.casefold(), set())
-            missing.extend(f"{name} {event}" for event in needed if event not in have)
-        if missing:
-            raise SchemaError(
-                f"The database {where} lacks the triggers that keep RowVer up to date "
-                f"(no trigger for {', '.join(missing)}), so changes would be missed.",
-                "Create them as in the program's resources/sql/sqlite/schema.sql.",
-            )
+        check_triggers(cursor.execute(TRIGGERS_SQL).fetchall(), mapping, where)
 
     def open_lock(self, connection: ConnectionString) -> AgentLock:
         return SqliteAgentLock(database_path(connection))
-
-    def drop_reference_schema(self, cursor: pyodbc.Cursor) -> None:
-        for table in _REFERENCE_TABLES:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.sql.quote(table)}")

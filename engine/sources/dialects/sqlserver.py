@@ -42,26 +42,25 @@ from __future__ import annotations
 import bisect
 import logging
 import struct
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 import pyodbc
 
 from engine.errors import SchemaError
-from engine.mapping import (
+from engine.sources.base import AgentLock
+from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.sql import Dialect
+from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.schema import (
     CONTACT_ID,
     ROW_VER,
     VERSIONED_TABLES,
-    Dialect,
     LogicalTable,
-    Queries,
     SchemaMapping,
 )
-from engine.sources.base import AgentLock
-from engine.sources.dialects.base import OdbcDialect
 from engine.sources.odbc_connect import ConnectionString
 from engine.sources.odbc_lock import SessionLock
 
@@ -98,19 +97,6 @@ class ChangeOperation(StrEnum):
 OWNED_BY_KEY: Final = (
     (T.CONTACT_ADDRESS, "AddressID"),
     (T.CONTACT_RELATIONSHIP, "RelationshipID"),
-)
-
-_REFERENCE_TABLES: Final = (
-    "ContactRelationship",
-    "ContactExtraField",
-    "ContactAddress",
-    "ExtraFieldDefinition",
-    "Contact",
-    "PracticeSetting",
-    "Employee",
-)
-_IDENTITY_TABLES: Final = frozenset(
-    ("Contact", "ContactAddress", "ExtraFieldDefinition", "ContactRelationship")
 )
 
 
@@ -265,7 +251,9 @@ class SqlServerState:
 class SqlServerDialect(OdbcDialect):
     kind: ClassVar[Dialect] = Dialect.SQLSERVER
     label: ClassVar[str] = "SQL Server"
-    loads_row_versions: ClassVar[bool] = False
+    open_quote: ClassVar[str] = "["
+    close_quote: ClassVar[str] = "]"
+    version_parameter: ClassVar[str] = "CAST(? AS binary(8))"
 
     def __init__(self) -> None:
         self.state = SqlServerState()
@@ -273,6 +261,10 @@ class SqlServerDialect(OdbcDialect):
     @classmethod
     def matches(cls, dbms_name: str) -> bool:
         return "sql server" in dbms_name.casefold()
+
+    def watermark_sql(self, mapping: SchemaMapping) -> str:
+        """The rowversion watermark (Change Tracking's is chosen in :meth:`watermark`)."""
+        return "SELECT CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1"
 
     def statements(self, queries: Queries) -> SqlServerStatements:
         return SqlServerStatements(queries)
@@ -406,7 +398,7 @@ class SqlServerDialect(OdbcDialect):
         return sorted(changed)
 
     def check_versioning(self, cursor: pyodbc.Cursor, mapping: SchemaMapping, where: str) -> None:
-        queries = Queries(mapping, self.sql)
+        queries = Queries(mapping, self)
         statements = self.statements(queries)
         wrong: list[str] = []
         for table in VERSIONED_TABLES:
@@ -433,27 +425,3 @@ class SqlServerDialect(OdbcDialect):
 
     def open_lock(self, connection: ConnectionString) -> AgentLock:
         return SqlServerAppLock(connection)
-
-    # --- init-db -----------------------------------------------------------------------
-
-    def drop_reference_schema(self, cursor: pyodbc.Cursor) -> None:
-        for table in _REFERENCE_TABLES:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.sql.quote(table)}")
-
-    def bulk_insert(
-        self,
-        cursor: pyodbc.Cursor,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-    ) -> None:
-        cursor.fast_executemany = self.state.fast_executemany
-        super().bulk_insert(cursor, table, columns, rows)
-
-    def before_load(self, cursor: pyodbc.Cursor, table: str) -> None:
-        if table in _IDENTITY_TABLES:
-            cursor.execute(f"SET IDENTITY_INSERT {self.sql.quote(table)} ON")
-
-    def after_load(self, cursor: pyodbc.Cursor, table: str) -> None:
-        if table in _IDENTITY_TABLES:
-            cursor.execute(f"SET IDENTITY_INSERT {self.sql.quote(table)} OFF")

@@ -1,6 +1,6 @@
 """``init-db``: create a reference practice database filled with generated contacts.
 
-A SQLite file is generated directly (engine/generator.py). Any other database is
+A SQLite file is generated directly (sampledata/generator.py). Any other database is
 reached through ODBC: the same data is generated into a temporary SQLite file, the
 bundled schema.sql tables are created, the rows are copied with the dialect's bulk
 insert, and the triggers are created last, all in one transaction where the database
@@ -14,29 +14,22 @@ import sqlite3
 import tempfile
 import time
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
-from engine.ddl import DbApiConnection, SchemaSection, execute_statements, schema_sections
 from engine.errors import UserFacingError
-from engine.generator import GenerationSummary, generate_reference_database
-from engine.mapping import ROW_VER, Dialect
 from engine.source_url import SourceKind, SourceUrl
+from engine.sources.dialects.sql import Dialect
+from engine.sources.mapping.schema import ROW_VER, LogicalTable
+from sampledata.ddl import DbApiConnection, SchemaSection, execute_statements, schema_sections
+from sampledata.generator import GenerationSummary
+from sampledata.sqlite_file import generate_reference_database
 
 #: Files SQLite keeps beside a database, removed with it when replacing it.
 SQLITE_SIDE_FILES: Final = ("-wal", "-shm", "-journal")
-#: Reference tables in load order (parents first); RowVersionCounter is SQLite's own.
-LOAD_ORDER: Final = (
-    "Employee",
-    "PracticeSetting",
-    "ExtraFieldDefinition",
-    "Contact",
-    "ContactAddress",
-    "ContactExtraField",
-    "ContactRelationship",
-)
 #: The table whose presence means "this database already holds a practice".
-MARKER_TABLE: Final = "Contact"
+MARKER_TABLE: Final = LogicalTable.CONTACT.value
 
 
 def create_schema(connection: DbApiConnection, dialect: Dialect) -> None:
@@ -114,6 +107,7 @@ def init_odbc_database(
     from engine.sources.dialects.sqlite_odbc import database_path
     from engine.sources.odbc import open_connection
     from engine.sources.odbc_connect import ConnectionString, translate_error
+    from sampledata.loaders import LOAD_ORDER, loader_for
 
     if contacts < 0:
         raise UserFacingError("The number of contacts can't be negative.", "Give 0 or more.")
@@ -123,12 +117,12 @@ def init_odbc_database(
     if dialect.kind is Dialect.SQLITE:
         connection.close()
         return init_sqlite_database(database_path(used), contacts=contacts, seed=seed, force=force)
-    sql = dialect.sql
+    loader = loader_for(dialect)
     where = used.where()
     try:
         cursor = connection.cursor()
         try:
-            cursor.execute(f"SELECT COUNT(*) FROM {sql.quote(MARKER_TABLE)}")
+            cursor.execute(f"SELECT COUNT(*) FROM {dialect.quote(MARKER_TABLE)}")
             cursor.fetchall()
             exists = True
         except pyodbc.Error:
@@ -144,22 +138,23 @@ def init_odbc_database(
             generated = Path(folder) / "generated.db"
             summary = generate_reference_database(generated, contacts=contacts, seed=seed)
             if exists:
-                dialect.drop_reference_schema(cursor)
+                loader.drop_reference_schema(cursor)
             sections = schema_sections(dialect.kind)
             execute_statements(connection, sections[SchemaSection.TABLES])
-            version = dialect.load_version(cursor)
-            for table in LOAD_ORDER:
+            version = loader.load_version(cursor)
+            for logical in LOAD_ORDER:
+                table = logical.value
                 columns, rows = _read_generated(generated, table)
                 if ROW_VER in columns:
                     position = columns.index(ROW_VER)
-                    if not dialect.loads_row_versions:
+                    if not loader.loads_row_versions:
                         columns.pop(position)
                         rows = [row[:position] + row[position + 1 :] for row in rows]
                     elif version is not None:
                         rows = [(*row[:position], version, *row[position + 1 :]) for row in rows]
-                dialect.before_load(cursor, table)
-                dialect.bulk_insert(cursor, table, columns, rows)
-                dialect.after_load(cursor, table)
+                loader.before_load(cursor, table)
+                loader.bulk_insert(cursor, table, columns, rows)
+                loader.after_load(cursor, table)
         execute_statements(connection, sections[SchemaSection.TRIGGERS])
         connection.commit()
         cursor.close()
@@ -174,12 +169,8 @@ def init_odbc_database(
     finally:
         with suppress(pyodbc.Error):
             connection.close()
-    return GenerationSummary(
-        employees=summary.employees,
-        contacts=summary.contacts,
-        addresses=summary.addresses,
-        extra_fields=summary.extra_fields,
-        relationships=summary.relationships,
+    return replace(
+        summary,
         last_row_version=version if version is not None else summary.last_row_version,
         seconds=time.perf_counter() - started,
     )

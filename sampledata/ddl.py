@@ -15,8 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from engine.mapping import Dialect
 from engine.resources import resource_path
+from engine.sources.dialects.sql import Dialect
 
 SCHEMA_FILE: Final = "schema.sql"
 _SECTION = re.compile(r"^--\s*@section\s+(\w+)\s*$")

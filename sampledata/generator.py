@@ -1,215 +1,50 @@
-"""Realistic, reproducible Australian practice data for the reference schema.
+"""Realistic, reproducible Australian practice data for the reference schema: every row
+built in memory from one seed (``sqlite_file.py`` writes them).
 
 Used by tests, the demo and performance checks, so it must be fast (100,000 contacts in
-seconds: one transaction, executemany, row versions assigned here instead of by the
-per-row triggers, which are created after the load) and the same seed must always give
-the same database.
+seconds: row versions are assigned here instead of by the per-row triggers, which are
+created after the load) and the same seed must always give the same database.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-import sqlite3
-import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from engine.ddl import SchemaSection, execute_statements, schema_sections, trigger_names
-from engine.errors import SourceError, UserFacingError
-from engine.mapping import Dialect
 from engine.practice_settings import PracticeSetting
-
-#: Everything dated is placed before this moment, so output never depends on "now".
-REFERENCE_NOW: Final = datetime(2024, 6, 28, 17, 0, 0)
-EARLIEST_CREATED: Final = datetime(2003, 7, 1, 8, 0, 0)
-
-
-class AddressType(StrEnum):
-    BILLING = "Billing"
-    BUSINESS = "Business"
-    HOME = "Home"
-    OTHER = "Other"
-    POSTAL = "Postal"
-    REGISTERED = "Registered"
-
-
-class ExtraFieldType(StrEnum):
-    DATE = "Date"
-    NUMBER = "Number"
-    FLAG = "Flag"
-    TEXT = "Text"
-
-
-class RelationshipKind(StrEnum):
-    SPOUSE = "is spouse of"
-    DIRECTOR = "is director of"
-    TRUSTEE = "is trustee of"
-    PARTNER = "is partner of"
-    SHAREHOLDER = "is shareholder of"
-
-
-class OrganisationKind(StrEnum):
-    COMPANY = "Company"
-    TRUST = "Trust"
-    SUPER_FUND = "Superannuation Fund"
-    PARTNERSHIP = "Partnership"
-
-
-#: ExtraFieldDefinition rows: (FieldID, Name, DataType).
-EXTRA_FIELDS: Final = (
-    (1, "ABN", ExtraFieldType.TEXT),
-    (2, "ACN", ExtraFieldType.TEXT),
-    (3, "BALMTH", ExtraFieldType.NUMBER),
-    (4, "GSTREG", ExtraFieldType.FLAG),
-    (5, "INCDATE", ExtraFieldType.DATE),
-    (6, "IRD", ExtraFieldType.TEXT),
-    (7, "ENGAGED", ExtraFieldType.DATE),
+from sampledata.tax_numbers import make_abn, make_acn, make_tfn
+from sampledata.vocabulary import (
+    AREA_CODES,
+    BUSINESS_WORDS,
+    DEPARTMENTS,
+    EARLIEST_CREATED,
+    EMAIL_DOMAINS,
+    FEMALE_NAMES,
+    FIELD_IDS,
+    INDUSTRIES,
+    MALE_NAMES,
+    NOTES,
+    OFFICES,
+    PRACTICE_NAMES,
+    REFERENCE_NOW,
+    STREET_NAMES,
+    STREET_TYPES,
+    SUBURBS,
+    SUFFIXES,
+    SUPER_FUND_NAMES,
+    SURNAMES,
+    TITLES_FEMALE,
+    TITLES_MALE,
+    TRUST_NAMES,
+    AddressType,
+    OrganisationKind,
+    RelationshipKind,
 )
-_FIELD = {name: field_id for field_id, name, _ in EXTRA_FIELDS}
-
-MALE_NAMES: Final = (
-    "Jack", "Oliver", "William", "Noah", "Thomas", "James", "Lachlan", "Ethan", "Liam",
-    "Benjamin", "Samuel", "Joshua", "Daniel", "Matthew", "Lucas", "Henry", "Cooper",
-    "Riley", "Angus", "Hamish", "Mitchell", "Bradley", "Darren", "Craig", "Wayne",
-    "Anh", "Minh", "Wei", "Raj", "Arjun", "Mohammed", "Giorgos", "Nikolaos", "Wiremu",
-    "Tāne", "Rāwiri", "José", "Zoë", "Seán",
-)  # fmt: skip
-FEMALE_NAMES: Final = (
-    "Charlotte", "Olivia", "Amelia", "Isla", "Mia", "Ava", "Grace", "Chloe", "Sophie",
-    "Emily", "Ruby", "Matilda", "Harper", "Zoe", "Jessica", "Sarah", "Michelle",
-    "Kylie", "Sharon", "Karen", "Leanne", "Mei", "Linh", "Priya", "Fatima", "Eleni",
-    "Aroha", "Mereana", "Renée", "Chloé", "Siobhán", "Anaïs", "Ngaio",
-)  # fmt: skip
-SURNAMES: Final = (
-    "Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Johnson", "White",
-    "Martin", "Anderson", "Thompson", "Nguyen", "Tran", "Le", "Ryan", "Walker",
-    "Harris", "Kelly", "King", "Lee", "Wang", "Zhang", "Li", "Chen", "Singh", "Patel",
-    "Kaur", "Robinson", "Wright", "Campbell", "Stewart", "Mitchell", "O'Brien",
-    "O'Connor", "McDonald", "MacKenzie", "Murphy", "Papadopoulos", "Nikolaidis",
-    "Rossi", "Russo", "Bianchi", "Ngata", "Te Whare", "Ngāta", "Müller", "Schröder",
-    "Doğan", "García", "Fernández", "Hughes", "Edwards", "Evans", "Cooper", "Baker",
-    "Hall", "Young", "Allen", "Clarke", "Scott", "Green", "Adams", "Hill", "Morris",
-    "Wood", "Bell", "Graham", "Duncan", "Fitzgerald", "Van der Berg", "De Silva",
-)  # fmt: skip
-BUSINESS_WORDS: Final = (
-    "Coastal", "Harbour", "Southern Cross", "Outback", "Eucalypt", "Bluegum", "Wattle",
-    "Banksia", "Kookaburra", "Riverina", "Pacific", "Summit", "Redgum", "Ironbark",
-    "Sandstone", "Greenfield", "Northside", "Bayside", "Highland", "Goldfields",
-)  # fmt: skip
-INDUSTRIES: Final = (
-    "Plumbing", "Electrical", "Constructions", "Dental", "Physiotherapy", "Cafe",
-    "Café", "Logistics", "Landscaping", "Consulting", "Engineering", "Motors",
-    "Property", "Investments", "Holdings", "Medical", "Vineyards", "Cattle Co",
-    "Bakery", "Legal", "Design", "Imports", "Earthmoving", "Accounting",
-)  # fmt: skip
-STREET_NAMES: Final = (
-    "George", "King", "Queen", "Victoria", "Elizabeth", "Church", "High", "Station",
-    "Railway", "Park", "Bridge", "Pacific", "Princes", "Hume", "Smith", "Collins",
-    "Bourke", "Pitt", "Macquarie", "Hunter", "Murray", "Darling", "Flinders", "Wattle",
-    "Banksia", "Acacia", "Jacaranda", "Waratah", "Boronia", "Ocean", "Beach", "Hill",
-)  # fmt: skip
-STREET_TYPES: Final = (
-    "Street", "Road", "Avenue", "Parade", "Crescent", "Drive", "Place", "Court",
-    "Lane", "Highway", "Close", "Terrace", "Way", "Boulevard",
-)  # fmt: skip
-#: (Suburb, State, Postcode).
-SUBURBS: Final = (
-    ("Sydney", "NSW", "2000"), ("Parramatta", "NSW", "2150"), ("Chatswood", "NSW", "2067"),
-    ("Newcastle", "NSW", "2300"), ("Wollongong", "NSW", "2500"), ("Penrith", "NSW", "2750"),
-    ("Bondi Junction", "NSW", "2022"), ("Dubbo", "NSW", "2830"), ("Wagga Wagga", "NSW", "2650"),
-    ("Melbourne", "VIC", "3000"), ("Fitzroy", "VIC", "3065"), ("Geelong", "VIC", "3220"),
-    ("Ballarat", "VIC", "3350"), ("Bendigo", "VIC", "3550"), ("Box Hill", "VIC", "3128"),
-    ("St Kilda", "VIC", "3182"), ("Brisbane City", "QLD", "4000"), ("Southport", "QLD", "4215"),
-    ("Toowoomba", "QLD", "4350"), ("Cairns", "QLD", "4870"), ("Townsville", "QLD", "4810"),
-    ("Maroochydore", "QLD", "4558"), ("Perth", "WA", "6000"), ("Fremantle", "WA", "6160"),
-    ("Joondalup", "WA", "6027"), ("Bunbury", "WA", "6230"), ("Adelaide", "SA", "5000"),
-    ("Glenelg", "SA", "5045"), ("Mount Gambier", "SA", "5290"), ("Hobart", "TAS", "7000"),
-    ("Launceston", "TAS", "7250"), ("Devonport", "TAS", "7310"), ("Canberra", "ACT", "2601"),
-    ("Belconnen", "ACT", "2617"), ("Tuggeranong", "ACT", "2900"), ("Darwin", "NT", "0800"),
-    ("Alice Springs", "NT", "0870"), ("Palmerston", "NT", "0830"),
-)  # fmt: skip
-AREA_CODES: Final = {
-    "NSW": "02", "ACT": "02", "VIC": "03", "TAS": "03", "QLD": "07",
-    "WA": "08", "SA": "08", "NT": "08",
-}  # fmt: skip
-EMAIL_DOMAINS: Final = (
-    "gmail.com", "bigpond.com", "outlook.com", "icloud.com", "optusnet.com.au",
-    "hotmail.com", "iinet.net.au", "yahoo.com.au",
-)  # fmt: skip
-NOTES: Final = (
-    "Prefers contact by email.",
-    "Meets at the café on Tuesdays – bring the BAS workpapers.",
-    "Kia ora! Trustee of the whānau trust; speaks te reo Māori.",
-    "Year-end pack sent 👍",
-    "Referred by Zoë Müller.",
-    "Moved to Ōtautahi (Christchurch) — check NZ residency.",
-    "Do not call before 10am.\nUses MYOB AccountRight.",
-    "Late lodgement penalty remitted 2022.",
-    "ATO payment plan in place; review quarterly.",
-    "Directors: see relationships. Company secretary: “J. Nguyen”.",
-    "Spanish speaker (español); daughter interprets.",
-    "Client since the Parramatta office opened 🎉",
-)
-TRUST_NAMES: Final = ("Family Trust", "Family Trust", "Unit Trust", "Investment Trust")
-SUPER_FUND_NAMES: Final = ("Superannuation Fund", "Family Super Fund", "Retirement Fund")
-TITLES_MALE: Final = ("Mr", "Mr", "Mr", "Dr")
-TITLES_FEMALE: Final = ("Ms", "Mrs", "Miss", "Ms", "Dr")
-SUFFIXES: Final = ("Jr", "Snr", "OAM", "AM", "III")
-OFFICES: Final = ("Sydney", "Parramatta", "Newcastle")
-DEPARTMENTS: Final = ("Tax", "Business Services", "SMSF", "Audit", "Advisory")
-PRACTICE_NAMES: Final = (
-    "Harbourview Accountants", "Wattle & Gum Chartered Accountants",
-    "Southern Cross Tax Advisers", "Bluegum Business Partners", "Redgum Advisory Group",
-)  # fmt: skip
-
-ABN_WEIGHTS: Final = (10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19)
-TFN_WEIGHTS: Final = (1, 4, 3, 7, 5, 8, 6, 9, 10)
-ACN_WEIGHTS: Final = (8, 7, 6, 5, 4, 3, 2, 1)
-
-
-def abn_is_valid(abn: str) -> bool:
-    """The ATO check: subtract 1 from the first digit, weighted sum divisible by 89."""
-    digits = [int(ch) for ch in abn if ch.isdigit()]
-    if len(digits) != 11:
-        return False
-    digits[0] -= 1
-    return sum(d * w for d, w in zip(digits, ABN_WEIGHTS, strict=True)) % 89 == 0
-
-
-def make_abn(rng: random.Random) -> str:
-    """A random ABN with a valid checksum, written "12 345 678 901"."""
-    rest = [rng.randrange(10) for _ in range(9)]
-    partial = sum(d * w for d, w in zip(rest, ABN_WEIGHTS[2:], strict=True))
-    for lead in range(10, 100):
-        first, second = divmod(lead, 10)
-        if ((first - 1) * 10 + second + partial) % 89 == 0:
-            digits = f"{lead}{''.join(map(str, rest))}"
-            return f"{digits[:2]} {digits[2:5]} {digits[5:8]} {digits[8:]}"
-    raise AssertionError("every residue mod 89 has a two-digit lead")  # pragma: no cover
-
-
-def make_tfn(rng: random.Random) -> str:
-    """A random 9-digit TFN with a valid checksum, written "123 456 782"."""
-    while True:
-        head = [rng.randrange(10) for _ in range(8)]
-        total = sum(d * w for d, w in zip(head, TFN_WEIGHTS, strict=False))
-        last = total % 11  # 10 * last ≡ -last (mod 11)
-        if last < 10:
-            digits = "".join(map(str, [*head, last]))
-            return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
-def make_acn(rng: random.Random) -> str:
-    head = [rng.randrange(10) for _ in range(8)]
-    check = (10 - sum(d * w for d, w in zip(head, ACN_WEIGHTS, strict=True)) % 10) % 10
-    digits = "".join(map(str, [*head, check]))
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
 
 def _ascii_letters(text: str) -> str:
@@ -231,7 +66,7 @@ class GenerationSummary:
 
 
 @dataclass
-class _Rows:
+class GeneratedRows:
     employees: list[tuple[Any, ...]]
     settings: list[tuple[str, str]]
     contacts: list[tuple[Any, ...]]
@@ -241,7 +76,7 @@ class _Rows:
     last_row_version: int
 
 
-class _Generator:
+class RowBuilder:
     """Builds every row in memory from one seeded random generator."""
 
     def __init__(self, seed: int, contacts: int) -> None:
@@ -518,7 +353,7 @@ class _Generator:
             if client and rng.random() < 0.5:
                 values.append(("ENGAGED", self.day(2010, 2024)))
             for name, value in values:
-                rows.append((contact_id, _FIELD[name], value, next(self.versions)))
+                rows.append((contact_id, FIELD_IDS[name], value, next(self.versions)))
         return rows
 
     def relationships(self, kinds: dict[str, list[int]]) -> list[tuple[Any, ...]]:
@@ -559,13 +394,13 @@ class _Generator:
         # Versions in RelationshipID order, like rows inserted one by one.
         return [(*row[:-1], next(self.versions)) for row in rows]
 
-    def build(self) -> _Rows:
+    def build(self) -> GeneratedRows:
         employees, settings = self.employees()
         contacts, kinds, info = self.contacts(employees)
         addresses = self.addresses(info)
         extra_fields = self.extra_fields(info)
         relationships = self.relationships(kinds)
-        return _Rows(
+        return GeneratedRows(
             employees=employees,
             settings=settings,
             contacts=contacts,
@@ -574,133 +409,3 @@ class _Generator:
             relationships=relationships,
             last_row_version=next(self.versions) - 1,
         )
-
-
-_INSERTS: Final = {
-    "Employee": "INSERT INTO Employee (EmployeeID, Code, FirstName, LastName, Email, IsActive)"
-    " VALUES (?, ?, ?, ?, ?, ?)",
-    "PracticeSetting": "INSERT INTO PracticeSetting (Name, Value) VALUES (?, ?)",
-    "ExtraFieldDefinition": "INSERT INTO ExtraFieldDefinition (FieldID, Name, DataType)"
-    " VALUES (?, ?, ?)",
-    "Contact": "INSERT INTO Contact (ContactID, Code, ContactType, IsContact, Title, FirstName,"
-    " MiddleName, LastName, Suffix, MainName, OrganisationType, Gender, DateOfBirth,"
-    " TaxFileNumber, Salutation, Addressee, PartnerID, ManagerID, Office, Department,"
-    " FamilyGroup, Phone, Fax, Mobile, Email, Website, Notes, IsArchived, CreatedAt,"
-    " ModifiedAt, RowVer) VALUES (" + ", ".join("?" * 31) + ")",
-    "ContactAddress": "INSERT INTO ContactAddress (AddressID, ContactID, AddressType, Line1,"
-    " Line2, Line3, Suburb, State, Postcode, Country, IsPrimary, RowVer)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "ContactExtraField": "INSERT INTO ContactExtraField (ContactID, FieldID, Value, RowVer)"
-    " VALUES (?, ?, ?, ?)",
-    "ContactRelationship": "INSERT INTO ContactRelationship (RelationshipID, ContactID,"
-    " RelatedContactID, Kind, StartDate, EndDate, RowVer) VALUES (?, ?, ?, ?, ?, ?, ?)",
-}
-
-
-def populate(connection: sqlite3.Connection, *, contacts: int, seed: int) -> GenerationSummary:
-    """Fill an empty reference-schema SQLite database in one transaction.
-
-    The RowVer triggers are dropped for the load and created again before COMMIT (SQLite
-    DDL is transactional), with every RowVer assigned here from one sequence and the
-    counter left at the highest, exactly as the triggers would have done it.
-    """
-    if contacts < 0:
-        raise UserFacingError("The number of contacts can't be negative.", "Give 0 or more.")
-    started = time.perf_counter()
-    rows = _Generator(seed, contacts).build()
-    sections = schema_sections(Dialect.SQLITE)
-    triggers = sections[SchemaSection.TRIGGERS]
-    if connection.in_transaction:
-        connection.commit()
-    previous_isolation = connection.isolation_level
-    connection.isolation_level = None
-    cursor = connection.cursor()
-    try:
-        cursor.execute("BEGIN IMMEDIATE")
-        existing = cursor.execute("SELECT COUNT(*) FROM Contact").fetchone()[0]
-        if existing:
-            raise SourceError(
-                "The database already has contacts; the generator only fills an empty one.",
-                "Create a new database instead.",
-            )
-        for name in trigger_names(triggers):
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        cursor.executemany(_INSERTS["Employee"], rows.employees)
-        cursor.executemany(_INSERTS["PracticeSetting"], rows.settings)
-        cursor.executemany(
-            _INSERTS["ExtraFieldDefinition"], [(i, n, t.value) for i, n, t in EXTRA_FIELDS]
-        )
-        cursor.executemany(_INSERTS["Contact"], rows.contacts)
-        cursor.executemany(_INSERTS["ContactAddress"], rows.addresses)
-        cursor.executemany(_INSERTS["ContactExtraField"], rows.extra_fields)
-        cursor.executemany(_INSERTS["ContactRelationship"], rows.relationships)
-        cursor.execute(
-            "UPDATE RowVersionCounter SET Value = ? WHERE Id = 1", (rows.last_row_version,)
-        )
-        execute_statements(connection, triggers)
-        cursor.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            cursor.execute("ROLLBACK")
-        raise
-    finally:
-        cursor.close()
-        connection.isolation_level = previous_isolation
-    return GenerationSummary(
-        employees=len(rows.employees),
-        contacts=len(rows.contacts),
-        addresses=len(rows.addresses),
-        extra_fields=len(rows.extra_fields),
-        relationships=len(rows.relationships),
-        last_row_version=rows.last_row_version,
-        seconds=time.perf_counter() - started,
-    )
-
-
-def create_sqlite_schema(connection: sqlite3.Connection) -> None:
-    """The whole reference schema (tables, then triggers) in one transaction."""
-    sections = schema_sections(Dialect.SQLITE)
-    previous_isolation = connection.isolation_level
-    connection.isolation_level = None
-    try:
-        connection.execute("BEGIN")
-        execute_statements(connection, sections[SchemaSection.TABLES])
-        execute_statements(connection, sections[SchemaSection.TRIGGERS])
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    finally:
-        connection.isolation_level = previous_isolation
-
-
-def generate_reference_database(
-    path: Path, *, contacts: int = 1000, seed: int = 1
-) -> GenerationSummary:
-    """Create a new SQLite database (WAL mode) with the reference schema and data."""
-    if path.exists() and path.stat().st_size > 0:
-        raise UserFacingError(
-            f"{path} already exists.", "Choose a new file name for the generated database."
-        )
-    started = time.perf_counter()
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        # Bulk load with a rollback journal (no WAL copy of every page), then hand the
-        # database over in WAL mode so readers and the desktop product don't block.
-        connection.execute("PRAGMA foreign_keys = OFF")  # generated rows are consistent
-        connection.execute("PRAGMA cache_size = -65536")
-        create_sqlite_schema(connection)
-        summary = populate(connection, contacts=contacts, seed=seed)
-        connection.execute("PRAGMA journal_mode = WAL")
-    finally:
-        connection.close()
-    return GenerationSummary(
-        employees=summary.employees,
-        contacts=summary.contacts,
-        addresses=summary.addresses,
-        extra_fields=summary.extra_fields,
-        relationships=summary.relationships,
-        last_row_version=summary.last_row_version,
-        seconds=time.perf_counter() - started,
-    )
