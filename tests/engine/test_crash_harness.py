@@ -25,7 +25,7 @@ from engine.failpoints import Failpoint
 from engine.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
-from tests.engine.test_crash_safety import cli, set_up_machine
+from tests.engine.test_crash_safety import cli, set_up_machine, wait_until_running
 from tests.sandbox_harness import RunningSandbox, start_sandbox
 
 CONTACTS = 20_000
@@ -93,12 +93,14 @@ def test_fifty_kills_of_agent_and_service_lose_nothing(tmp_path: Path) -> None:
             point = rng.choice([*Failpoint, None, None])
             if point is not None:
                 env[FAILPOINTS_ENV] = f"{point.value}={rng.randrange(1, 12)}"
+            started = time.time()
             agent = subprocess.Popen(
                 [sys.executable, "-m", "contacts_migration", "run"],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+            wait_until_running(home, started, agent)
             deadline = time.monotonic() + rng.uniform(0.4, 2.5)
             while time.monotonic() < deadline and agent.poll() is None:
                 time.sleep(0.02)

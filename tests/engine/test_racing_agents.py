@@ -17,7 +17,7 @@ from engine.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
 from tests.engine.test_crash_harness import _epochs_never_go_back
-from tests.engine.test_crash_safety import cli, set_up_machine
+from tests.engine.test_crash_safety import cli, set_up_machine, wait_until_running
 from tests.sandbox_harness import running_sandbox
 
 
@@ -41,27 +41,13 @@ def test_racing_agents_fence_each_other(agents: int, tmp_path: Path) -> None:
                 stderr=subprocess.DEVNULL,
             )
 
-        def wait_until_up(home: Path, since: float) -> None:
-            """Kill an agent only once it runs: on a busy machine starting one can take
-            longer than the random pause, and agents killed before they start never race."""
-            state = home / "state" / "state.json"
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if state.stat().st_mtime >= since:
-                        return
-                except OSError:
-                    pass
-                time.sleep(0.05)
-            raise AssertionError(f"the agent of {home.name} never started")
-
         started = [time.time()] * agents
         running = [start(home) for home in homes]
         writer = desktop(db)
         try:
             for turn in range(4 * agents):
                 victim = turn % agents
-                wait_until_up(homes[victim], started[victim])
+                wait_until_running(homes[victim], started[victim], running[victim])
                 time.sleep(rng.uniform(0.5, 1.5))
                 writer.execute(
                     'UPDATE "Contact" SET "Phone" = ? WHERE "ContactID" = ?',
