@@ -148,6 +148,8 @@ class SyncState:
     contact_count: int
     checksum: str
     last_batch_at: str | None
+    #: The machine that took the current lease, so a fenced-off agent can name it.
+    lease_machine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -403,12 +405,12 @@ class Store:
 
     def sync_state(self) -> SyncState:
         with self._read() as conn:
-            epoch, checkpoint, last_batch_at = conn.execute(
-                "SELECT epoch, checkpoint, last_batch_at FROM practice"
+            epoch, checkpoint, last_batch_at, lease_machine = conn.execute(
+                "SELECT epoch, checkpoint, last_batch_at, lease_machine FROM practice"
             ).fetchone()
             count: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
             checksum = collection_checksum(conn.execute("SELECT id, hash FROM contacts"))
-        return SyncState(epoch, checkpoint, count, checksum, last_batch_at)
+        return SyncState(epoch, checkpoint, count, checksum, last_batch_at, lease_machine)
 
     def contacts_after(self, after: int, limit: int) -> tuple[list[tuple[int, str]], bool]:
         """(id, doc) of up to ``limit`` contacts after ``after``, and whether more follow."""
