@@ -258,6 +258,11 @@ class Store:
             marks = ",".join("?" * len(known))
             conn.execute(f"DELETE FROM tokens WHERE client_id NOT IN ({marks})", known)
 
+    def revoke_tokens(self, client_id: str) -> None:
+        """Forget every token issued to this client (its secret was rotated)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM tokens WHERE client_id = ?", (client_id,))
+
     def clients(self) -> list[tuple[str, str, str]]:
         with self._read() as conn:
             return conn.execute("SELECT client_id, secret_sha256, scope FROM clients").fetchall()
