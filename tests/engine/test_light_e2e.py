@@ -248,3 +248,21 @@ async def test_database_server_stopped_restarted_and_backend_killed(
         f"{took:.1f} s, red {took_red:.1f} s; restarted: green {took_back:.1f} s"
     )
     await engine.stop()
+
+
+async def test_database_file_moved_away_and_back(
+    make_engine: EngineFactory, practice_db: Path
+) -> None:
+    engine = make_engine(fault_grace=GRACE, max_backoff=30.0)
+    await started(engine)
+    away = practice_db.with_name("moved.db")
+    fault = time.monotonic()
+    practice_db.rename(away)
+    took, orange = await seconds_until(engine, not_green, fault, BOUND)
+    assert orange.reason is Reason.DATABASE_UNREACHABLE
+    assert "deleted, moved or replaced" in orange.detail or "no database" in orange.detail
+    back = time.monotonic()
+    away.rename(practice_db)
+    took_back, _ = await seconds_until(engine, green, back, BOUND)
+    print(f"\nfile gone: orange {took:.1f} s; back: green {took_back:.1f} s")
+    await engine.stop()
