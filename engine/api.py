@@ -145,7 +145,15 @@ class Engine:
             status.reason,
             status.online_count,
             len(status.set_aside),
-        ) != (last.state, last.message, last.reason, last.online_count, len(last.set_aside))
+            status.last_sync_at,
+        ) != (
+            last.state,
+            last.message,
+            last.reason,
+            last.online_count,
+            len(last.set_aside),
+            last.last_sync_at,
+        )
         progressed = last is None or status.progress != last.progress
         if significant or progressed:
             self._last = status
