@@ -235,6 +235,7 @@ class Agent:
     def _update_last_sync(self) -> None:
         """ "Last successful sync": as of when the online copy was confirmed equal to the
         desktop, by a round trip to each side; it never moves while a side is failing."""
+        self._note_round_trips()
         online = self.health.confirmed_at(Channel.ONLINE)
         if (
             self._desktop_as_of is None

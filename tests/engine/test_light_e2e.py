@@ -266,3 +266,19 @@ async def test_database_file_moved_away_and_back(
     took_back, _ = await seconds_until(engine, green, back, BOUND)
     print(f"\nfile gone: orange {took:.1f} s; back: green {took_back:.1f} s")
     await engine.stop()
+
+
+async def test_lease_taken_while_idle_is_red_at_once_naming_the_machine(
+    make_engine: EngineFactory, sandbox: RunningSandbox
+) -> None:
+    engine = make_engine(max_backoff=30.0, standby_poll=30.0)
+    await started(engine)
+    fault = time.monotonic()
+    with sandbox.client("sync") as api:
+        taken = api.post("/sync/lease", json={"agent_id": "intruder", "machine": "FRONTDESK"})
+        assert taken.status_code == 200
+    took, red = await seconds_until(engine, lambda s: s.light is Light.RED, fault, BOUND)
+    assert red.reason is Reason.LEASE_LOST
+    assert "FRONTDESK" in red.message
+    print(f"\nlease lost: red {took:.1f} s")
+    await engine.stop()
