@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -262,11 +263,18 @@ async def run_agent(config: EngineConfig) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     paths = app_paths()
-    status = current_status(paths.state_file, time.time())
+    now = time.time()
+    status = current_status(paths.state_file, now)
     if args.json:
-        print(json.dumps(status.to_json(), indent=2))
+        data = status.to_json()
+        data["last_sync_at_utc"] = (
+            datetime.fromtimestamp(status.last_sync_at, UTC).isoformat(timespec="seconds")
+            if status.last_sync_at is not None
+            else None
+        )
+        print(json.dumps(data, indent=2))
     else:
-        print(describe_long(status))
+        print(describe_long(status, now))
     return 0
 
 

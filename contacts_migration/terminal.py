@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TextIO
 
 from engine.events import EngineEvent, EventKind
@@ -29,6 +30,13 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def last_sync_text(last_sync_at: float | None, now: float) -> str:
+    """ "Last successful sync" as a relative time that keeps moving ("checked 5 s ago")."""
+    if last_sync_at is None:
+        return "not yet confirmed"
+    return f"checked {format_duration(max(now - last_sync_at, 0.0))} ago"
+
+
 def describe(status: Status) -> str:
     text = f"{_MARKS[status.state]} {status.state.value.upper()}: {status.message}"
     progress = status.progress
@@ -43,8 +51,12 @@ def describe(status: Status) -> str:
     return text
 
 
-def describe_long(status: Status) -> str:
+def describe_long(status: Status, now: float | None = None) -> str:
     lines = [describe(status)]
+    lines.append(
+        "  Last successful sync: "
+        + last_sync_text(status.last_sync_at, time.time() if now is None else now)
+    )
     if status.detail:
         lines.append(f"  Details: {status.detail}")
     if status.fix:

@@ -18,6 +18,7 @@ import bisect
 import contextlib
 import logging
 import random
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -31,6 +32,8 @@ from engine.counters import Counters
 from engine.document import Document, document_problems
 from engine.errors import OnlineError, SchemaError, SourceError
 from engine.failpoints import Failpoint, reached
+from engine.health import Channel, Health
+from engine.liveness import LeaseHolder, Watcher, lease_lost_text
 from engine.memory import release_memory
 from engine.online import (
     CheckpointConflict,
@@ -150,6 +153,23 @@ class Agent:
         #: The database's change token when the last full cycle began.
         self._quiet_token: int | None = None
         self._next_login_check = 0.0
+        self.health = Health(state, changed)
+        #: Wall time as of which the desktop's changes were all online (a full cycle's
+        #: start, or a quiet cycle's check that nothing was written since).
+        self._desktop_as_of: float | None = None
+        #: Set by the liveness watch; the main loop acts on them at its next step.
+        self._lease_holder: LeaseHolder | None = None
+        self._lock_lost = False
+        self.watcher = Watcher(
+            self.health,
+            online,
+            self._probe_database,
+            lambda: self._epoch,
+            self._on_lease_lost,
+            self._on_recovered,
+            interval=config.liveness_interval,
+            timeout=config.liveness_timeout,
+        )
 
     # -- control -----------------------------------------------------------------------
 
@@ -177,18 +197,56 @@ class Agent:
             self._changed()
 
     def _set_fault(self, reason: Reason, detail: str, immediate: bool = False) -> None:
-        current = self._state.fault
-        if current is None or current.reason is not reason or current.detail != detail:
-            since = current.since if current is not None else time.time()
-            self._state.fault = Fault(reason, detail, since, immediate)
-            log.warning("%s: %s", reason.value, detail)
-            self._changed()
+        """Called from ``except`` blocks: the error being handled says what was actually
+        observed (refused, no network, a proxy...), so the words fit it."""
+        self.health.fault(reason, detail, immediate=immediate, error=sys.exc_info()[1])
 
     def _clear_fault(self) -> None:
-        if self._state.fault is not None:
-            log.info("recovered from %s", self._state.fault.reason.value)
-            self._state.fault = None
-            self._changed()
+        """After an operation succeeded: clear only the faults of a side that answered a
+        round trip begun after the fault was last seen (a database-only step proves
+        nothing about the service)."""
+        self._note_round_trips()
+        if self.health.settle():
+            self._update_last_sync()
+
+    def _note_round_trips(self) -> None:
+        self.health.confirmed(Channel.ONLINE, self._online.answered_at)
+        self.health.confirmed(Channel.DATABASE, self._worker.answered_at)
+
+    def _on_recovered(self) -> None:
+        """A side is back: retry now instead of at the end of a backoff."""
+        self._update_last_sync()
+        self._wake.set()
+
+    def _on_lease_lost(self, holder: LeaseHolder) -> None:
+        self._lease_holder = holder
+        message, detail = lease_lost_text(holder.machine)
+        self.health.fault(Reason.LEASE_LOST, detail, immediate=True, message=message)
+        self._wake.set()
+
+    async def _probe_database(self) -> None:
+        """The liveness query: the login check (schema, settings, employees), and that
+        the single-agent lock's session is still there."""
+        await self._check_login()
+        if self._epoch and not await asyncio.to_thread(self._lock.is_held):
+            self._lock_lost = True
+            self._wake.set()
+
+    def _update_last_sync(self) -> None:
+        """ "Last successful sync": as of when the online copy was confirmed equal to the
+        desktop, by a round trip to each side; it never moves while a side is failing."""
+        self._note_round_trips()
+        online = self.health.confirmed_at(Channel.ONLINE)
+        if (
+            self._desktop_as_of is None
+            or online is None
+            or not self.health.clear
+            or self._state.phase is not Phase.IDLE
+        ):
+            return
+        as_of = min(self._desktop_as_of, time.time() - (time.monotonic() - online))
+        if self._state.last_sync_at is None or as_of > self._state.last_sync_at:
+            self._state.last_sync_at = as_of
 
     # -- the retry policy: one place decides what each failure means ---------------------
 
@@ -250,6 +308,7 @@ class Agent:
 
     async def run(self, once: bool = False) -> None:
         self._fail_fast = once
+        watch = None if once else asyncio.create_task(self.watcher.run(self._stop))
         try:
             while True:
                 await self._take_lock()
@@ -261,16 +320,35 @@ class Agent:
                         Reason.DATABASE_UNREACHABLE,
                         "The database session that held the agent lock ended.",
                     )
-                    await self._release_lock()
+                    await self._end_session()
                     await self._sleep(self._config.standby_poll)
                 except (StaleEpoch, LeaseLost):
-                    self._set_fault(Reason.LEASE_LOST, "", immediate=True)
-                    await self._release_lock()
+                    holder = self._lease_holder or await self._ask_lease_holder()
+                    self._on_lease_lost(holder)
+                    await self._end_session()
                     await self._sleep(self._config.standby_poll * 5)
         except Stopping:
             pass
         finally:
+            if watch is not None:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
             await self._release_lock()
+
+    async def _end_session(self) -> None:
+        self._epoch = 0
+        self._lease_holder = None
+        self._lock_lost = False
+        await self._release_lock()
+
+    async def _ask_lease_holder(self) -> LeaseHolder:
+        """Which machine took the lease, so the person is told (best effort)."""
+        try:
+            state = await asyncio.wait_for(self._online.sync_state(), self._config.liveness_timeout)
+        except (TimeoutError, OnlineError):
+            return LeaseHolder(0, None)
+        return LeaseHolder(state.epoch, state.lease_machine)
 
     async def _release_lock(self) -> None:
         try:
@@ -314,6 +392,8 @@ class Agent:
         if not practice.activated:
             raise NotActivated()
         self._epoch = await self._online.lease(self._config.agent_id, self._config.machine)
+        self._lease_holder = None
+        self.health.forget(Channel.LEASE)
         log.info("lease taken, epoch %d", self._epoch)
         await self._reload()
 
@@ -339,14 +419,21 @@ class Agent:
             source.check_schema()
             return source.practice_settings(), source.employees()
 
+        started = time.monotonic()
         settings, employees = await self._worker.call(read)
         check_practice_login(settings, employees)
+        self.health.confirmed(Channel.LOGIN, started)
         self._next_login_check = time.monotonic() + self._config.login_check_interval
 
     async def _cycle(self) -> None:
+        if self._lease_holder is not None:
+            raise LeaseLost()
+        if self._lock_lost:
+            raise LockLost()
         now = time.monotonic()
         if now >= self._next_login_check:
             await self._check_login()
+        as_of = time.time()
         token = await self._worker.call(lambda source: source.change_token())
         quiet = (
             token is not None
@@ -356,13 +443,15 @@ class Agent:
             and now < self._next_reconcile
         )
         if quiet:  # nobody wrote since the last full cycle: nothing can have changed
-            self._state.last_sync_at = time.time()
             self._set_phase(Phase.IDLE)
+            self._desktop_as_of = as_of
+            self._update_last_sync()
             return
         await self._full_cycle()
         self._quiet_token = token
 
     async def _full_cycle(self) -> None:
+        as_of = time.time()
         watermark, digest = await self._worker.call(
             lambda source: (source.watermark(), source.lookup_digest())
         )
@@ -383,8 +472,9 @@ class Agent:
         await self._detect_deletes()
         if self._reconcile_requested or time.monotonic() >= self._next_reconcile:
             await self.reconcile()
-        self._state.last_sync_at = time.time()
         self._set_phase(Phase.IDLE)
+        self._desktop_as_of = as_of
+        self._update_last_sync()
 
     # -- passes ----------------------------------------------------------------------------
 

@@ -145,7 +145,15 @@ class Engine:
             status.reason,
             status.online_count,
             len(status.set_aside),
-        ) != (last.state, last.message, last.reason, last.online_count, len(last.set_aside))
+            status.last_sync_at,
+        ) != (
+            last.state,
+            last.message,
+            last.reason,
+            last.online_count,
+            len(last.set_aside),
+            last.last_sync_at,
+        )
         progressed = last is None or status.progress != last.progress
         if significant or progressed:
             self._last = status
@@ -193,6 +201,7 @@ class Engine:
             return
         self._agent = self._new_agent()
         self._state.phase = Phase.STARTING
+        self._state.fault = None  # a fresh start proves everything again
         self._changed()
         self._task = asyncio.create_task(self._run(self._agent, once=False))
         self._ticker = asyncio.create_task(self._tick())
@@ -216,7 +225,9 @@ class Engine:
             self._changed()
 
     async def _tick(self) -> None:
-        """Time alone turns a lasting fault red: re-derive the status every second."""
+        """Time alone turns a lasting fault red: re-derive the status every second. This
+        also writes the state file's heartbeat, from the same loop the agent runs on, so
+        a stuck loop shows in another process as "not responding"."""
         while self.running:
             await asyncio.sleep(1.0)
             self._changed()
@@ -242,7 +253,7 @@ class Engine:
         try:
             await agent.run(once=True)
         except FaultPersisted as persisted:
-            problem, fix = REASON_TEXT[persisted.fault.reason]
+            problem, fix = persisted.fault.text
             detail = persisted.fault.detail
             raise UserFacingError(f"{problem} {detail}".strip(), fix) from None
         finally:

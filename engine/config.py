@@ -11,6 +11,7 @@ from engine.network import NetworkOptions
 from engine.online import Credentials
 from engine.settings import (
     DEFAULT_BATCH_BYTES,
+    DEFAULT_LIVENESS_SECONDS,
     DEFAULT_PAGE_SIZE,
     DEFAULT_POLL_SECONDS,
     DEFAULT_RECONCILE_SECONDS,
@@ -40,3 +41,8 @@ class EngineConfig:
     standby_poll: float = 2.0
     #: How often the practice login email is checked against the employees.
     login_check_interval: float = 10.0
+    #: How often both sides are confirmed by a real round trip, whatever the agent does.
+    liveness_interval: float = DEFAULT_LIVENESS_SECONDS
+    #: A liveness round trip not answered within this long is a fault (a hung request
+    #: must not hide one for the 30 s an upload may legitimately take).
+    liveness_timeout: float = 4.0

@@ -11,11 +11,14 @@ from the settings wins over both. An untrusted certificate is never accepted: it
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import ssl
 import sys
 import urllib.request
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
@@ -203,3 +206,93 @@ def async_client(
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` set up for the practice's network (see the module doc)."""
     return _ExplainingClient(**client_arguments(options, transport), **kwargs)
+
+
+class Unreachable(StrEnum):
+    """What was observed when the online service could not be used; each has its advice."""
+
+    NO_NETWORK = "no_network"
+    NAME_NOT_FOUND = "name_not_found"
+    REFUSED = "refused"
+    NOT_ANSWERING = "not_answering"
+    DROPPED = "dropped"
+    PROXY = "proxy"
+    CERTIFICATE = "certificate"
+    FAILING = "failing"
+
+
+#: One plain sentence and the advice for each observation.
+UNREACHABLE_TEXT: Final[dict[Unreachable, tuple[str, str]]] = {
+    Unreachable.NO_NETWORK: (
+        "This computer has no network connection.",
+        "Check this computer's network cable or Wi-Fi; it will retry by itself.",
+    ),
+    Unreachable.NAME_NOT_FOUND: (
+        "The online service's address can't be found.",
+        "Check this computer's internet connection and DNS, and the online service "
+        "address in the settings; it will retry by itself.",
+    ),
+    Unreachable.REFUSED: (
+        "The online service is not accepting connections.",
+        "The service may be down or restarting; it will retry by itself. If this lasts, "
+        "check the service address or ask the service's support.",
+    ),
+    Unreachable.NOT_ANSWERING: (
+        "The online service is not answering.",
+        "The service or the network to it is slow or down; it will retry by itself.",
+    ),
+    Unreachable.DROPPED: (
+        "The connection to the online service keeps breaking.",
+        "Check the network between this computer and the service (firewall, VPN); it "
+        "will retry by itself.",
+    ),
+    Unreachable.PROXY: (
+        "The proxy server refused the connection to the online service.",
+        "Check the proxy settings ([online] proxy) or ask IT to allow the service's address.",
+    ),
+    Unreachable.CERTIFICATE: (
+        "The online service's secure connection can't be trusted.",
+        "If the practice's network inspects HTTPS, ask IT to install its root certificate "
+        "in the operating system's store, or name it in [online] ca_file.",
+    ),
+    Unreachable.FAILING: (
+        "The online service is answering with errors.",
+        "The problem is on the service's side; it will retry by itself. If this lasts, "
+        "send a diagnostics file to support.",
+    ),
+}
+
+_NO_NETWORK_ERRNOS: Final = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
+
+
+def unreachable_kind(error: BaseException) -> Unreachable:
+    """Read what went wrong from the shape of an httpx error and its causes."""
+    if isinstance(error, httpx.ProxyError):
+        return Unreachable.PROXY
+    if isinstance(error, httpx.TimeoutException):
+        return Unreachable.NOT_ANSWERING
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            if seen.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_NODATA", -9999)):
+                return Unreachable.NO_NETWORK
+            return Unreachable.NAME_NOT_FOUND
+        if isinstance(seen, ConnectionRefusedError):
+            return Unreachable.REFUSED
+        if isinstance(seen, ssl.SSLError):
+            return Unreachable.CERTIFICATE
+        if isinstance(seen, OSError) and seen.errno in _NO_NETWORK_ERRNOS:
+            return Unreachable.NO_NETWORK
+        seen = seen.__cause__ or seen.__context__
+    text = str(error).lower()
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return Unreachable.NAME_NOT_FOUND
+    if "temporary failure in name resolution" in text:
+        return Unreachable.NO_NETWORK
+    if "connection refused" in text or "connect call failed" in text:
+        return Unreachable.REFUSED
+    if "network is unreachable" in text:
+        return Unreachable.NO_NETWORK
+    if isinstance(error, httpx.ConnectError):
+        return Unreachable.REFUSED
+    return Unreachable.DROPPED

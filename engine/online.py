@@ -20,7 +20,13 @@ import orjson
 
 from engine.document import Document
 from engine.errors import OnlineError
-from engine.network import NetworkOptions, async_client
+from engine.network import (
+    UNREACHABLE_TEXT,
+    NetworkOptions,
+    Unreachable,
+    async_client,
+    unreachable_kind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +53,22 @@ class ErrorCode(StrEnum):
 
 
 class TransientOnlineError(OnlineError):
-    """Worth retrying: the connection failed, timed out, or the service is busy."""
+    """Worth retrying: the connection failed, timed out, or the service is busy.
 
-    def __init__(self, problem: str, retry_after: float | None = None) -> None:
-        super().__init__(problem, "It will be retried automatically.")
+    ``kind`` is what was observed (no network, refused, a proxy, ...), so the person is
+    told the advice that fits it; ``summary`` is its one plain sentence."""
+
+    def __init__(
+        self,
+        problem: str,
+        retry_after: float | None = None,
+        kind: Unreachable = Unreachable.NOT_ANSWERING,
+    ) -> None:
+        summary, advice = UNREACHABLE_TEXT[kind]
+        super().__init__(problem, advice)
         self.retry_after = retry_after
+        self.kind = kind
+        self.summary = summary
 
 
 class CredentialsRejected(OnlineError):
@@ -127,6 +144,8 @@ class SyncState:
     checkpoint: str | None
     contact_count: int
     checksum: str
+    #: The machine that took the current lease (None from a service that doesn't say).
+    lease_machine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +215,9 @@ class OnlineClient:
         self._scope = scope
         self._token: str | None = None
         self._token_expires = 0.0
+        #: ``time.monotonic()`` when the latest request that was answered with success
+        #: was sent: proof of a round trip begun then (None: none yet).
+        self.answered_at: float | None = None
         self._http = async_client(
             network,
             base_url=self._base_url + API_PREFIX,
@@ -241,11 +263,15 @@ class OnlineClient:
             )
         except httpx.TimeoutException as error:
             raise TransientOnlineError(
-                f"The online service at {self._base_url} did not answer in time."
+                f"The online service at {self._base_url} did not answer in time "
+                f"({type(error).__name__}).",
+                kind=unreachable_kind(error),
             ) from error
         except httpx.TransportError as error:
             raise TransientOnlineError(
-                f"The online service at {self._base_url} can't be reached ({type(error).__name__})."
+                f"The online service at {self._base_url} can't be reached "
+                f"({type(error).__name__}: {error}).",
+                kind=unreachable_kind(error),
             ) from error
 
     def _json(self, response: httpx.Response, what: str) -> Any:
@@ -273,7 +299,9 @@ class OnlineClient:
             )
         if status == 429 or status >= 500:
             raise TransientOnlineError(
-                f"The online service is busy or failing (HTTP {status}).", _retry_after(response)
+                f"The online service at {self._base_url} is busy or failing (HTTP {status}).",
+                _retry_after(response),
+                Unreachable.FAILING,
             )
         try:
             body = self._json(response, what)
@@ -342,6 +370,7 @@ class OnlineClient:
         """Send with a valid token; an expired token is refreshed once and retried."""
         payload = content if content is not None else encode_body(body) if body else None
         for attempt in range(2):
+            started = time.monotonic()
             all_headers = dict(headers or {})
             all_headers.update(await self._token_header())
             if payload is not None:
@@ -353,7 +382,9 @@ class OnlineClient:
                 self._token = None  # expired or revoked mid-run: sign in again once
                 continue
             self._raise_for_error(response, what)
-            return response.status_code, self._json(response, what)
+            answer = self._json(response, what)
+            self.answered_at = started
+            return response.status_code, answer
         raise AssertionError("unreachable")
 
     # -- API -------------------------------------------------------------------------
@@ -407,6 +438,7 @@ class OnlineClient:
             checkpoint=checkpoint,
             contact_count=int(_require(body, "contact_count", int, "the sync state request")),
             checksum=str(_require(body, "checksum", str, "the sync state request")),
+            lease_machine=str(body["lease_machine"]) if body.get("lease_machine") else None,
         )
 
     async def post_batch(

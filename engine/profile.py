@@ -60,6 +60,7 @@ def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineCo
         mapping_file=Path(settings.mapping_file) if settings.mapping_file else None,
         poll_interval=settings.poll_interval_seconds,
         reconcile_interval=settings.reconcile_interval_seconds,
+        liveness_interval=settings.liveness_interval_seconds,
         batch_bytes=settings.batch_bytes,
         page_size=settings.page_size,
         network=network_options(settings),

@@ -21,6 +21,10 @@ DEFAULT_POLL_SECONDS: Final = 1.0
 DEFAULT_RECONCILE_SECONDS: Final = 600.0
 DEFAULT_BATCH_BYTES: Final = 1_000_000
 DEFAULT_PAGE_SIZE: Final = 1_000
+#: How often a running agent confirms both sides (a request to the service and a query
+#: to the database) whatever else it is doing: the light leaves green within about this
+#: much plus the liveness timeout of a fault, so the default keeps that under 10 s.
+DEFAULT_LIVENESS_SECONDS: Final = 5.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Settings:
     ca_file: str | None = None
     poll_interval_seconds: float = DEFAULT_POLL_SECONDS
     reconcile_interval_seconds: float = DEFAULT_RECONCILE_SECONDS
+    liveness_interval_seconds: float = DEFAULT_LIVENESS_SECONDS
     batch_bytes: int = DEFAULT_BATCH_BYTES
     page_size: int = DEFAULT_PAGE_SIZE
 
@@ -51,6 +56,7 @@ _LAYOUT: Final[dict[str, tuple[str, str]]] = {
     "ca_file": ("online", "ca_file"),
     "poll_interval_seconds": ("sync", "poll_interval_seconds"),
     "reconcile_interval_seconds": ("sync", "reconcile_interval_seconds"),
+    "liveness_interval_seconds": ("sync", "liveness_interval_seconds"),
     "batch_bytes": ("sync", "batch_bytes"),
     "page_size": ("sync", "page_size"),
 }
@@ -63,6 +69,7 @@ _TYPES: Final[dict[str, type | tuple[type, ...]]] = {
     "ca_file": str,
     "poll_interval_seconds": (int, float),
     "reconcile_interval_seconds": (int, float),
+    "liveness_interval_seconds": (int, float),
     "batch_bytes": int,
     "page_size": int,
 }
@@ -113,10 +120,14 @@ def load_settings(path: Path) -> Settings:
                     value = None
             values[name] = value
     settings = Settings(**values)
-    if settings.poll_interval_seconds <= 0 or settings.batch_bytes < 10_000:
+    if (
+        settings.poll_interval_seconds <= 0
+        or settings.batch_bytes < 10_000
+        or not 0.5 <= settings.liveness_interval_seconds <= 60
+    ):
         raise SettingsError(
-            f"The settings in {path} are out of range "
-            "(poll interval must be above 0, batch_bytes at least 10000)."
+            f"The settings in {path} are out of range (poll interval must be above 0, "
+            "batch_bytes at least 10000, liveness interval from 0.5 to 60 seconds)."
         )
     return settings
 

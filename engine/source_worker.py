@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -28,10 +29,17 @@ class SourceWorker:
         self._opener = opener
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._source: Source | None = None
+        #: ``time.monotonic()`` when the latest call that succeeded was made: proof the
+        #: database answered a round trip begun then (None: none yet).
+        self.answered_at: float | None = None
 
     async def call(self, work: Callable[[Source], T]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run, work)
+        started = time.monotonic()
+        result = await loop.run_in_executor(self._executor, self._run, work)
+        if self.answered_at is None or started > self.answered_at:
+            self.answered_at = started
+        return result
 
     def _run(self, work: Callable[[Source], T]) -> T:
         try:

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Final
 
 from engine.errors import SettingsError
-from engine.status import REASON_TEXT, Light, Reason, Status, SyncState
+from engine.status import NOT_RESPONDING_TEXT, REASON_TEXT, Light, Reason, Status, SyncState
 
 #: A running agent rewrites the file at least this often, so a reader can tell a
 #: live status from the last words of an agent that is gone.
 HEARTBEAT_SECONDS: Final = 5.0
-STALE_AFTER_SECONDS: Final = 4 * HEARTBEAT_SECONDS
+#: Three missed heartbeats: the agent is gone or its loop is stuck.
+STALE_AFTER_SECONDS: Final = 3 * HEARTBEAT_SECONDS
 
 
 def write_status(path: Path, status: Status) -> None:
@@ -40,12 +41,15 @@ def read_status(path: Path) -> Status | None:
 
 def current_status(path: Path, now: float) -> Status:
     """What a view on this computer should show: the agent's status, or red "not
-    running" when there is none or it stopped writing (killed, machine asleep)."""
+    running or not responding" when there is none or it stopped writing (killed, hung,
+    machine asleep) - never the last state a gone agent wrote."""
     status = read_status(path)
-    problem, fix = REASON_TEXT[Reason.STOPPED]
     if status is None:
+        problem, fix = REASON_TEXT[Reason.STOPPED]
         return Status(SyncState.INACTIVE, Light.RED, problem, Reason.STOPPED, fix, updated_at=now)
-    if status.state is not SyncState.INACTIVE and now - status.updated_at > STALE_AFTER_SECONDS:
+    silent = now - status.updated_at
+    if status.reason is not Reason.STOPPED and silent > STALE_AFTER_SECONDS:
+        problem, fix = NOT_RESPONDING_TEXT
         return replace(
             status,
             state=SyncState.INACTIVE,
@@ -53,6 +57,8 @@ def current_status(path: Path, now: float) -> Status:
             message=problem,
             reason=Reason.STOPPED,
             fix=fix,
+            detail=f"Its last sign of life was {silent:.0f} s ago (it writes one every "
+            f"{HEARTBEAT_SECONDS:g} s while running).",
             progress=None,
             retrying=False,
         )

@@ -91,10 +91,17 @@ REASON_TEXT: Final[dict[Reason, tuple[str, str]]] = {
         "employee's email (a dedicated employee is best).",
     ),
     Reason.LEASE_LOST: (
-        "Another agent took over synchronising this practice.",
-        "If no other computer should run it, restart Contacts Migration here.",
+        "Another computer took over keeping this practice's contacts in sync.",
+        "If no other computer should run it, stop it there and restart Contacts Migration here.",
     ),
 }
+
+#: What a reader in another process shows when the agent stopped writing its heartbeat.
+NOT_RESPONDING_TEXT: Final = (
+    "Contacts Migration is not running or not responding on this computer.",
+    "Restart it from the Start menu or run 'contacts-migration run'; if it happens again, "
+    "send a diagnostics file to support.",
+)
 
 
 class Phase(StrEnum):
@@ -179,6 +186,16 @@ class Fault:
     since: float
     #: Faults a retry can't fix (credentials, login email) turn red at once.
     immediate: bool = False
+    #: One plain sentence that fits what was observed; empty: the reason's own sentence.
+    message: str = ""
+    #: Advice that fits what was observed; empty: the reason's own fix.
+    fix: str = ""
+
+    @property
+    def text(self) -> tuple[str, str]:
+        """The plain sentence and the fix shown for this fault."""
+        problem, fix = REASON_TEXT[self.reason]
+        return self.message or problem, self.fix or fix
 
 
 @dataclass
@@ -206,6 +223,12 @@ def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
     return rate, (remaining / rate if rate > 0 else None)
 
 
+def _changes(count: int) -> str:
+    if count <= 0:
+        return "Sending recent changes online."
+    return f"Sending {count:,} change{'s' if count != 1 else ''} online."
+
+
 def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SECONDS) -> Status:
     common: dict[str, Any] = {
         "online_count": state.online_count,
@@ -215,9 +238,12 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
         "machine": state.machine,
         "phase": state.phase,
     }
+    if state.phase is Phase.STOPPED:  # a clean stop says so, whatever it last saw
+        problem, fix = REASON_TEXT[state.stop_reason]
+        return Status(SyncState.INACTIVE, Light.RED, problem, state.stop_reason, fix, **common)
     fault = state.fault
     if fault is not None and (fault.immediate or now - fault.since >= grace):
-        problem, fix = REASON_TEXT[fault.reason]
+        problem, fix = fault.text
         return Status(
             SyncState.INACTIVE,
             Light.RED,
@@ -228,9 +254,6 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
             retrying=True,
             **common,
         )
-    if state.phase is Phase.STOPPED:
-        problem, fix = REASON_TEXT[state.stop_reason]
-        return Status(SyncState.INACTIVE, Light.RED, problem, state.stop_reason, fix, **common)
     if state.phase is Phase.STANDBY:
         return Status(
             SyncState.STANDBY,
@@ -243,12 +266,13 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
         rate, eta = _rate_and_eta(state, now)
         progress = Progress(state.done, max(state.total, state.done), rate, eta)
     if fault is not None:
-        problem, _ = REASON_TEXT[fault.reason]
+        problem, fix = fault.text
         return Status(
             SyncState.MIGRATING,
             Light.ORANGE,
             f"Retrying: {problem[0].lower()}{problem[1:]}",
             fault.reason,
+            fix,
             detail=fault.detail,
             retrying=True,
             progress=progress,
@@ -263,11 +287,11 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
             **common,
         )
     if state.phase in (Phase.CATCHING_UP, Phase.STARTING):
-        text = "Starting." if state.phase is Phase.STARTING else "Sending recent changes online."
+        text = "Starting." if state.phase is Phase.STARTING else _changes(state.total)
         return Status(SyncState.MIGRATING, Light.ORANGE, text, progress=progress, **common)
     return Status(
         SyncState.ACTIVE,
         Light.GREEN,
-        "Contacts are in sync. Changes made on the desktop are sent online automatically.",
+        "Contacts are in sync; changes made on the desktop are sent online automatically.",
         **common,
     )

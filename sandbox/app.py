@@ -212,6 +212,7 @@ class Api:
                 "contact_count": state.contact_count,
                 "checksum": state.checksum,
                 "last_batch_at": state.last_batch_at,
+                "lease_machine": state.lease_machine,
             }
         )
 

@@ -98,6 +98,16 @@ def register(subparsers: Any) -> None:
     )
     run.set_defaults(handler=_serve)
 
+    rotate = commands.add_parser(
+        "rotate-secret",
+        help="give a client a new secret and revoke its tokens (while the sandbox is stopped)",
+        description="Rotate the secret of the sync (or read) client in DIR/credentials.json; "
+        "agents still using the old secret are refused from the next start on.",
+    )
+    rotate.add_argument("--data", type=Path, metavar="DIR", help="the sandbox's data folder")
+    rotate.add_argument("--scope", choices=["sync", "read"], default="sync")
+    rotate.set_defaults(handler=_rotate)
+
 
 def _serve(args: argparse.Namespace) -> int:
     return serve(
@@ -115,3 +125,18 @@ def _serve(args: argparse.Namespace) -> int:
             ),
         )
     )
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from sandbox.auth import Scope
+    from sandbox.credentials import rotate_secret
+    from sandbox.server import _open_store, default_data_dir
+
+    data_dir = (args.data or default_data_dir()).expanduser().resolve()
+    store = _open_store(data_dir)
+    try:
+        client = rotate_secret(data_dir, store, Scope(args.scope))
+    finally:
+        store.close()
+    print(f"Rotated the secret of {client.client_id}; the new one is in {data_dir}.")
+    return 0

@@ -105,3 +105,21 @@ def ensure_credentials(
     else:
         os.chmod(path, 0o600)
     return credentials, path
+
+
+def rotate_secret(data_dir: Path, store: Store, scope: Scope) -> ClientCredentials:
+    """Give the client of ``scope`` a new secret (same id) and revoke its tokens, as a
+    service does when a secret leaks: agents holding the old one are refused."""
+    path = data_dir / CREDENTIALS_FILE_NAME
+    existing = _load(path)
+    if existing is None:
+        raise SettingsError(f"There is no sandbox credentials file in {data_dir}.")
+    old = existing.clients[scope]
+    new = ClientCredentials(old.client_id, secrets.token_urlsafe(32))
+    clients = {**existing.clients, scope: new}
+    store.replace_clients(
+        [(c.client_id, sha256_hex(c.client_secret), s.value) for s, c in clients.items()]
+    )
+    store.revoke_tokens(old.client_id)
+    write_private_json(path, Credentials(existing.practice_id, existing.url, clients).as_json())
+    return new

@@ -159,6 +159,7 @@ def _schemas() -> dict[str, Any]:
                 "contact_count": {"type": "integer", "minimum": 0},
                 "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                 "last_batch_at": {"type": ["string", "null"], "format": "date-time"},
+                "lease_machine": {"type": ["string", "null"]},
             }
         ),
         "BatchRequest": _object(

@@ -148,6 +148,8 @@ class SyncState:
     contact_count: int
     checksum: str
     last_batch_at: str | None
+    #: The machine that took the current lease, so a fenced-off agent can name it.
+    lease_machine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,11 @@ class Store:
             known = [c[0] for c in clients]
             marks = ",".join("?" * len(known))
             conn.execute(f"DELETE FROM tokens WHERE client_id NOT IN ({marks})", known)
+
+    def revoke_tokens(self, client_id: str) -> None:
+        """Forget every token issued to this client (its secret was rotated)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM tokens WHERE client_id = ?", (client_id,))
 
     def clients(self) -> list[tuple[str, str, str]]:
         with self._read() as conn:
@@ -403,12 +410,12 @@ class Store:
 
     def sync_state(self) -> SyncState:
         with self._read() as conn:
-            epoch, checkpoint, last_batch_at = conn.execute(
-                "SELECT epoch, checkpoint, last_batch_at FROM practice"
+            epoch, checkpoint, last_batch_at, lease_machine = conn.execute(
+                "SELECT epoch, checkpoint, last_batch_at, lease_machine FROM practice"
             ).fetchone()
             count: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
             checksum = collection_checksum(conn.execute("SELECT id, hash FROM contacts"))
-        return SyncState(epoch, checkpoint, count, checksum, last_batch_at)
+        return SyncState(epoch, checkpoint, count, checksum, last_batch_at, lease_machine)
 
     def contacts_after(self, after: int, limit: int) -> tuple[list[tuple[int, str]], bool]:
         """(id, doc) of up to ``limit`` contacts after ``after``, and whether more follow."""

@@ -120,6 +120,41 @@ class PostgresServer:
         self.created.append(name)
         return name
 
+    def start_server(self) -> None:
+        """Start (or start again, on the same port) the server of this cluster."""
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+            " -c max_connections=200"
+        )
+        self.run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            timeout=90,
+        )
+
+    def stop_server(self) -> None:
+        """Stop the server (fast: sessions are ended) and keep the cluster for a restart."""
+        self.run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+            timeout=90,
+        )
+
     def stop(self) -> None:
         subprocess.run(
             self._command(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"),
@@ -159,25 +194,7 @@ def start_postgres() -> PostgresServer:
             "--locale=C.UTF-8",
             "--no-sync",
         )
-        options = (
-            f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1"
-            " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-            " -c max_connections=200"
-        )
-        server.run(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(server.data),
-            "-o",
-            options,
-            "-l",
-            str(folder / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-            timeout=90,
-        )
+        server.start_server()
     except BaseException:
         server.stop()
         raise

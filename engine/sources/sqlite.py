@@ -74,6 +74,15 @@ def connect(
     return connection
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode, or None when it is not there."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _translate(error: sqlite3.Error, path: Path) -> SourceError:
     """A sqlite3 error as a message a person can act on."""
     message = str(error)
@@ -117,6 +126,16 @@ class SqliteSource(CursorSource):
         self.queries = Queries(self.mapping, SqliteDialect())
         self._connection: sqlite3.Connection | None = connect(path, busy_timeout=busy_timeout)
         self._serial = next(_CONNECTION_SERIALS)
+        self._identity = _file_identity(path)
+
+    def _check_file(self) -> None:
+        """An open connection keeps reading a deleted or replaced file: say so instead,
+        so the light turns and the next connection opens what is there now."""
+        if _file_identity(self.path) != self._identity:
+            raise SourceError(
+                f"The database file {self.path} was deleted, moved or replaced.",
+                "Put the practice database back, or correct the path in the settings.",
+            )
 
     def close(self) -> None:
         if self._connection is not None:
@@ -157,6 +176,7 @@ class SqliteSource(CursorSource):
     # --- schema ------------------------------------------------------------------------
 
     def check_schema(self) -> None:
+        self._check_file()
         with self._transaction() as cursor:
 
             def describe(table: LogicalTable) -> list[str] | None:
@@ -180,6 +200,7 @@ class SqliteSource(CursorSource):
     def change_token(self) -> int | None:
         if self._connection is None:
             raise SourceError(f"The connection to {self.path} was closed.", "Open it again.")
+        self._check_file()
         try:
             row = self._connection.execute("PRAGMA data_version").fetchone()
         except sqlite3.Error as error:

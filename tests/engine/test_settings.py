@@ -54,3 +54,12 @@ def test_source_urls() -> None:
     assert "secret" not in odbc.redacted()
     with pytest.raises(SettingsError, match="sqlite:PATH"):
         parse_source_url("mysql://x")
+
+
+def test_liveness_interval_is_read_and_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[sync]\nliveness_interval_seconds = 8\n", encoding="utf-8")
+    assert load_settings(path).liveness_interval_seconds == 8.0
+    path.write_text("[sync]\nliveness_interval_seconds = 600\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="liveness interval"):
+        load_settings(path)
