@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.generator import generate_reference_database
 from engine.paths import HOME_ENV
 from engine.state_file import STALE_AFTER_SECONDS
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.test_crash_safety import cli, set_up_machine
 from tests.sandbox_harness import running_sandbox
 

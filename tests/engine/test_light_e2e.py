@@ -122,7 +122,7 @@ async def test_service_stopped_and_restarted_while_idle(
 async def test_service_hung_during_a_migration(make_engine: EngineFactory, tmp_path: Path) -> None:
     """A paused service accepts connections and never answers: the liveness timeout, not
     the upload's 30 s, bounds how long the light can hide it."""
-    from engine.generator import generate_reference_database
+    from sampledata.sqlite_file import generate_reference_database
     from tests.sandbox_harness import running_sandbox
 
     db = tmp_path / "big.db"
