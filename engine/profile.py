@@ -62,6 +62,7 @@ def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineCo
         reconcile_interval=settings.reconcile_interval_seconds,
         batch_bytes=settings.batch_bytes,
         page_size=settings.page_size,
+        retry_for=settings.retry_for_seconds,
         network=network_options(settings),
         state_file=paths.state_file,
     )

@@ -21,6 +21,10 @@ DEFAULT_POLL_SECONDS: Final = 1.0
 DEFAULT_RECONCILE_SECONDS: Final = 600.0
 DEFAULT_BATCH_BYTES: Final = 1_000_000
 DEFAULT_PAGE_SIZE: Final = 1_000
+#: How long a one-shot command keeps retrying a failing online call.
+DEFAULT_RETRY_FOR_SECONDS: Final = 120.0
+#: The longest wait between two tries of a failing call.
+DEFAULT_MAX_BACKOFF_SECONDS: Final = 30.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Settings:
     proxy: str | None = None
     #: A PEM file of CA certificates trusted on top of the OS certificate store.
     ca_file: str | None = None
+    #: How long verify, activate, sync --once... keep retrying a failing online call.
+    retry_for_seconds: float = DEFAULT_RETRY_FOR_SECONDS
     poll_interval_seconds: float = DEFAULT_POLL_SECONDS
     reconcile_interval_seconds: float = DEFAULT_RECONCILE_SECONDS
     batch_bytes: int = DEFAULT_BATCH_BYTES
@@ -49,6 +55,7 @@ _LAYOUT: Final[dict[str, tuple[str, str]]] = {
     "client_id": ("online", "client_id"),
     "proxy": ("online", "proxy"),
     "ca_file": ("online", "ca_file"),
+    "retry_for_seconds": ("online", "retry_for_seconds"),
     "poll_interval_seconds": ("sync", "poll_interval_seconds"),
     "reconcile_interval_seconds": ("sync", "reconcile_interval_seconds"),
     "batch_bytes": ("sync", "batch_bytes"),
@@ -61,6 +68,7 @@ _TYPES: Final[dict[str, type | tuple[type, ...]]] = {
     "client_id": str,
     "proxy": str,
     "ca_file": str,
+    "retry_for_seconds": (int, float),
     "poll_interval_seconds": (int, float),
     "reconcile_interval_seconds": (int, float),
     "batch_bytes": int,
@@ -113,10 +121,14 @@ def load_settings(path: Path) -> Settings:
                     value = None
             values[name] = value
     settings = Settings(**values)
-    if settings.poll_interval_seconds <= 0 or settings.batch_bytes < 10_000:
+    if (
+        settings.poll_interval_seconds <= 0
+        or settings.batch_bytes < 10_000
+        or settings.retry_for_seconds < 0
+    ):
         raise SettingsError(
-            f"The settings in {path} are out of range "
-            "(poll interval must be above 0, batch_bytes at least 10000)."
+            f"The settings in {path} are out of range (poll interval must be above 0,"
+            " batch_bytes at least 10000, retry_for_seconds 0 or more)."
         )
     return settings
 
