@@ -196,6 +196,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
         state_file=paths.state_file,
         network=network_options(settings),
         retry_for=settings.retry_for_seconds,
+        max_backoff=settings.max_backoff_seconds,
     )
     accepted_by = args.accepted_by or getpass.getuser()
     return asyncio.run(_activate(config, args, accepted_by))

@@ -41,6 +41,8 @@ class Settings:
     ca_file: str | None = None
     #: How long verify, activate, sync --once... keep retrying a failing online call.
     retry_for_seconds: float = DEFAULT_RETRY_FOR_SECONDS
+    #: The longest wait between two tries of a failing online call.
+    max_backoff_seconds: float = DEFAULT_MAX_BACKOFF_SECONDS
     poll_interval_seconds: float = DEFAULT_POLL_SECONDS
     reconcile_interval_seconds: float = DEFAULT_RECONCILE_SECONDS
     batch_bytes: int = DEFAULT_BATCH_BYTES
@@ -56,6 +58,7 @@ _LAYOUT: Final[dict[str, tuple[str, str]]] = {
     "proxy": ("online", "proxy"),
     "ca_file": ("online", "ca_file"),
     "retry_for_seconds": ("online", "retry_for_seconds"),
+    "max_backoff_seconds": ("online", "max_backoff_seconds"),
     "poll_interval_seconds": ("sync", "poll_interval_seconds"),
     "reconcile_interval_seconds": ("sync", "reconcile_interval_seconds"),
     "batch_bytes": ("sync", "batch_bytes"),
@@ -69,6 +72,7 @@ _TYPES: Final[dict[str, type | tuple[type, ...]]] = {
     "proxy": str,
     "ca_file": str,
     "retry_for_seconds": (int, float),
+    "max_backoff_seconds": (int, float),
     "poll_interval_seconds": (int, float),
     "reconcile_interval_seconds": (int, float),
     "batch_bytes": int,
@@ -125,10 +129,11 @@ def load_settings(path: Path) -> Settings:
         settings.poll_interval_seconds <= 0
         or settings.batch_bytes < 10_000
         or settings.retry_for_seconds < 0
+        or settings.max_backoff_seconds <= 0
     ):
         raise SettingsError(
-            f"The settings in {path} are out of range (poll interval must be above 0,"
-            " batch_bytes at least 10000, retry_for_seconds 0 or more)."
+            f"The settings in {path} are out of range (poll interval and max_backoff_seconds"
+            " must be above 0, batch_bytes at least 10000, retry_for_seconds 0 or more)."
         )
     return settings
 

@@ -30,6 +30,14 @@ def _init_db(path: Path, contacts: int = 120) -> str:
     return source
 
 
+def _short_waits(home: Path) -> None:
+    """Short backoff caps keep the suite fast; the policy is the same."""
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.toml").write_text(
+        "[online]\nmax_backoff_seconds = 0.2\n", encoding="utf-8"
+    )
+
+
 def _round_trip(
     folder: Path,
     sandbox: RunningSandbox,
@@ -40,6 +48,7 @@ def _round_trip(
     """activate, verify (identical), edit, verify (different, with ids), sync, verify;
     returns everything the commands wrote to stderr."""
     monkeypatch.setenv("CONTACTS_MIGRATION_HOME", str(folder / "home"))
+    _short_waits(folder / "home")
     db = folder / "practice.db"
     source = _init_db(db)
     credentials = str(sandbox.data_dir / "credentials.json")
@@ -101,6 +110,7 @@ def test_verify_gives_up_after_the_deadline_with_exit_2_and_says_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CONTACTS_MIGRATION_HOME", str(tmp_path / "home"))
+    _short_waits(tmp_path / "home")
     source = _init_db(tmp_path / "practice.db", contacts=20)
     with running_sandbox(tmp_path) as sandbox:
         credentials = str(sandbox.data_dir / "credentials.json")

@@ -137,3 +137,16 @@ def test_backoff_grows_with_jitter_and_honours_retry_after_within_bounds() -> No
 def test_no_one_shot_message_promises_an_automatic_retry() -> None:
     assert "retried" not in str(TransientOnlineError("The service is busy (HTTP 503)."))
     assert "retried" not in str(OnlineProtocolError("The service sent HTML."))
+
+
+def test_the_deadline_and_backoff_cap_are_settings(tmp_path: Path) -> None:
+    from engine.errors import SettingsError
+    from engine.settings import load_settings
+
+    path = tmp_path / "settings.toml"
+    path.write_text("[online]\nretry_for_seconds = 30\nmax_backoff_seconds = 2\n")
+    settings = load_settings(path)
+    assert (settings.retry_for_seconds, settings.max_backoff_seconds) == (30.0, 2.0)
+    path.write_text("[online]\nretry_for_seconds = -1\n")
+    with pytest.raises(SettingsError, match="retry_for_seconds"):
+        load_settings(path)
