@@ -191,7 +191,7 @@ async def run_with_deadline(
             wait = min(backoff(attempt - 1, max_backoff, failure.retry_after), max(remaining, 0))
             notice = RetryNotice(what, failure, attempt, elapsed, wait, retry_for)
             if remaining <= 0:
-                log.warning("giving up on %s: %s", what, failure.detail)
+                log.info("giving up on %s: %s", what, failure.detail)  # the caller says it
                 raise GaveUp(notice) from error
             log.info("%s", notice.describe())
             if on_retry is not None:

@@ -58,6 +58,12 @@ class FaultyProxy:
         return None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One connection; ends quietly when cancelled at shutdown (asyncio's stream
+        callback would otherwise log the cancellation as an error)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._relay(reader, writer)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
@@ -97,14 +103,16 @@ class FaultyProxy:
             asyncio.ensure_future(client_to_server()),
             asyncio.ensure_future(server_to_client()),
         ]
-        with contextlib.suppress(Exception):
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # never left for the GC
-        for stream in (writer, up_writer):
+        try:
             with contextlib.suppress(Exception):
-                stream.close()
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)  # never left for the GC
+            for stream in (writer, up_writer):
+                with contextlib.suppress(Exception):
+                    stream.close()
 
     async def _start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
