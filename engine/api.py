@@ -326,7 +326,7 @@ class Engine:
         return checks
 
     async def terms(self) -> Terms:
-        return await self._retrying(self._online.terms, "fetching the Terms of use")
+        return await self._retrying(self._online.terms, "the Terms of use request")
 
     async def practice(self) -> PracticeInfo:
         return await self._retrying(self._online.practice, "the practice request")
