@@ -118,7 +118,7 @@ def test_verify_gives_up_after_the_deadline_with_exit_2_and_says_why(
         assert main([*argv, "--accept-terms"]) == 0
         capsys.readouterr()
     # The service is gone: every connection is refused.
-    assert main(["verify", "--retry-for", "1.5"]) == 2
+    assert main(["verify", "--retry-for", "3"]) == 2
     out, err = capsys.readouterr()
     assert "Identical" not in out
     assert "Retrying the online hash listing" in err  # shown while it retried

