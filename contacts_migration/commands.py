@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from engine.logs import setup_logging
 from engine.online import Credentials
 from engine.paths import app_paths
 from engine.profile import engine_config, network_options, read_credentials_file
+from engine.retry import GaveUp, RetryNotice
 from engine.secrets import SecretStore
 from engine.settings import load_settings
 from engine.setup_store import save_setup
@@ -35,6 +37,31 @@ CONFIRMATION = (
     "Are you sure you want to continue?"
 )
 AGREEMENT = "I agree with the above terms of use"
+
+
+def add_retry_for(parser: argparse.ArgumentParser) -> None:
+    """The deadline of a one-shot command's online calls (``[online] retry_for_seconds``)."""
+    parser.add_argument(
+        "--retry-for",
+        type=float,
+        metavar="SECONDS",
+        help="keep retrying a failing online service this long (default: the"
+        " [online] retry_for_seconds setting, 120); 0 tries once",
+    )
+
+
+def _with_retry_for(config: EngineConfig, args: argparse.Namespace) -> EngineConfig:
+    seconds: float | None = getattr(args, "retry_for", None)
+    if seconds is None:
+        return config
+    if seconds < 0:
+        raise UserFacingError("--retry-for must be 0 or more seconds.")
+    return replace(config, retry_for=seconds)
+
+
+def print_retry(notice: RetryNotice) -> None:
+    """One line per retry on stderr, so a person sees why it is taking long."""
+    print(notice.describe(), file=sys.stderr, flush=True)
 
 
 def register(subparsers: Any) -> None:
@@ -63,6 +90,7 @@ def register(subparsers: Any) -> None:
     activate.add_argument(
         "--no-migrate", action="store_true", help="activate only; the agent migrates later"
     )
+    add_retry_for(activate)
     activate.set_defaults(handler=cmd_activate)
 
     run = subparsers.add_parser("run", help="run the sync agent until stopped")
@@ -73,6 +101,7 @@ def register(subparsers: Any) -> None:
     sync.add_argument(
         "--reconcile", action="store_true", help="also compare every contact and repair drift"
     )
+    add_retry_for(sync)
     sync.set_defaults(handler=cmd_sync)
 
     status = subparsers.add_parser("status", help="show whether the contacts are in sync")
@@ -83,6 +112,7 @@ def register(subparsers: Any) -> None:
         "verify", help="compare the desktop with online, contact by contact"
     )
     verify.add_argument("--json", action="store_true", help="machine-readable")
+    add_retry_for(verify)
     verify.set_defaults(handler=cmd_verify)
 
     from contacts_migration.demo import register_demo
@@ -98,7 +128,7 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
     paths = app_paths()
     paths.ensure()
     setup_logging(paths, verbose=getattr(args, "verbose", False))
-    return engine_config(paths)
+    return _with_retry_for(engine_config(paths), args)
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
@@ -158,13 +188,16 @@ def cmd_activate(args: argparse.Namespace) -> int:
     if not _ask(CONFIRMATION, args.yes):
         print("Nothing was changed.")
         return 1
+    settings = load_settings(paths.settings_file)
     config = EngineConfig(
         source=args.source,
         online_url=online_url,
         credentials=credentials,
         mapping_file=args.mapping,
         state_file=paths.state_file,
-        network=network_options(load_settings(paths.settings_file)),
+        network=network_options(settings),
+        retry_for=settings.retry_for_seconds,
+        max_backoff=settings.max_backoff_seconds,
     )
     accepted_by = args.accepted_by or getpass.getuser()
     return asyncio.run(_activate(config, args, accepted_by))
@@ -172,7 +205,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
 
 async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by: str) -> int:
     paths = app_paths()
-    engine = Engine(config)
+    engine = Engine(_with_retry_for(config, args), on_retry=print_retry)
     try:
         checks = await engine.preflight()
         for check in checks:
@@ -223,7 +256,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     config = _engine_config(args)
 
     async def once() -> int:
-        engine = Engine(config)
+        engine = Engine(config, on_retry=print_retry)
         try:
             return await _sync_with_progress(engine, reconcile=args.reconcile)
         finally:
@@ -282,9 +315,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     config = _engine_config(args)
 
     async def verify() -> int:
-        engine = Engine(config)
+        engine = Engine(config, on_retry=print_retry)
         try:
             report = await engine.verify()
+        except GaveUp as error:  # exit 2: could not tell, and why
+            raise UserFacingError(
+                f"Could not tell whether the online copy is identical. {error.problem}",
+                error.fix,
+            ) from error
         finally:
             await engine.aclose()
         if args.json:

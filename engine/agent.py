@@ -17,7 +17,6 @@ import asyncio
 import bisect
 import contextlib
 import logging
-import random
 import sys
 import time
 import uuid
@@ -30,25 +29,22 @@ from engine.config import EngineConfig
 from engine.consistency import compare
 from engine.counters import Counters
 from engine.document import Document, document_problems
-from engine.errors import OnlineError, SchemaError, SourceError
+from engine.errors import OnlineError
 from engine.failpoints import Failpoint, reached
 from engine.health import Channel, Health
 from engine.liveness import LeaseHolder, Watcher, lease_lost_text
 from engine.memory import release_memory
 from engine.online import (
     CheckpointConflict,
-    CredentialsRejected,
     InvalidDocuments,
     NotActivated,
     OnlineClient,
-    OnlineProtocolError,
     PayloadTooLarge,
-    RequestRefused,
     StaleEpoch,
-    TransientOnlineError,
     encode_body,
 )
-from engine.practice import LoginProblem, check_practice_login
+from engine.practice import check_practice_login
+from engine.retry import RetryListener, RetryNotice, backoff, classify
 from engine.source_worker import SourceWorker
 from engine.sources.base import AgentLock, Employee, Source
 from engine.status import EngineState, Fault, Phase, Reason
@@ -115,12 +111,15 @@ def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -
     return work
 
 
-def _backoff(attempt: int, cap: float) -> float:
-    """Exponential with full jitter: many agents never retry in step."""
-    return random.uniform(0.5, 1.0) * min(cap, 0.5 * 2.0 ** min(attempt, 30))
+def _backoff(attempt: int, cap: float, retry_after: float | None = None) -> float:
+    """The one retry policy's wait (:func:`engine.retry.backoff`)."""
+    return backoff(attempt, cap, retry_after)
 
 
 class Agent:
+    #: Told of each retry in one-shot mode (``sync --once`` shows them on the terminal).
+    on_retry: RetryListener | None = None
+
     def __init__(
         self,
         config: EngineConfig,
@@ -251,41 +250,20 @@ class Agent:
     # -- the retry policy: one place decides what each failure means ---------------------
 
     async def _guarded(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """``operation()`` until it succeeds, each failure turned into the status fault
+        :func:`engine.retry.classify` says it is. In one-shot mode a fault a retry can't
+        fix, or one that lasted ``retry_for`` seconds, ends the run (FaultPersisted)."""
         attempt = 0
         while True:
             if self._stop.is_set():
                 raise Stopping
-            delay: float | None = None
             try:
                 result = await operation()
-            except (
-                StaleEpoch,
-                LeaseLost,
-                Stopping,
-                CheckpointConflict,
-                PayloadTooLarge,
-                InvalidDocuments,
-            ):
-                raise
-            except TransientOnlineError as error:
-                self._set_fault(Reason.ONLINE_UNREACHABLE, error.problem)
-                delay = error.retry_after
-            except OnlineProtocolError as error:
-                self._set_fault(Reason.ONLINE_ERROR, error.problem)
-            except RequestRefused as error:
-                self._set_fault(Reason.ONLINE_ERROR, error.problem)
-            except CredentialsRejected as error:
-                self._set_fault(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
-            except NotActivated:
-                self._set_fault(Reason.NOT_ACTIVATED, "", immediate=True)
-            except LoginProblem as error:
-                self._set_fault(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, error.problem, immediate=True)
-            except SchemaError as error:
-                self._set_fault(Reason.DATABASE_SCHEMA, error.problem, immediate=True)
-            except SourceError as error:
-                self._set_fault(Reason.DATABASE_UNREACHABLE, error.problem)
-            except OnlineError as error:
-                self._set_fault(Reason.ONLINE_ERROR, error.problem)
+            except Exception as error:
+                failure = classify(error)
+                if failure is None:
+                    raise
+                self._set_fault(failure.reason, failure.detail, immediate=failure.immediate)
             else:
                 self._clear_fault()
                 return result
@@ -293,14 +271,21 @@ class Agent:
             if (
                 self._fail_fast
                 and fault is not None
-                and (fault.immediate or time.time() - fault.since >= self._config.fault_grace)
+                and (
+                    fault.immediate
+                    or not failure.transient
+                    or time.time() - fault.since >= self._config.retry_for
+                )
             ):
                 raise FaultPersisted(fault)
-            wait = _backoff(attempt, self._config.max_backoff)
-            if delay is not None:
-                wait = max(wait, min(delay, 5 * self._config.max_backoff))
+            wait = _backoff(attempt, self._config.max_backoff, failure.retry_after)
             attempt += 1
             self.counters.retries += 1
+            if self.on_retry is not None and fault is not None:
+                elapsed = time.time() - fault.since
+                self.on_retry(
+                    RetryNotice("the sync", failure, attempt, elapsed, wait, self._config.retry_for)
+                )
             self._changed()
             await self._sleep(wait)
 

@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 import httpx
 
@@ -28,6 +28,7 @@ from engine.events import EngineEvent, EventBus, EventKind, Listener
 from engine.online import CredentialsRejected, OnlineClient, PracticeInfo, Terms
 from engine.practice import LoginProblem, check_practice_login, is_set
 from engine.practice_settings import SETTING_TRUE, PracticeSetting
+from engine.retry import GIVE_UP_FIX, GaveUp, RetryListener, RetryNotice, run_with_deadline
 from engine.source_url import parse_source_url
 from engine.source_worker import SourceWorker
 from engine.sources.base import AgentLock, Source
@@ -36,6 +37,8 @@ from engine.state_file import HEARTBEAT_SECONDS, write_status
 from engine.status import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: The state file is rewritten at most this often for progress-only changes.
 STATE_FILE_INTERVAL: Final = 0.5
@@ -99,8 +102,12 @@ class Engine:
         source_opener: Callable[[], Source] | None = None,
         lock: AgentLock | None = None,
         online_transport: httpx.AsyncBaseTransport | None = None,
+        on_retry: RetryListener | None = None,
     ) -> None:
         self.config = config
+        #: Told of each retry of a one-shot call (verify, activate, sync_once...), so a
+        #: terminal or a window can say what is being retried and why.
+        self.on_retry = on_retry
         url = parse_source_url(config.source)
         self._worker = SourceWorker(
             source_opener or (lambda: open_source(url, config.mapping_file))
@@ -247,15 +254,20 @@ class Engine:
         ``reconcile`` also compares every contact's hash with the service's and repairs
         any drift (otherwise done every ``reconcile_interval``)."""
         agent = self._new_agent()
+        agent.on_retry = self._retried
         self._agent = agent
         if reconcile:
             agent.wake(reconcile=True)
         try:
             await agent.run(once=True)
         except FaultPersisted as persisted:
-            problem, fix = persisted.fault.text
-            detail = persisted.fault.detail
-            raise UserFacingError(f"{problem} {detail}".strip(), fix) from None
+            fault = persisted.fault
+            problem, fix = fault.text
+            fix = GIVE_UP_FIX.get(fault.reason, fix)  # nothing "keeps retrying" after this
+            tried = time.time() - fault.since
+            if not fault.immediate and tried >= self.config.retry_for:
+                problem = f"Gave up on the sync after trying for {tried:.0f} s. {problem}"
+            raise UserFacingError(f"{problem} {fault.detail}".strip(), fix) from None
         finally:
             self._state.phase = Phase.STOPPED
             self._changed()
@@ -266,7 +278,24 @@ class Engine:
             self._agent.wake(reconcile=True)
 
     async def verify(self) -> Comparison:
-        return await compare(self._worker, self._online, self.config.page_size)
+        """Desktop against online; each online page is retried until the deadline, so a
+        flaky service never turns "identical" into "could not tell" (GaveUp after)."""
+        return await compare(self._worker, self._online, self.config.page_size, self._retrying)
+
+    def _retried(self, notice: RetryNotice) -> None:
+        if self.on_retry is not None:
+            self.on_retry(notice)
+
+    async def _retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
+        """One online call of a one-shot method under the one retry policy: transient
+        failures are retried until ``config.retry_for`` seconds, then GaveUp."""
+        return await run_with_deadline(
+            operation,
+            what=what,
+            retry_for=self.config.retry_for,
+            max_backoff=self.config.max_backoff,
+            on_retry=self._retried,
+        )
 
     async def aclose(self) -> None:
         await self.stop()
@@ -294,22 +323,24 @@ class Engine:
         except (SourceError, SchemaError) as error:
             checks.append(Check(CheckId.DATABASE, False, error.problem, error.fix))
         try:
-            await self._online.terms()
+            await self._retrying(self._online.terms, "the online service check")
             checks.append(Check(CheckId.ONLINE, True))
             checks.append(Check(CheckId.CREDENTIALS, True))
         except CredentialsRejected as error:
             checks.append(Check(CheckId.ONLINE, True))
             checks.append(Check(CheckId.CREDENTIALS, False, error.problem, error.fix))
+        except GaveUp as error:
+            checks.append(Check(CheckId.ONLINE, False, error.problem, error.fix))
         except OnlineError as error:
             problem, fix = REASON_TEXT[Reason.ONLINE_UNREACHABLE]
             checks.append(Check(CheckId.ONLINE, False, error.problem or problem, fix))
         return checks
 
     async def terms(self) -> Terms:
-        return await self._online.terms()
+        return await self._retrying(self._online.terms, "the Terms of use request")
 
     async def practice(self) -> PracticeInfo:
-        return await self._online.practice()
+        return await self._retrying(self._online.practice, "the practice request")
 
     async def is_activated(self) -> bool:
         """What every workstation sees: the desktop's record, or the online one."""
@@ -317,7 +348,7 @@ class Engine:
         if is_set(settings, PracticeSetting.CONTACTS_MIGRATION_ACTIVATED):
             return True
         try:
-            return (await self._online.practice()).activated
+            return (await self.practice()).activated
         except OnlineError:
             return False
 
@@ -325,7 +356,7 @@ class Engine:
         settings = await self._worker.call(lambda source: source.practice_settings())
         if is_set(settings, PracticeSetting.LIVE_ACTIVATED):
             return False
-        return not (await self._online.practice()).live_activated
+        return not (await self.practice()).live_activated
 
     async def activate(self, *, accepted_terms: str | None, accepted_by: str) -> Activation:
         """Turn Contacts Migration on for the practice, for good.
@@ -336,12 +367,15 @@ class Engine:
         failed = [check for check in await self.preflight() if not check.ok]
         if failed:
             raise PreflightFailed(failed)
-        practice = await self._online.practice()
-        terms = await self._online.terms()
+        practice = await self.practice()
+        terms = await self.terms()
         if await self.needs_terms() and accepted_terms != terms.version:
             raise TermsNotAccepted(terms)
         newly = not practice.activated
-        practice = await self._online.activate(terms.version, accepted_by, self.config.machine)
+        practice = await self._retrying(  # the service answers a repeat with the same record
+            lambda: self._online.activate(terms.version, accepted_by, self.config.machine),
+            "the activation",
+        )
         settings = await self._worker.call(lambda source: source.practice_settings())
         record = {
             PracticeSetting.LIVE_ACTIVATED.value: SETTING_TRUE,

@@ -12,9 +12,11 @@ from engine.online import Credentials
 from engine.settings import (
     DEFAULT_BATCH_BYTES,
     DEFAULT_LIVENESS_SECONDS,
+    DEFAULT_MAX_BACKOFF_SECONDS,
     DEFAULT_PAGE_SIZE,
     DEFAULT_POLL_SECONDS,
     DEFAULT_RECONCILE_SECONDS,
+    DEFAULT_RETRY_FOR_SECONDS,
 )
 from engine.status import FAULT_GRACE_SECONDS
 
@@ -36,7 +38,9 @@ class EngineConfig:
     #: Where the latest status is written for other processes; None: not written.
     state_file: Path | None = None
     fault_grace: float = FAULT_GRACE_SECONDS
-    max_backoff: float = 30.0
+    max_backoff: float = DEFAULT_MAX_BACKOFF_SECONDS
+    #: How long a one-shot call (verify, activate, sync --once...) keeps retrying.
+    retry_for: float = DEFAULT_RETRY_FOR_SECONDS
     #: How often a standby agent tries to take over the single-agent lock.
     standby_poll: float = 2.0
     #: How often the practice login email is checked against the employees.

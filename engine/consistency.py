@@ -7,16 +7,30 @@ documents and the id lists, never the whole practice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from engine.canonical import contact_hash
 from engine.failpoints import Failpoint, reached
-from engine.online import OnlineClient
+from engine.online import HASH_PAGE_SIZE, OnlineClient
 from engine.source_worker import SourceWorker
 from engine.sources.base import Source
 
 _END = 1 << 62
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Runs one online call the way its caller retries (see :mod:`engine.retry`)."""
+
+    def __call__(self, operation: Callable[[], Awaitable[T]], what: str) -> Awaitable[T]: ...
+
+
+async def _once(operation: Callable[[], Awaitable[T]], what: str) -> T:
+    """No retry here: the agent retries its whole reconciliation itself."""
+    return await operation()
 
 
 @dataclass
@@ -61,6 +75,25 @@ async def desktop_hashes(worker: SourceWorker, page_size: int) -> AsyncIterator[
         after = last_id
 
 
+async def online_hashes(
+    online: OnlineClient, run: Runner, page_size: int = HASH_PAGE_SIZE
+) -> AsyncIterator[tuple[int, str]]:
+    """Every online (id, hash) in id order; each page is retried on its own by ``run``,
+    so a dropped connection costs one page, never the comparison."""
+    after: int | None = None
+    while True:
+
+        def fetch(start: int | None = after) -> Awaitable[list[tuple[int, str]]]:
+            return online.hash_page(start, page_size)
+
+        page = await run(fetch, "the online hash listing")
+        for pair in page:
+            yield pair
+        if len(page) < page_size:
+            return
+        after = page[-1][0]
+
+
 async def _next(iterator: AsyncIterator[tuple[int, str]]) -> tuple[int, str]:
     try:
         return await anext(iterator)
@@ -68,10 +101,13 @@ async def _next(iterator: AsyncIterator[tuple[int, str]]) -> tuple[int, str]:
         return _END, ""
 
 
-async def compare(worker: SourceWorker, online: OnlineClient, page_size: int) -> Comparison:
+async def compare(
+    worker: SourceWorker, online: OnlineClient, page_size: int, run: Runner = _once
+) -> Comparison:
+    """Desktop against online; ``run`` retries each online page (one-shot ``verify``)."""
     result = Comparison()
     mine_iter = desktop_hashes(worker, page_size)
-    theirs_iter = online.iter_hashes()
+    theirs_iter = online_hashes(online, run)
     mine, theirs = await _next(mine_iter), await _next(theirs_iter)
     while mine[0] != _END or theirs[0] != _END:
         if theirs[0] != _END and theirs[0] in result.online_ids and theirs[0] < mine[0]:

@@ -85,7 +85,7 @@ class OnlineProtocolError(OnlineError):
     def __init__(self, problem: str) -> None:
         super().__init__(
             problem,
-            "Check the online service address; nothing was changed and it will be retried.",
+            "Check the online service address (and any proxy in between); nothing was changed.",
         )
 
 
@@ -481,26 +481,36 @@ class OnlineClient:
             raise OnlineProtocolError("The online service confirmed an upload it did not apply.")
         return result
 
+    async def hash_page(
+        self, after: int | None, page_size: int = HASH_PAGE_SIZE
+    ) -> list[tuple[int, str]]:
+        """One page of online (id, hash) with ids above ``after``, ascending by id; a
+        page can be fetched again on its own, so a retry never starts the listing over."""
+        params: dict[str, str | int] = {"limit": page_size}
+        if after is not None:
+            params["after"] = after
+        _, body = await self._call("GET", "/contacts/hashes", "the hash listing", params=params)
+        if not isinstance(body, list):
+            raise OnlineProtocolError("The online service sent a hash listing that is not a list.")
+        page: list[tuple[int, str]] = []
+        for entry in body:
+            contact = int(_require(entry, "id", str, "the hash listing"))
+            if after is not None and contact < after:  # equal: a duplicate, reported
+                raise OnlineProtocolError("The online hash listing is out of order.")
+            page.append((contact, str(_require(entry, "hash", str, "the hash listing"))))
+            after = contact
+        return page
+
     async def iter_hashes(self, page_size: int = HASH_PAGE_SIZE) -> AsyncIterator[tuple[int, str]]:
         """Every online (id, hash), ascending by id, fetched page by page."""
         after: int | None = None
         while True:
-            params: dict[str, str | int] = {"limit": page_size}
-            if after is not None:
-                params["after"] = after
-            _, body = await self._call("GET", "/contacts/hashes", "the hash listing", params=params)
-            if not isinstance(body, list):
-                raise OnlineProtocolError(
-                    "The online service sent a hash listing that is not a list."
-                )
-            for entry in body:
-                contact = int(_require(entry, "id", str, "the hash listing"))
-                yield contact, str(_require(entry, "hash", str, "the hash listing"))
-                if after is not None and contact < after:  # equal: a duplicate, reported
-                    raise OnlineProtocolError("The online hash listing is out of order.")
-                after = contact
-            if len(body) < page_size:
+            page = await self.hash_page(after, page_size)
+            for pair in page:
+                yield pair
+            if len(page) < page_size:
                 return
+            after = page[-1][0]
 
     async def contact(self, contact_id: int) -> Document | None:
         try:

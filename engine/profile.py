@@ -63,6 +63,8 @@ def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineCo
         liveness_interval=settings.liveness_interval_seconds,
         batch_bytes=settings.batch_bytes,
         page_size=settings.page_size,
+        retry_for=settings.retry_for_seconds,
+        max_backoff=settings.max_backoff_seconds,
         network=network_options(settings),
         state_file=paths.state_file,
     )

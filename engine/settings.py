@@ -25,6 +25,10 @@ DEFAULT_PAGE_SIZE: Final = 1_000
 #: to the database) whatever else it is doing: the light leaves green within about this
 #: much plus the liveness timeout of a fault, so the default keeps that under 10 s.
 DEFAULT_LIVENESS_SECONDS: Final = 5.0
+#: How long a one-shot command keeps retrying a failing online call.
+DEFAULT_RETRY_FOR_SECONDS: Final = 120.0
+#: The longest wait between two tries of a failing call.
+DEFAULT_MAX_BACKOFF_SECONDS: Final = 30.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,10 @@ class Settings:
     proxy: str | None = None
     #: A PEM file of CA certificates trusted on top of the OS certificate store.
     ca_file: str | None = None
+    #: How long verify, activate, sync --once... keep retrying a failing online call.
+    retry_for_seconds: float = DEFAULT_RETRY_FOR_SECONDS
+    #: The longest wait between two tries of a failing online call.
+    max_backoff_seconds: float = DEFAULT_MAX_BACKOFF_SECONDS
     poll_interval_seconds: float = DEFAULT_POLL_SECONDS
     reconcile_interval_seconds: float = DEFAULT_RECONCILE_SECONDS
     liveness_interval_seconds: float = DEFAULT_LIVENESS_SECONDS
@@ -54,6 +62,8 @@ _LAYOUT: Final[dict[str, tuple[str, str]]] = {
     "client_id": ("online", "client_id"),
     "proxy": ("online", "proxy"),
     "ca_file": ("online", "ca_file"),
+    "retry_for_seconds": ("online", "retry_for_seconds"),
+    "max_backoff_seconds": ("online", "max_backoff_seconds"),
     "poll_interval_seconds": ("sync", "poll_interval_seconds"),
     "reconcile_interval_seconds": ("sync", "reconcile_interval_seconds"),
     "liveness_interval_seconds": ("sync", "liveness_interval_seconds"),
@@ -67,6 +77,8 @@ _TYPES: Final[dict[str, type | tuple[type, ...]]] = {
     "client_id": str,
     "proxy": str,
     "ca_file": str,
+    "retry_for_seconds": (int, float),
+    "max_backoff_seconds": (int, float),
     "poll_interval_seconds": (int, float),
     "reconcile_interval_seconds": (int, float),
     "liveness_interval_seconds": (int, float),
@@ -124,10 +136,13 @@ def load_settings(path: Path) -> Settings:
         settings.poll_interval_seconds <= 0
         or settings.batch_bytes < 10_000
         or not 0.5 <= settings.liveness_interval_seconds <= 60
+        or settings.retry_for_seconds < 0
+        or settings.max_backoff_seconds <= 0
     ):
         raise SettingsError(
-            f"The settings in {path} are out of range (poll interval must be above 0, "
-            "batch_bytes at least 10000, liveness interval from 0.5 to 60 seconds)."
+            f"The settings in {path} are out of range (poll interval and max_backoff_seconds"
+            " must be above 0, batch_bytes at least 10000, liveness interval from 0.5 to 60"
+            " seconds, retry_for_seconds 0 or more)."
         )
     return settings
 

@@ -13,6 +13,8 @@ See tests/sandbox_harness.py for the object they return.
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -104,6 +106,26 @@ def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
     """A started sandbox without options (see ``sandbox_server`` for options)."""
     with running_sandbox(tmp_path) as running:
         yield running
+
+
+#: The handlers ``engine.logs.setup_logging`` adds (pytest's own are subclasses).
+_PROGRAM_HANDLERS = (logging.StreamHandler, logging.handlers.RotatingFileHandler)
+
+
+@pytest.fixture(autouse=True)
+def fresh_logging() -> Iterator[None]:
+    """Every test that runs the CLI sets logging up anew. The program sets it up once
+    per process, so without this a later test's warnings go to an earlier test's closed
+    capture stream ("--- Logging error ---" and a traceback in that test's stderr) and
+    to its deleted log folder."""
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if type(handler) in _PROGRAM_HANDLERS:
+            root.removeHandler(handler)
+            handler.close()
+    if hasattr(root, "_contacts_migration"):
+        delattr(root, "_contacts_migration")
 
 
 @pytest.fixture

@@ -58,6 +58,12 @@ class FaultyProxy:
         return None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One connection; ends quietly when cancelled at shutdown (asyncio's stream
+        callback would otherwise log the cancellation as an error)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._relay(reader, writer)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
@@ -97,17 +103,32 @@ class FaultyProxy:
             asyncio.ensure_future(client_to_server()),
             asyncio.ensure_future(server_to_client()),
         ]
-        with contextlib.suppress(Exception):
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in tasks:
-            task.cancel()
-        for stream in (writer, up_writer):
+        try:
             with contextlib.suppress(Exception):
-                stream.close()
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)  # never left for the GC
+            for stream in (writer, up_writer):
+                with contextlib.suppress(Exception):
+                    stream.close()
 
     async def _start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _shutdown(self) -> None:
+        """Stop accepting, then end every connection's task: a loop dropped with tasks
+        still pending gets them destroyed by the garbage collector at a random later
+        moment (inside another test, or while pytest compiles a module)."""
+        if self._server is not None:
+            self._server.close()
+        current = asyncio.current_task()
+        tasks = [task for task in asyncio.all_tasks() if task is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[FaultyProxy]:
@@ -116,7 +137,9 @@ class FaultyProxy:
         try:
             yield self
         finally:
-            if self._server is not None:
-                self._server.close()
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(30)
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
+            self._thread.join(30)
+            if not self._thread.is_alive():
+                self._loop.close()

@@ -117,10 +117,11 @@ def test_unreachable_online_service_is_named(
     source = init_db(tmp_path / "p.db")
     monkeypatch.setenv("CONTACTS_MIGRATION_CLIENT_SECRET", "x")
     argv = ["activate", "--source", source, "--online", "http://127.0.0.1:9", "--client-id", "c"]
-    assert main([*argv, "--yes"]) == 2
+    assert main([*argv, "--yes", "--retry-for", "0.5"]) == 2
     out = capsys.readouterr().out
     assert "✗ The online service can be reached" in out
     assert "can't be reached" in out
+    assert "Gave up" in out and "internet connection" in out
 
 
 def test_corrupt_state_file_and_settings_file_are_named(

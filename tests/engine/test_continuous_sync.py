@@ -13,7 +13,7 @@ from tests.engine.conftest import EngineFactory, PracticeDb, PracticeFactory, ac
 
 
 async def wait_for(
-    engine: Engine, predicate: Callable[[Status], bool], timeout: float = 20
+    engine: Engine, predicate: Callable[[Status], bool], timeout: float = 60
 ) -> Status:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -24,7 +24,7 @@ async def wait_for(
     raise AssertionError(f"status never matched; last: {engine.status()}")
 
 
-async def wait_identical(engine: Engine, timeout: float = 20) -> None:
+async def wait_identical(engine: Engine, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     report = await engine.verify()
     while not report.identical and time.monotonic() < deadline:

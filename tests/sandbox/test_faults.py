@@ -16,6 +16,10 @@ from tests.sandbox.support import activate, api
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 DROPPED = "dropped"
+#: Every way a connection the service dropped can surface in the client: EOF before an
+#: answer (RemoteProtocolError), a reset while reading or writing (ReadError, WriteError,
+#: "Connection reset by peer"), or a refused/reset reconnect (ConnectError).
+DROP_SHAPES = (httpx.RemoteProtocolError, httpx.NetworkError)
 
 
 def _outcomes(sandbox: RunningSandbox, count: int) -> list[int | str]:
@@ -24,7 +28,7 @@ def _outcomes(sandbox: RunningSandbox, count: int) -> list[int | str]:
         for _ in range(count):
             try:
                 response = client.get("/sync/state")
-            except httpx.RemoteProtocolError:  # closed without a response
+            except DROP_SHAPES:  # closed without a response
                 outcomes.append(DROPPED)
                 continue
             outcomes.append(response.status_code)
@@ -55,7 +59,7 @@ def _retry(call: Callable[[], httpx.Response]) -> httpx.Response:
     for _ in range(50):
         try:
             response = call()
-        except httpx.RemoteProtocolError:
+        except DROP_SHAPES:
             continue
         if response.status_code < 500 and response.status_code != 429:
             return response
@@ -86,10 +90,10 @@ def test_failed_batches_are_not_applied(sandbox_server: RunningSandbox) -> None:
                     headers={"Idempotency-Key": f"k{number}", "content-type": "application/json"},
                 )
                 status: int | None = response.status_code
-            except httpx.RemoteProtocolError:
+            except DROP_SHAPES:
                 status = None
             state = _retry(lambda: client.get("/sync/state")).json()
-            found = client.get(f"/contacts/{number}").status_code
+            found = _retry(lambda n=number: client.get(f"/contacts/{n}")).status_code
             if status == 200:
                 successes += 1
                 checkpoint = f"cp-{number}"
