@@ -29,6 +29,7 @@ from typing import Any, Final
 from engine.errors import UserFacingError
 from engine.logs import LOG_FILE_NAME
 from engine.paths import AppPaths, app_paths
+from engine.private_files import write_private
 
 MASK: Final = "***"
 #: Keys whose values are never copied, whatever they hold.
@@ -293,12 +294,9 @@ def write_diagnostics(target: Path, paths: AppPaths) -> int:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in members.items():
             archive.writestr(name, text.encode("utf-8"))
-    temporary = target.with_name(target.name + ".tmp")
     try:
-        temporary.write_bytes(buffer.getvalue())
-        os.replace(temporary, target)
+        write_private(target, buffer.getvalue())  # 0600: logs and settings are inside
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UserFacingError(
             f"Could not write {target}: {error.strerror or error}.", "Choose another --output."
         ) from error

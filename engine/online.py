@@ -21,6 +21,7 @@ import orjson
 from engine.document import Document
 from engine.errors import OnlineError
 from engine.network import NetworkOptions, async_client
+from engine.service_url import require_secure_service_url
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,8 @@ class OnlineClient:
         transport: httpx.AsyncBaseTransport | None = None,
         network: NetworkOptions | None = None,
     ) -> None:
+        # Before anything is sent: never the secret or a contact over plain http.
+        require_secure_service_url(base_url)
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._scope = scope
