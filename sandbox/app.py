@@ -182,7 +182,7 @@ class Api:
         refusal = self.throttle.refusal(address, client_id)
         if refusal is not None:
             log.warning(
-                "token request refused unchecked: too many failures for %s (client id %r, "
+                "token request refused unchecked: too many failures for %s (client id '%s', "
                 "address %s)",
                 refusal.kind.value,
                 printable(claimed),
@@ -201,7 +201,7 @@ class Api:
                 self.throttle.failed(address, client_id)
                 # The client id, never the secret.
                 log.warning(
-                    "failed token request for client id %r from %s", printable(claimed), address
+                    "failed token request for client id '%s' from %s", printable(claimed), address
                 )
             raise
         return jsonio.response(issued, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
