@@ -22,11 +22,13 @@ _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
 _BINARY: Final = getattr(os, "O_BINARY", 0)
 
 
-def write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` atomically with ``data``, readable by its owner only.
 
     The temporary file is a fresh name next to the target (never reused, so a stale
-    world-readable one can't be picked up) and is removed if anything fails.
+    world-readable one can't be picked up) and is removed if anything fails. ``durable``
+    fsyncs before the rename (secrets, settings); a file rewritten every few seconds from
+    the event loop (the state file) skips it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
@@ -37,7 +39,8 @@ def write_private(path: Path, data: bytes) -> None:
             fchmod_private(handle.fileno())
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -45,8 +48,8 @@ def write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def write_private_text(path: Path, text: str) -> None:
-    write_private(path, text.encode("utf-8"))
+def write_private_text(path: Path, text: str, *, durable: bool = True) -> None:
+    write_private(path, text.encode("utf-8"), durable=durable)
 
 
 def make_private(path: Path) -> None:

@@ -21,7 +21,7 @@ STALE_AFTER_SECONDS: Final = 4 * HEARTBEAT_SECONDS
 def write_status(path: Path, status: Status) -> None:
     """Atomic replace (a reader sees the old or the new file, never half of one), 0600:
     the reasons for contacts set aside can name them."""
-    write_private_text(path, json.dumps(status.to_json(), indent=1))
+    write_private_text(path, json.dumps(status.to_json(), indent=1), durable=False)
 
 
 def read_status(path: Path) -> Status | None:
