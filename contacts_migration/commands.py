@@ -27,6 +27,7 @@ from engine.paths import app_paths
 from engine.profile import engine_config, network_options, read_credentials_file
 from engine.retry import GaveUp, RetryNotice
 from engine.secrets import SecretStore
+from engine.service_url import require_secure_service_url
 from engine.settings import load_settings
 from engine.setup_store import save_setup
 from engine.source_url import parse_source_url
@@ -185,6 +186,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
     setup_logging(paths, verbose=args.verbose)
     parse_source_url(args.source)
     online_url, credentials = _resolve_credentials(args)
+    require_secure_service_url(online_url)  # before any question or request
     if not _ask(CONFIRMATION, args.yes):
         print("Nothing was changed.")
         return 1

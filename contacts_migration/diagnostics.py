@@ -29,14 +29,25 @@ from typing import Any, Final
 from engine.errors import UserFacingError
 from engine.logs import LOG_FILE_NAME
 from engine.paths import AppPaths, app_paths
+from engine.private_files import write_private
 
 MASK: Final = "***"
 #: Keys whose values are never copied, whatever they hold.
 SECRET_KEY = re.compile(r"secret|passw|pwd|token|credential|api[_-]?key|private", re.IGNORECASE)
-#: Nine (or eight) digits, maybe grouped 3-3-3 with spaces or dashes: a TFN's shape.
-TFN_LIKE = re.compile(r"(?<![\d.])\d{3}[ -]?\d{3}[ -]?\d{2,3}(?![\d.])")
+#: Nine (or eight) digits, maybe grouped 3-3-3 (or 3-3-2, 2-3-3) with spaces, dashes or
+#: dots: a TFN's shape. Written in groups it is masked whatever its check digit (someone
+#: typed it as a TFN, maybe wrongly); a bare run of digits only when the check passes.
+TFN_LIKE = re.compile(
+    r"(?<!\d)(?<!\d\.)"
+    r"(?:\d{3}[ .-]?\d{3}[ .-]?\d{2,3}|\d{2}[ .-]?\d{3}[ .-]?\d{3})"
+    r"(?!\d)(?!\.\d)"
+)
 #: ``scheme://user:password@host``: the password part of a URL (proxies, ODBC).
-URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*(?=@)", re.IGNORECASE)
+#: The password runs to the *last* ``@`` of the authority, so ``bob:p@ss@proxy`` masks
+#: all of ``p@ss``.
+URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s\"'<>]*:)[^\s/?#\"'<>]*(?=@)", re.IGNORECASE
+)
 #: ``PWD=...;`` / ``Password=...`` inside ODBC connection strings anywhere in a text.
 ODBC_PASSWORD = re.compile(r"(?P<key>\b(?:pwd|password)\s*=\s*)(?:\{[^}]*\}|[^;\s\"']*)", re.I)
 #: Secrets shorter than this are not searched for (they would mask ordinary words).
@@ -114,7 +125,8 @@ class Scrubber:
 
 def _mask_tfn(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
-    return "[TFN-like number removed]" if looks_like_tfn(digits) else match.group(0)
+    grouped = len(digits) != len(match.group(0))
+    return "[TFN-like number removed]" if grouped or looks_like_tfn(digits) else match.group(0)
 
 
 def _known_secrets(paths: AppPaths, client_id: str | None) -> list[str]:
@@ -293,12 +305,9 @@ def write_diagnostics(target: Path, paths: AppPaths) -> int:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in members.items():
             archive.writestr(name, text.encode("utf-8"))
-    temporary = target.with_name(target.name + ".tmp")
     try:
-        temporary.write_bytes(buffer.getvalue())
-        os.replace(temporary, target)
+        write_private(target, buffer.getvalue())  # 0600: logs and settings are inside
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UserFacingError(
             f"Could not write {target}: {error.strerror or error}.", "Choose another --output."
         ) from error

@@ -99,6 +99,17 @@ _DIGITS = re.compile(r"[0-9]{1,18}")
 Document = dict[str, Any]
 
 
+#: Unknown keys named in one problem; a document with thousands gets a count instead,
+#: so a refusal stays small whatever was sent.
+MAX_LISTED_KEYS: Final = 20
+
+
+def _listed(keys: list[str]) -> str:
+    shown = ", ".join(str(key)[:100] for key in keys[:MAX_LISTED_KEYS])
+    more = len(keys) - MAX_LISTED_KEYS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _object_problems(value: object, fields: Mapping[str, Kind], where: str) -> list[str]:
     if not isinstance(value, dict):
         return [f"{where} must be an object"]
@@ -109,7 +120,7 @@ def _object_problems(value: object, fields: Mapping[str, Kind], where: str) -> l
     if missing:
         problems.append(f"{label} is missing {', '.join(missing)}")
     if unknown:
-        problems.append(f"{label} has unknown keys {', '.join(map(str, unknown))}")
+        problems.append(f"{label} has unknown keys {_listed(unknown)}")
     for key, kind in fields.items():
         if key in value:
             problems.extend(_value_problems(value[key], kind, f"{where}.{key}" if where else key))

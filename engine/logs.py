@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
-from typing import Final
+from typing import Any, Final
 
 from engine.paths import AppPaths
+from engine.private_files import fchmod_private
 
 LOG_FILE_NAME: Final = "contacts-migration.log"
 LOG_FILE_BYTES: Final = 5 * 1024 * 1024
 LOG_FILE_COUNT: Final = 5
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are 0600 however they were found: a log line can name
+    a contact (why it was set aside) and a colleague's login must not read it."""
+
+    def _open(self) -> Any:
+        stream = super()._open()
+        fchmod_private(stream.fileno())
+        return stream
 
 
 def setup_logging(paths: AppPaths, verbose: bool = False, console: bool = True) -> None:
@@ -21,7 +32,7 @@ def setup_logging(paths: AppPaths, verbose: bool = False, console: bool = True) 
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = PrivateRotatingFileHandler(
             paths.log_dir / LOG_FILE_NAME,
             maxBytes=LOG_FILE_BYTES,
             backupCount=LOG_FILE_COUNT,

@@ -27,6 +27,7 @@ from engine.network import (
     async_client,
     unreachable_kind,
 )
+from engine.service_url import require_secure_service_url
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,8 @@ class OnlineClient:
         transport: httpx.AsyncBaseTransport | None = None,
         network: NetworkOptions | None = None,
     ) -> None:
+        # Before anything is sent: never the secret or a contact over plain http.
+        require_secure_service_url(base_url)
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._scope = scope

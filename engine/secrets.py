@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
 from typing import Final
 
 from engine.errors import SettingsError
 from engine.paths import AppPaths
+from engine.private_files import write_private_text
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class SecretStore:
                 log.info("No OS keyring available; keeping the secret in %s (0600).", self._file)
         data = self._read_file()
         data[client_id] = secret
-        _write_private(self._file, json.dumps(data))
+        # A fresh 0600 temporary file (never a stale secrets.tmp) renamed over the file.
+        write_private_text(self._file, json.dumps(data))
 
     def _read_file(self) -> dict[str, str]:
         if not self._file.exists():
@@ -71,13 +72,3 @@ class SecretStore:
         if not isinstance(data, dict):
             raise SettingsError(f"The secrets file {self._file} is not in the expected form.")
         return {str(k): str(v) for k, v in data.items()}
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Create with mode 0600 from the start (never world-readable, even for a moment)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)

@@ -6,7 +6,6 @@ the program never silently falls back to defaults over a file the user wrote.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -16,6 +15,8 @@ import tomli_w
 
 from engine.errors import SettingsError
 from engine.network import PROXY_SYSTEM, check_proxy
+from engine.private_files import write_private_text
+from engine.service_url import require_secure_service_url
 
 DEFAULT_POLL_SECONDS: Final = 1.0
 DEFAULT_RECONCILE_SECONDS: Final = 600.0
@@ -130,6 +131,8 @@ def load_settings(path: Path) -> Settings:
                     )
                 if value.lower() == PROXY_SYSTEM:
                     value = None
+            if name == "online_url":
+                require_secure_service_url(value, f"'{table}.{key}' in {path}")
             values[name] = value
     settings = Settings(**values)
     if (
@@ -148,7 +151,7 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write atomically: a crash mid-write leaves the old file, never half a file."""
+    """Write atomically (a crash mid-write leaves the old file), owner-only."""
     document: dict[str, dict[str, Any]] = {}
     defaults = Settings()
     for item in fields(Settings):
@@ -157,10 +160,7 @@ def save_settings(path: Path, settings: Settings) -> None:
             continue
         table, key = _LAYOUT[item.name]
         document.setdefault(table, {})[key] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(tomli_w.dumps(document), encoding="utf-8")
-    os.replace(temporary, path)
+    write_private_text(path, tomli_w.dumps(document))  # 0600: it may hold a proxy password
 
 
 def updated(settings: Settings, **changes: Any) -> Settings:

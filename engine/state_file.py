@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 from engine.errors import SettingsError
+from engine.private_files import write_private_text
 from engine.status import NOT_RESPONDING_TEXT, REASON_TEXT, Light, Reason, Status, SyncState
 
 #: A running agent rewrites the file at least this often, so a reader can tell a
@@ -20,11 +20,9 @@ STALE_AFTER_SECONDS: Final = 3 * HEARTBEAT_SECONDS
 
 
 def write_status(path: Path, status: Status) -> None:
-    """Atomic replace: a reader sees the old or the new file, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(status.to_json(), indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    """Atomic replace (a reader sees the old or the new file, never half of one), 0600:
+    the reasons for contacts set aside can name them."""
+    write_private_text(path, json.dumps(status.to_json(), indent=1), durable=False)
 
 
 def read_status(path: Path) -> Status | None:

@@ -17,6 +17,7 @@ from engine.online import Credentials
 from engine.paths import AppPaths, app_paths
 from engine.profile import engine_config, network_options, read_credentials_file
 from engine.secrets import SecretStore
+from engine.service_url import require_secure_service_url
 from engine.settings import load_settings
 from engine.source_url import parse_source_url
 
@@ -54,6 +55,7 @@ def _config_from_flags(args: argparse.Namespace, paths: AppPaths) -> EngineConfi
             "--source needs --credentials, or --online with --client-id.",
             "Say where the online service is and which client the practice uses.",
         )
+    require_secure_service_url(online_url)  # before the wizard sends anything
     return EngineConfig(
         source=args.source,
         online_url=online_url,

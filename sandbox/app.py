@@ -22,7 +22,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from sandbox import jsonio
-from sandbox.auth import DEFAULT_TOKEN_LIFETIME, Authenticator, Scope, parse_form
+from sandbox.auth import (
+    DEFAULT_TOKEN_LIFETIME,
+    MAX_TOKEN_REQUEST_BYTES,
+    Authenticator,
+    Grant,
+    Scope,
+    claimed_credentials,
+    parse_form,
+)
 from sandbox.batch import PreparedBatch, prepare_batch
 from sandbox.bodies import is_plain_unicode, text_fields
 from sandbox.errors import ApiError, ErrorCode
@@ -38,9 +46,12 @@ from sandbox.limits import (
 )
 from sandbox.middleware import API_PREFIX, AccessLog, Faults, Latency
 from sandbox.openapi import openapi_document
-from sandbox.page import render_page
+from sandbox.page import PAGE_CSP, render_page
+from sandbox.scopes import for_scope
+from sandbox.security import HostCheck, SecurityHeaders, printable, read_small_body
 from sandbox.storage import Store
 from sandbox.terms import current_terms
+from sandbox.throttle import FailureThrottle
 
 log = logging.getLogger("sandbox")
 
@@ -58,6 +69,9 @@ class ServiceOptions:
     fault_rate: float = 0.0
     fault_seed: int | None = None
     latency_ms: int = 0
+    #: The Host names answered (see sandbox.security); None: any, for in-process tests
+    #: only — ``serve`` always sets it.
+    allowed_hosts: frozenset[str] | None = None
 
 
 def _bad_query(message: str) -> ApiError:
@@ -106,12 +120,13 @@ class Api:
         self.store = store
         self.options = options
         self.auth = Authenticator(store, options.token_lifetime)
+        self.throttle = FailureThrottle()
         self.terms = current_terms()
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _authorize(self, request: Request, scope: Scope) -> None:
-        self.auth.check(request.headers.get("authorization"), scope)
+    def _authorize(self, request: Request, scope: Scope) -> Grant:
+        return self.auth.check(request.headers.get("authorization"), scope)
 
     async def _body(self, request: Request) -> bytes:
         """The body, read chunk by chunk; over the limit it is a 413.
@@ -158,11 +173,37 @@ class Api:
         return jsonio.response(openapi_document())
 
     async def token(self, request: Request) -> Response:
-        body = await self._body(request)
+        body = await read_small_body(request, MAX_TOKEN_REQUEST_BYTES)
         form = parse_form(body, request.headers.get("content-type"))
-        issued = await run_in_threadpool(
-            self.auth.issue, form, request.headers.get("authorization")
-        )
+        authorization = request.headers.get("authorization")
+        claimed, _ = claimed_credentials(form, authorization)
+        client_id = claimed if self.auth.registered(claimed) else None
+        address = request.client.host if request.client else ""
+        refusal = self.throttle.refusal(address, client_id)
+        if refusal is not None:
+            log.warning(
+                "token request refused unchecked: too many failures for %s (client id '%s', "
+                "address %s)",
+                refusal.kind.value,
+                printable(claimed),
+                address,
+            )
+            raise ApiError(
+                429,
+                ErrorCode.RATE_LIMITED,
+                "Too many wrong client secrets; wait and try again.",
+                headers={"Retry-After": str(refusal.retry_after), "Cache-Control": "no-store"},
+            )
+        try:
+            issued = await run_in_threadpool(self.auth.issue, form, authorization)
+        except ApiError as error:
+            if error.code is ErrorCode.INVALID_CLIENT:
+                self.throttle.failed(address, client_id)
+                # The client id, never the secret.
+                log.warning(
+                    "failed token request for client id '%s' from %s", printable(claimed), address
+                )
+            raise
         return jsonio.response(issued, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     async def practice(self, request: Request) -> Response:
@@ -250,19 +291,22 @@ class Api:
         if request.method != "GET":
             self._authorize(request, Scope.SYNC)
             raise _read_only()
-        self._authorize(request, Scope.READ)
+        grant = self._authorize(request, Scope.READ)
         after = _after(request)
         limit = _limit(request, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
         rows, more = await run_in_threadpool(self.store.contacts_after, after, limit)
         next_after = jsonio.to_text(str(rows[-1][0]) if rows and more else None)
-        items = ",".join(doc for _, doc in rows)
+        docs = [doc for _, doc in rows]
+        if grant.scope is not Scope.SYNC:  # re-encoding a page is CPU work: off the loop
+            docs = await run_in_threadpool(lambda: [for_scope(d, grant.scope) for d in docs])
+        items = ",".join(docs)
         return jsonio.raw_response(f'{{"items":[{items}],"next":{next_after}}}'.encode())
 
     async def contact(self, request: Request) -> Response:
         if request.method != "GET":
             self._authorize(request, Scope.SYNC)
             raise _read_only()
-        self._authorize(request, Scope.READ)
+        grant = self._authorize(request, Scope.READ)
         raw_id = request.path_params["id"]
         doc = (
             await run_in_threadpool(self.store.contact, int(raw_id))
@@ -271,7 +315,7 @@ class Api:
         )
         if doc is None:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"There is no contact with id {raw_id}.")
-        return jsonio.raw_response(doc.encode("utf-8"))
+        return jsonio.raw_response(for_scope(doc, grant.scope).encode("utf-8"))
 
     async def hashes(self, request: Request) -> Response:
         self._authorize(request, Scope.READ)
@@ -297,7 +341,9 @@ class Api:
 
         name, (rows, more, total) = await run_in_threadpool(load)
         html = render_page(name, rows, query=query, after=after, has_more=more, total=total)
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(
+            html, headers={"Cache-Control": "no-store", "Content-Security-Policy": PAGE_CSP}
+        )
 
 
 async def _api_error(request: Request, error: Exception) -> Response:
@@ -323,7 +369,12 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    log.error(
+        "unexpected error on %s %s",
+        request.method,
+        printable(request.url.path),
+        exc_info=error,
+    )
     return jsonio.error_response(
         ApiError(500, ErrorCode.SERVER_ERROR, "The service failed; nothing was changed.")
     )
@@ -353,10 +404,17 @@ def create_app(store: Store, options: ServiceOptions | None = None) -> Starlette
             methods=["GET", "PUT", "PATCH", "DELETE"],
         ),
     ]
+    host_check = (
+        []
+        if options.allowed_hosts is None
+        else [Middleware(HostCheck, allowed=options.allowed_hosts)]
+    )
     return Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLog),
+            Middleware(SecurityHeaders),
+            *host_check,
             Middleware(Latency, latency_ms=options.latency_ms),
             Middleware(Faults, injector=FaultInjector(options.fault_rate, options.fault_seed)),
         ],

@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ from sandbox.storage import Store
 GRANT_TYPE: Final = "client_credentials"
 FORM_MEDIA_TYPE: Final = "application/x-www-form-urlencoded"
 DEFAULT_TOKEN_LIFETIME: Final = 3600
+#: A token request is a handful of short fields: anything bigger is refused unread.
+MAX_TOKEN_REQUEST_BYTES: Final = 4096
+MAX_FORM_FIELDS: Final = 8
 
 
 class Scope(StrEnum):
@@ -74,7 +79,16 @@ def parse_form(body: bytes, content_type: str | None) -> dict[str, str]:
         )
     try:
         text = body.decode("utf-8")
-        fields = parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise _bad_request(ErrorCode.INVALID_REQUEST, "The form is not valid UTF-8.") from None
+    if text.count("&") + text.count(";") >= MAX_FORM_FIELDS:
+        raise _bad_request(
+            ErrorCode.INVALID_REQUEST, f"A token request has at most {MAX_FORM_FIELDS} fields."
+        )
+    try:
+        fields = parse_qs(
+            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FORM_FIELDS
+        )
     except (UnicodeDecodeError, ValueError):
         raise _bad_request(ErrorCode.INVALID_REQUEST, "The form is not valid UTF-8.") from None
     repeated = sorted(name for name, values in fields.items() if len(values) > 1)
@@ -84,6 +98,12 @@ def parse_form(body: bytes, content_type: str | None) -> dict[str, str]:
             f"Send each form field once (repeated: {', '.join(repeated)}).",
         )
     return {name: values[0] for name, values in fields.items()}
+
+
+def claimed_credentials(form: Mapping[str, str], authorization: str | None) -> tuple[str, str]:
+    """The client id and secret a token request claims (Basic auth, else the form)."""
+    basic = _basic_credentials(authorization)
+    return basic or (form.get("client_id", ""), form.get("client_secret", ""))
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -103,6 +123,7 @@ class Authenticator:
 
     def __init__(self, store: Store, lifetime: int, clock: Callable[[], float] = time.time) -> None:
         self._store = store
+        self._lock = threading.Lock()
         self._lifetime = lifetime
         self._clock = clock
         self._clients = {
@@ -113,6 +134,21 @@ class Authenticator:
             digest: Grant(Scope(scope), expires_at)
             for digest, scope, expires_at in store.live_tokens()
         }
+        #: (expires_at, digest), soonest first: expired tokens are dropped from memory as
+        #: new ones are issued, so a client minting many doesn't grow the process.
+        self._expiries = [(grant.expires_at, digest) for digest, grant in self._tokens.items()]
+        heapq.heapify(self._expiries)
+
+    def registered(self, client_id: str) -> bool:
+        return client_id in self._clients
+
+    def live_token_count(self) -> int:
+        return len(self._tokens)
+
+    def _prune(self, now: float) -> None:
+        while self._expiries and self._expiries[0][0] <= now:
+            _, digest = heapq.heappop(self._expiries)
+            self._tokens.pop(digest, None)  # one digest, one token: its expiry is this
 
     def issue(self, form: Mapping[str, str], authorization: str | None) -> dict[str, object]:
         """Blocking (writes the token): call from a worker thread."""
@@ -124,8 +160,7 @@ class Authenticator:
                 ErrorCode.UNSUPPORTED_GRANT_TYPE,
                 f"Only grant_type={GRANT_TYPE} is supported.",
             )
-        basic = _basic_credentials(authorization)
-        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        client_id, secret = claimed_credentials(form, authorization)
         client = self._clients.get(client_id)
         if client is None or not hmac.compare_digest(client.secret_sha256, sha256_hex(secret)):
             raise ApiError(
@@ -145,9 +180,14 @@ class Authenticator:
                 f"This client may ask for scope {' or '.join(sorted(GRANTABLE[client.scope]))}.",
             )
         token = secrets.token_urlsafe(32)
-        expires_at = self._clock() + self._lifetime
-        self._store.save_token(sha256_hex(token), client.client_id, scope.value, expires_at)
-        self._tokens[sha256_hex(token)] = Grant(scope, expires_at)
+        now = self._clock()
+        expires_at = now + self._lifetime
+        digest = sha256_hex(token)
+        self._store.save_token(digest, client.client_id, scope.value, expires_at)
+        with self._lock:  # issue runs in worker threads
+            self._prune(now)
+            self._tokens[digest] = Grant(scope, expires_at)
+            heapq.heappush(self._expiries, (expires_at, digest))
         return {
             "access_token": token,
             "token_type": "Bearer",

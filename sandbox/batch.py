@@ -19,6 +19,14 @@ from sandbox.errors import ApiError, ErrorCode
 
 BATCH_FIELDS: Final = ("epoch", "base_checkpoint", "checkpoint", "upserts", "deletes")
 MAX_CHECKPOINT_LENGTH: Final = 4096
+#: The most contacts one batch may upsert; more is a 413, which the agent answers by
+#: splitting the batch (its 1 MB batches hold under 2,000).
+MAX_UPSERTS_PER_BATCH: Final = 10_000
+#: Refused contacts listed in a 422; the rest are only counted (``problems_not_listed``),
+#: so a batch of junk can't make an answer hundreds of megabytes long.
+MAX_LISTED_PROBLEMS: Final = 100
+#: Problems listed per refused contact.
+MAX_PROBLEMS_PER_CONTACT: Final = 20
 _ID = re.compile(r"[0-9]{1,18}")
 
 
@@ -120,6 +128,13 @@ def _valid_checkpoint(value: object) -> bool:
     )
 
 
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS_PER_CONTACT:
+        return problems
+    more = len(problems) - MAX_PROBLEMS_PER_CONTACT
+    return [*problems[:MAX_PROBLEMS_PER_CONTACT], f"and {more} more problems"]
+
+
 def _label(doc: object) -> str | None:
     """The id a refused document claims, when it claims one as text."""
     if isinstance(doc, dict):
@@ -137,6 +152,13 @@ def prepare_batch(body: object) -> PreparedBatch:
         raise invalid(problems)
     upserts: list[object] = obj["upserts"]  # type: ignore[assignment]
     deletes_text: list[str] = obj["deletes"]  # type: ignore[assignment]
+    if len(upserts) > MAX_UPSERTS_PER_BATCH:
+        raise ApiError(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"A batch upserts at most {MAX_UPSERTS_PER_BATCH} contacts "
+            f"(this one has {len(upserts)}); send smaller batches.",
+        )
     deletes = sorted({int(d) for d in deletes_text})
 
     bad: list[dict[str, Any]] = []
@@ -145,7 +167,7 @@ def prepare_batch(body: object) -> PreparedBatch:
     for index, doc in enumerate(upserts):
         doc_problems = document_problems(doc)
         if doc_problems:
-            bad.append({"id": _label(doc), "index": index, "problems": doc_problems})
+            bad.append({"id": _label(doc), "index": index, "problems": _capped(doc_problems)})
             continue
         assert isinstance(doc, dict)
         row = contact_row(doc)
@@ -173,12 +195,17 @@ def prepare_batch(body: object) -> PreparedBatch:
     if bad:
         bad.sort(key=lambda item: item["index"])
         count = len(bad)
+        extra: dict[str, Any] = {"problems": bad[:MAX_LISTED_PROBLEMS]}
+        listed = ""
+        if count > MAX_LISTED_PROBLEMS:
+            extra["problems_not_listed"] = count - MAX_LISTED_PROBLEMS
+            listed = f" The first {MAX_LISTED_PROBLEMS} are listed."
         raise ApiError(
             422,
             ErrorCode.INVALID_DOCUMENTS,
             f"{count} contact{'s' if count != 1 else ''} in the batch "
-            f"{'are' if count != 1 else 'is'} not valid; nothing was applied.",
-            extra={"problems": bad},
+            f"{'are' if count != 1 else 'is'} not valid; nothing was applied.{listed}",
+            extra=extra,
         )
 
     epoch: int = obj["epoch"]  # type: ignore[assignment]

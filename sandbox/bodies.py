@@ -11,6 +11,8 @@ from typing import Final
 from sandbox.errors import ApiError, ErrorCode
 
 MAX_TEXT_LENGTH: Final = 500
+#: Unknown field names listed in a refusal; a body with thousands gets a count.
+MAX_LISTED_NAMES: Final = 20
 
 
 def invalid(problems: Sequence[str]) -> ApiError:
@@ -28,8 +30,15 @@ def unknown_and_missing(body: dict[str, object], names: Sequence[str]) -> list[s
     if missing:
         problems.append("missing " + ", ".join(missing))
     if unknown:
-        problems.append("unknown fields " + ", ".join(unknown))
+        problems.append("unknown fields " + listed_names(unknown))
     return problems
+
+
+def listed_names(names: Sequence[str]) -> str:
+    """The first :data:`MAX_LISTED_NAMES` names (each cut to 100 characters), then a count."""
+    shown = ", ".join(name[:100] for name in names[:MAX_LISTED_NAMES])
+    more = len(names) - MAX_LISTED_NAMES
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def require_object(body: object) -> dict[str, object]:

@@ -64,6 +64,14 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="folder for the database and credentials.json (default: the app's data folder)",
     )
+    run.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name this service may be reached by (repeatable); the bound "
+        "address and localhost always are, any other Host header is refused",
+    )
     run.add_argument("--practice-name", help="name of the practice created on first start")
     run.add_argument(
         "--token-lifetime",
@@ -116,6 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             data_dir=args.data,
             practice_name=args.practice_name,
+            allowed_hosts=tuple(args.allowed_host),
             service=ServiceOptions(
                 token_lifetime=args.token_lifetime,
                 max_body=args.max_body,

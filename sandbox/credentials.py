@@ -8,7 +8,6 @@ when the port does. The database keeps digests of the secrets, never the secrets
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engine.errors import SettingsError
+from engine.private_files import make_private, write_private_text
 from sandbox.auth import Scope, sha256_hex
 from sandbox.storage import Store
 
@@ -72,13 +72,7 @@ def _load(path: Path) -> Credentials | None:
 
 def write_private_json(path: Path, data: Any) -> None:
     """Replace ``path`` atomically with owner-only permissions from the first byte."""
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+    write_private_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def ensure_credentials(
@@ -103,7 +97,7 @@ def ensure_credentials(
     if existing != credentials:
         write_private_json(path, credentials.as_json())
     else:
-        os.chmod(path, 0o600)
+        make_private(path)
     return credentials, path
 
 

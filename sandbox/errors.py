@@ -13,6 +13,7 @@ from typing import Any
 
 class ErrorCode(StrEnum):
     INVALID_REQUEST = "invalid_request"
+    INVALID_HOST = "invalid_host"
     INVALID_JSON = "invalid_json"
     INVALID_CLIENT = "invalid_client"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import jsonio
 from sandbox.errors import ApiError, ErrorCode
 from sandbox.faults import RETRY_AFTER_SECONDS, Fault, FaultInjector
+from sandbox.security import printable
 
 API_PREFIX: Final = "/api/v1"
 #: ASGI scope extension holding a callable that aborts the TCP connection; set by the
@@ -29,7 +30,8 @@ http_log = logging.getLogger("sandbox.http")
 class AccessLog:
     """One line per request: method, path (no query: it may hold contact names), status,
     error code if any, duration. Never headers or bodies, so tokens, secrets and contacts
-    stay out of logs."""
+    stay out of logs; the path with control characters escaped, so a ``%0A`` in it can't
+    forge a line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,8 +54,8 @@ class AccessLog:
             code = scope.get("state", {}).get("error_code")  # set by the ApiError handler
             http_log.info(
                 "%s %s %s%s %.1f ms",
-                scope["method"],
-                scope["path"],
+                printable(scope["method"]),
+                printable(scope["path"]),
                 status[0] if status else "dropped",
                 f" {code}" if code else "",
                 (time.perf_counter() - started) * 1000,

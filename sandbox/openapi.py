@@ -100,6 +100,7 @@ def _schemas() -> dict[str, Any]:
                 "error": {"type": "string", "enum": [code.value for code in ErrorCode]},
                 "message": {"type": "string"},
                 "problems": {"type": "array", "items": _ref("DocumentProblems")},
+                "problems_not_listed": {"type": "integer", "minimum": 1},
                 "current_epoch": {"type": "integer"},
                 "current_checkpoint": _text(nullable=True),
                 "current_version": {"type": "string"},
@@ -286,7 +287,9 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             200: ("A bearer token", _ref("Token"), JSON),
             400: "Missing grant type, unsupported grant type or scope, or not a form.",
             401: "Unknown client or wrong secret (`invalid_client`).",
-            **_TOO_LARGE,
+            413: "The form is larger than 4 KiB.",
+            429: "Too many wrong secrets lately for this client id or from this address "
+            "(`rate_limited`); nothing was checked. See Retry-After.",
         },
         request=(FORM_MEDIA_TYPE, _ref("TokenRequest")),
         description="Client credentials go in the form or in HTTP Basic authentication.",
@@ -484,7 +487,11 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Every error body is `{error, message}`. Unknown paths answer 404 "
                 "`not_found` and other methods 405 `method_not_allowed`. Token scopes: "
-                "`read` may use every GET; `sync` may use everything."
+                "`read` may use every GET; `sync` may use everything. A `read` token gets "
+                "contacts with `tax_file_number` withheld (null). Every request must name "
+                "this service in `Host` (otherwise 400 `invalid_host`). A 422 lists at most "
+                "100 refused contacts and counts the rest in `problems_not_listed`; a batch "
+                "of more than 10,000 upserts is 413 like an oversized body."
             ),
         },
         "paths": paths,

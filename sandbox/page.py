@@ -6,6 +6,8 @@ through ``html.escape`` — nothing from the database reaches the page unescaped
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from html import escape
 from typing import Final
@@ -36,6 +38,14 @@ nav { margin-top: 1rem; display: flex; gap: 1rem; }
 nav a { color: #1f4e79; }
 .muted { color: #9aa5b1; }
 """
+
+#: The page's policy: its own inline style (by hash) and nothing else; no script at all,
+#: never framed, the search form posts only to this service.
+PAGE_CSP: Final = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()}'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def _cell(value: str | None) -> str:

@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final
@@ -28,6 +28,7 @@ from engine.paths import app_paths
 from sandbox.app import ServiceOptions, create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.middleware import DROP_CONNECTION_EXTENSION
+from sandbox.security import allowed_hosts
 from sandbox.storage import DB_FILE_NAME, Store
 
 log = logging.getLogger("sandbox")
@@ -43,6 +44,8 @@ class ServeOptions:
     port: int = DEFAULT_PORT
     data_dir: Path | None = None
     practice_name: str | None = None
+    #: Host names answered besides the bound address and localhost (``--allowed-host``).
+    allowed_hosts: tuple[str, ...] = ()
     service: ServiceOptions = field(default_factory=ServiceOptions)
 
 
@@ -164,7 +167,8 @@ def serve(options: ServeOptions, announce: Callable[[str], None] = print) -> int
         url = _url(options.host, port)
         try:
             _, credentials_path = ensure_credentials(data_dir, store, url, options.practice_name)
-            app = create_app(store, options.service)
+            hosts = allowed_hosts(options.host, options.allowed_hosts)
+            app = create_app(store, replace(options.service, allowed_hosts=hosts))
         except OSError as error:
             sock.close()
             raise UserFacingError(

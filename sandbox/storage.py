@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engine.canonical import collection_checksum
+from engine.private_files import make_private
 from sandbox.batch import PreparedBatch
 from sandbox.errors import ApiError, ErrorCode
 
@@ -169,6 +170,9 @@ class PageRow:
     phone: str | None
 
 
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
+
+
 class Store:
     """All persistent state of one sandbox practice."""
 
@@ -178,9 +182,15 @@ class Store:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        # Contacts are personal data: 0600 from the first byte, and for the WAL and SHM
+        # files too (SQLite gives new ones the database's mode; stale ones are fixed).
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
+        make_private(path)
         self._writer = self._connect()
-        os.chmod(path, 0o600)  # contacts are personal data; WAL/SHM files inherit this
         self._writer.execute("PRAGMA journal_mode=WAL")
+        for suffix in ("-wal", "-shm"):
+            make_private(path.with_name(path.name + suffix))
         self._writer.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:

@@ -126,7 +126,7 @@ def test_generated_contacts_arrive_exactly_or_are_set_aside(
         wanted = {int(doc["id"]): doc for doc in source.read_documents(ids)}
     finally:
         source.close()
-    with sandbox.client("read") as api:
+    with sandbox.client("sync") as api:  # a read token gets TFNs withheld
         for contact in ids:
             online = api.get(f"/contacts/{contact}")
             if contact in set_aside:

@@ -217,7 +217,12 @@ class RecordingProxy:
             method, target, _ = lines[0].split(" ", 2)
             if method == "CONNECT":
                 host, _, port = target.rpartition(":")
-                with socket.create_connection((host, int(port)), timeout=10) as upstream:
+                try:
+                    upstream = socket.create_connection((host, int(port)), timeout=10)
+                except OSError:  # an unknown host: say so, as a real proxy does
+                    client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                    return
+                with upstream:
                     client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     _pump(client, upstream)
                 return
@@ -317,13 +322,22 @@ def test_a_missing_or_bad_ca_file_is_a_settings_error(tmp_path: Path) -> None:
 # -- proxies -----------------------------------------------------------------------------
 
 
-async def test_an_explicit_proxy_carries_plain_requests(proxy: RecordingProxy) -> None:
-    # The host does not exist: only the proxy can answer.
-    assert await _terms("http://online.invalid", NetworkOptions(proxy=proxy.url)) == "7"
-    assert proxy.requests == [
-        "POST http://online.invalid/api/v1/oauth/token HTTP/1.1",
-        "GET http://online.invalid/api/v1/terms/current HTTP/1.1",
-    ]
+async def test_an_explicit_proxy_carries_requests_to_a_remote_service(
+    proxy: RecordingProxy,
+) -> None:
+    # The host does not exist: the proxy is asked to tunnel to it (and can't).
+    with pytest.raises(TransientOnlineError):
+        await _terms("https://online.invalid", NetworkOptions(proxy=proxy.url))
+    assert proxy.requests == ["CONNECT online.invalid:443 HTTP/1.1"]
+
+
+async def test_plain_http_to_a_remote_service_never_reaches_the_proxy(
+    proxy: RecordingProxy,
+) -> None:
+    # Plain http would hand the secret to every hop: refused before anything is sent.
+    with pytest.raises(SettingsError, match="https"):
+        await _terms("http://online.invalid", NetworkOptions(proxy=proxy.url))
+    assert proxy.requests == []
 
 
 async def test_an_explicit_proxy_tunnels_https_and_tls_is_still_verified(
@@ -341,17 +355,18 @@ async def test_an_explicit_proxy_tunnels_https_and_tls_is_still_verified(
 async def test_the_system_proxy_from_the_environment_is_honoured(
     proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    assert await _terms("http://online.invalid", None) == "7"
-    assert len(proxy.requests) == 2
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    with pytest.raises(TransientOnlineError):  # the proxy can't reach online.invalid
+        await _terms("https://online.invalid", None)
+    assert proxy.requests == ["CONNECT online.invalid:443 HTTP/1.1"]
 
 
 async def test_proxy_none_ignores_the_environment(
     proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     with pytest.raises(TransientOnlineError):  # direct: online.invalid does not resolve
-        await _terms("http://online.invalid", NetworkOptions(proxy="none"))
+        await _terms("https://online.invalid", NetworkOptions(proxy="none"))
     assert proxy.requests == []
 
 

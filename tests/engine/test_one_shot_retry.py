@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from engine.generator import generate_reference_database
 
 from engine.api import CheckId, Engine
 from engine.errors import UserFacingError
@@ -28,6 +27,7 @@ from engine.online import (
 )
 from engine.retry import GaveUp, RetryNotice, backoff, classify
 from engine.status import Reason
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import activate, config_for, desktop
 from tests.sandbox_harness import running_sandbox
 

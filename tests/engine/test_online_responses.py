@@ -38,7 +38,7 @@ def client_for(handler: Handler) -> OnlineClient:
         return _token(request) or handler(request)
 
     return OnlineClient(
-        "http://service.test", Credentials("id", "secret"), transport=httpx.MockTransport(route)
+        "https://service.test", Credentials("id", "secret"), transport=httpx.MockTransport(route)
     )
 
 
@@ -118,7 +118,7 @@ async def test_rejected_credentials_are_named() -> None:
         return httpx.Response(401, json={"error": "invalid_client", "message": "no"})
 
     client = OnlineClient(
-        "http://s.test", Credentials("who", "bad"), transport=httpx.MockTransport(route)
+        "https://s.test", Credentials("who", "bad"), transport=httpx.MockTransport(route)
     )
     async with client:
         with pytest.raises(CredentialsRejected, match="who"):

@@ -18,7 +18,7 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
-    settings = Settings(source="sqlite:/x.db", online_url="http://h", client_id="c", page_size=7)
+    settings = Settings(source="sqlite:/x.db", online_url="https://h", client_id="c", page_size=7)
     save_settings(tmp_path / "s.toml", settings)
     assert load_settings(tmp_path / "s.toml") == settings
 

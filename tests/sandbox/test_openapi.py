@@ -20,6 +20,7 @@ from sandbox.app import create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.openapi import openapi_document
 from sandbox.storage import Store
+from sandbox.throttle import CLIENT_FAILURE_LIMIT
 from tests.sandbox.factories import contact
 from tests.sandbox.schema import schema_errors
 from tests.sandbox.support import activate, check_documented, documented_operation
@@ -134,6 +135,8 @@ def test_every_documented_status_happens(tmp_path: Path) -> None:
             anonymous.post("/oauth/token", data={**form, "client_secret": "wrong"})
             anonymous.post("/oauth/token", data={**form, "grant_type": "password"})
             anonymous.post("/oauth/token", data={**form, **big})
+            for _ in range(CLIENT_FAILURE_LIMIT):  # the last is throttled: 429
+                anonymous.post("/oauth/token", data={**form, "client_secret": "wrong"})
             for client in everyone:
                 client.get("/practice")
                 client.get("/terms/current")

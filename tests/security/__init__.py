@@ -1,0 +1,22 @@
+"""The security suite: every attack a practice's contact data meets, as the attacker makes it.
+
+Each test drives the real sandbox process (``tests/sandbox_harness.py``) or the real
+``contacts-migration`` command, and asserts the attack fails. Read it as an index:
+
+Attacks that once worked (issue #14), one module each:
+
+1. plain ``http://`` service address ............... test_transport.py
+2. DNS rebinding reads the contacts page ............ test_host_header.py
+3. a big token form stalls the service .............. test_token_route.py
+4. unbounded error answers .......................... test_error_sizes.py
+5. token guessing is never throttled ................ test_throttle.py
+6. secrets file left world-readable ................. test_private_files.py
+7. missing security headers ......................... test_headers.py
+8. forged log lines ................................. test_log_injection.py
+9. diagnostics scrubber gaps ........................ test_diagnostics_scrub.py
+10. expired tokens kept in memory ................... test_token_route.py
+11. the ``read`` scope and tax file numbers ......... test_read_scope.py
+
+The nine that held, so they keep holding: test_held.py (new tests, plus an index of the
+existing tests elsewhere that already cover them, checked to still exist).
+"""
