@@ -18,6 +18,13 @@ from typing import Any, Final
 import httpx
 import orjson
 
+from engine.compression import (
+    ACCEPT_ENCODING_HEADER,
+    ContentEncoding,
+    EncodedBody,
+    choose_encoding,
+    decompress,
+)
 from engine.document import Document
 from engine.errors import OnlineError
 from engine.network import NetworkOptions, async_client
@@ -28,6 +35,9 @@ API_PREFIX: Final = "/api/v1"
 #: Refresh a token this long before the service says it expires.
 TOKEN_MARGIN_SECONDS: Final = 30.0
 HASH_PAGE_SIZE: Final = 20_000
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+#: Asks the service to hold a pipelined batch until its base checkpoint is current.
+CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
 
 
 class Scope(StrEnum):
@@ -178,6 +188,21 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
         return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
+def encode_batch(
+    epoch: int,
+    base_checkpoint: str | None,
+    checkpoint: str,
+    upserts_json: Sequence[bytes],
+    deletes: Sequence[int],
+) -> bytes:
+    """The ``POST /sync/batches`` JSON body around documents encoded once, earlier."""
+    head = encode_body(
+        {"epoch": epoch, "base_checkpoint": base_checkpoint, "checkpoint": checkpoint}
+    )
+    deletes_json = encode_body({"deletes": [str(i) for i in deletes]})
+    return b"".join((head[:-1], b',"upserts":[', b",".join(upserts_json), b"],", deletes_json[1:]))
+
+
 class OnlineClient:
     """One practice's online service; holds a token and refreshes it when it expires."""
 
@@ -196,6 +221,8 @@ class OnlineClient:
         self._scope = scope
         self._token: str | None = None
         self._token_expires = 0.0
+        self._encoding = ContentEncoding.IDENTITY
+        self._encodings_known = False
         self._http = async_client(
             network,
             base_url=self._base_url + API_PREFIX,
@@ -321,6 +348,7 @@ class OnlineClient:
         if response.status_code in (400, 401, 403):
             raise CredentialsRejected(f"client id {self._credentials.client_id!r}")
         self._raise_for_error(response, "the sign-in")
+        self._note_encodings(response)
         body = self._json(response, "the sign-in")
         token = _require(body, "access_token", str, "the sign-in")
         expires_in = _require(body, "expires_in", (int, float), "the sign-in")
@@ -353,6 +381,7 @@ class OnlineClient:
                 self._token = None  # expired or revoked mid-run: sign in again once
                 continue
             self._raise_for_error(response, what)
+            self._note_encodings(response)
             return response.status_code, self._json(response, what)
         raise AssertionError("unreachable")
 
@@ -409,6 +438,20 @@ class OnlineClient:
             checksum=str(_require(body, "checksum", str, "the sync state request")),
         )
 
+    @property
+    def request_encoding(self) -> ContentEncoding:
+        """The best body compression both sides know (identity until the service said)."""
+        return self._encoding
+
+    def _note_encodings(self, response: httpx.Response) -> None:
+        """Read the service's ``Accept-Encoding`` answer header (RFC 7694), once."""
+        offered = response.headers.get(ACCEPT_ENCODING_HEADER)
+        if self._encodings_known or offered is None:
+            return
+        self._encodings_known = True
+        self._encoding = choose_encoding(offered)
+        log.info("request bodies are sent with %s", self._encoding.value)
+
     async def post_batch(
         self,
         *,
@@ -420,30 +463,46 @@ class OnlineClient:
         deletes: Sequence[int],
     ) -> BatchResult:
         """Upload one all-or-nothing batch; documents come pre-encoded (encoded once)."""
-        head = encode_body(
-            {"epoch": epoch, "base_checkpoint": base_checkpoint, "checkpoint": checkpoint}
-        )
-        deletes_json = encode_body({"deletes": [str(i) for i in deletes]})
-        content = b"".join(
-            (
-                head[:-1],
-                b',"upserts":[',
-                b",".join(upserts_json),
-                b"],",
-                deletes_json[1:],
+        content = encode_batch(epoch, base_checkpoint, checkpoint, upserts_json, deletes)
+        body = EncodedBody(content, ContentEncoding.IDENTITY, len(content))
+        return await self.post_encoded_batch(body, idempotency_key, checkpoint)
+
+    async def post_encoded_batch(
+        self,
+        body: EncodedBody,
+        idempotency_key: str,
+        checkpoint: str,
+        *,
+        wait_seconds: float | None = None,
+    ) -> BatchResult:
+        """Upload a batch already encoded (and maybe compressed) off the event loop.
+
+        ``wait_seconds`` asks the service to hold the batch until its base checkpoint is
+        the current one (pipelining: the batch before it is still being applied).
+        A service that refuses the compression (415) is sent the plain body instead.
+        """
+        headers = {IDEMPOTENCY_HEADER: idempotency_key}
+        if wait_seconds is not None:
+            headers[CHECKPOINT_WAIT_HEADER] = f"{wait_seconds:g}"
+        if body.encoding is not ContentEncoding.IDENTITY:
+            headers["Content-Encoding"] = body.encoding.value
+        try:
+            _, answer = await self._call(
+                "POST", "/sync/batches", "the upload", content=body.content, headers=headers
             )
-        )
-        _, body = await self._call(
-            "POST",
-            "/sync/batches",
-            "the upload",
-            content=content,
-            headers={"Idempotency-Key": idempotency_key},
-        )
+        except RequestRefused as refused:
+            if refused.status != 415 or body.encoding is ContentEncoding.IDENTITY:
+                raise
+            log.warning("the online service refused %s bodies; sending plain JSON", body.encoding)
+            self._encoding = ContentEncoding.IDENTITY
+            plain = EncodedBody(decompress(body), ContentEncoding.IDENTITY, body.raw_size)
+            return await self.post_encoded_batch(
+                plain, idempotency_key, checkpoint, wait_seconds=wait_seconds
+            )
         result = BatchResult(
-            applied_upserts=int(_require(body, "applied_upserts", int, "the upload")),
-            applied_deletes=int(_require(body, "applied_deletes", int, "the upload")),
-            checkpoint=str(_require(body, "checkpoint", str, "the upload")),
+            applied_upserts=int(_require(answer, "applied_upserts", int, "the upload")),
+            applied_deletes=int(_require(answer, "applied_deletes", int, "the upload")),
+            checkpoint=str(_require(answer, "checkpoint", str, "the upload")),
         )
         if result.checkpoint != checkpoint:
             raise OnlineProtocolError("The online service confirmed an upload it did not apply.")
