@@ -28,7 +28,7 @@ from sandbox import jsonio
 from sandbox.auth import DEFAULT_TOKEN_LIFETIME, Authenticator, Scope, parse_form
 from sandbox.batch import PreparedBatch, prepare_batch
 from sandbox.bodies import is_plain_unicode, text_fields
-from sandbox.decoding import ACCEPT_ENCODING_VALUE, decode_body
+from sandbox.decoding import ACCEPTED_ENCODINGS, accept_value, decode_body
 from sandbox.errors import ApiError, ErrorCode
 from sandbox.faults import FaultInjector
 from sandbox.limits import (
@@ -52,8 +52,6 @@ IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 #: A pipelined batch asks to be held (up to this many seconds) until its base is current.
 CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
-#: Answers that tell the client which request body codings this service decodes.
-ENCODINGS_HEADERS: Final = {"Accept-Encoding": ACCEPT_ENCODING_VALUE}
 _ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
 #: How much of an oversized body is read and discarded so the client can see the 413.
@@ -67,6 +65,8 @@ class ServiceOptions:
     fault_rate: float = 0.0
     fault_seed: int | None = None
     latency_ms: int = 0
+    #: Request body codings decoded (and advertised); empty: plain JSON only.
+    request_encodings: tuple[str, ...] = ACCEPTED_ENCODINGS
 
 
 def _bad_query(message: str) -> ApiError:
@@ -116,6 +116,8 @@ class Api:
         self.options = options
         self.auth = Authenticator(store, options.token_lifetime)
         self.terms = current_terms()
+        #: Answers that tell clients which request body codings this service decodes.
+        self.encodings_header = {"Accept-Encoding": accept_value(options.request_encodings)}
         #: Set (and replaced) whenever a batch or a lease changed the sync position.
         self._moved = asyncio.Event()
 
@@ -209,7 +211,8 @@ class Api:
             self.auth.issue, form, request.headers.get("authorization")
         )
         return jsonio.response(
-            issued, headers={"Cache-Control": "no-store", "Pragma": "no-cache", **ENCODINGS_HEADERS}
+            issued,
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache", **self.encodings_header},
         )
 
     async def practice(self, request: Request) -> Response:
@@ -261,7 +264,7 @@ class Api:
                 "checksum": state.checksum,
                 "last_batch_at": state.last_batch_at,
             },
-            headers=ENCODINGS_HEADERS,
+            headers=self.encodings_header,
         )
 
     async def batches(self, request: Request) -> Response:
@@ -280,11 +283,11 @@ class Api:
             )
         wire = await self._body(request)
         encoding = request.headers.get("content-encoding")
-        limit = self.options.max_body
+        limit, accepted = self.options.max_body, self.options.request_encodings
 
         def parse() -> PreparedBatch:
             # decompressed in the worker thread, never beyond the same limit as plain JSON
-            return prepare_batch(jsonio.parse(decode_body(wire, encoding, limit)))
+            return prepare_batch(jsonio.parse(decode_body(wire, encoding, limit, accepted)))
 
         batch: PreparedBatch = await run_in_threadpool(parse)
         await self._wait_for_base(request, batch, key)

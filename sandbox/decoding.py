@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Sequence
 from typing import Final
 
 import zstandard
@@ -20,6 +21,7 @@ from sandbox.errors import ApiError, ErrorCode
 #: The codings this service decodes, best first (its ``Accept-Encoding`` answer header).
 ACCEPTED_ENCODINGS: Final = ("zstd", "gzip")
 ACCEPT_ENCODING_VALUE: Final = ", ".join(ACCEPTED_ENCODINGS)
+
 MAX_WINDOW: Final = 1 << 24
 _CHUNK: Final = 256 * 1024
 
@@ -38,13 +40,17 @@ def _bad_body(encoding: str) -> ApiError:
     )
 
 
-def unsupported(encoding: str) -> ApiError:
+def accept_value(accepted: Sequence[str]) -> str:
+    """The ``Accept-Encoding`` answer header for these codings ("identity": none)."""
+    return ", ".join(accepted) or "identity"
+
+
+def unsupported(encoding: str, accepted: Sequence[str]) -> ApiError:
     return ApiError(
         415,
         ErrorCode.UNSUPPORTED_ENCODING,
-        f"Content-Encoding {encoding!r} is not accepted; use one of {ACCEPT_ENCODING_VALUE}"
-        " or none.",
-        headers={"Accept-Encoding": ACCEPT_ENCODING_VALUE},
+        f"Content-Encoding {encoding!r} is not accepted; send {accept_value(accepted)}.",
+        headers={"Accept-Encoding": accept_value(accepted)},
     )
 
 
@@ -79,14 +85,48 @@ def _gzip(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def decode_body(data: bytes, content_encoding: str | None, limit: int) -> bytes:
-    """The plain body; 413 when it decompresses beyond ``limit`` bytes, 415 for an
-    unknown coding (with the accepted ones named), 400 for corrupt data."""
+def decode_body(
+    data: bytes,
+    content_encoding: str | None,
+    limit: int,
+    accepted: Sequence[str] = ACCEPTED_ENCODINGS,
+) -> bytes:
+    """The plain body; 413 when it decompresses beyond ``limit`` bytes, 415 for a coding
+    not in ``accepted`` (naming those that are), 400 for corrupt data."""
     encoding = (content_encoding or "identity").strip().lower()
     if encoding in ("", "identity"):
         return data
-    if encoding == "zstd":
+    if encoding == "zstd" and encoding in accepted:
         return _zstd(data, limit)
-    if encoding == "gzip":
+    if encoding == "gzip" and encoding in accepted:
         return _gzip(data, limit)
-    raise unsupported(encoding)
+    raise unsupported(encoding, accepted)
+
+
+#: How the OpenAPI document states all this (sandbox.openapi).
+OPENAPI_ANSWER_HEADER: Final = {
+    "Accept-Encoding": {
+        "description": "The request body codings this service decodes (RFC 7694), best first.",
+        "schema": {"type": "string", "example": ACCEPT_ENCODING_VALUE},
+    }
+}
+OPENAPI_BATCH_PARAMETERS: Final = (
+    {
+        "name": "Content-Encoding",
+        "in": "header",
+        "required": False,
+        "description": "`zstd` or `gzip` for a compressed body; the size limit (413) counts"
+        " the decompressed bytes.",
+        "schema": {"type": "string", "enum": [*ACCEPTED_ENCODINGS, "identity"]},
+    },
+    {
+        "name": "Checkpoint-Wait",
+        "in": "header",
+        "required": False,
+        "description": "Pipelining: hold this batch up to this many seconds until its"
+        " `base_checkpoint` is the current one (the batch before it is still being applied),"
+        " instead of answering 409 `checkpoint_conflict` at once. A new lease, a replayed key"
+        " or the deadline ends the wait; the compare-and-set is unchanged.",
+        "schema": {"type": "number", "minimum": 0, "maximum": 30},
+    },
+)
