@@ -361,6 +361,7 @@ class Agent:
         self._state.phase = Phase.MIGRATING if full else Phase.CATCHING_UP
         self._state.done = 0
         self._state.bytes_done = self._state.wire_bytes_done = 0
+        self._state.rate_from = None
         self._state.pass_started = time.time()
         if full:
             self._state.total = await self._worker.call(lambda source: source.contact_count())

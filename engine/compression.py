@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-import zstandard
-
 ACCEPT_ENCODING_HEADER: Final = "Accept-Encoding"
 #: Fast levels: on a 2-core machine the link, not the compressor, must be the limit.
 ZSTD_LEVEL: Final = 3
@@ -60,6 +58,8 @@ def choose_encoding(offered: str) -> ContentEncoding:
 def compress(content: bytes, encoding: ContentEncoding) -> EncodedBody:
     """Compress a body (blocking CPU work: call it from a worker thread)."""
     if encoding is ContentEncoding.ZSTD:
+        import zstandard  # only when used: keeps the agent's start quick
+
         data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content)
     elif encoding is ContentEncoding.GZIP:
         data = gzip.compress(content, compresslevel=GZIP_LEVEL, mtime=0)
@@ -71,6 +71,8 @@ def compress(content: bytes, encoding: ContentEncoding) -> EncodedBody:
 def decompress(body: EncodedBody) -> bytes:
     """The plain body back (the client's own data: no size limit needed)."""
     if body.encoding is ContentEncoding.ZSTD:
+        import zstandard
+
         return zstandard.ZstdDecompressor().decompress(body.content, max_output_size=body.raw_size)
     if body.encoding is ContentEncoding.GZIP:
         return zlib.decompress(body.content, wbits=31)

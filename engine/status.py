@@ -203,6 +203,10 @@ class EngineState:
     #: Plain and on-the-wire bytes the uploads of the current pass delivered.
     bytes_done: int = 0
     wire_bytes_done: int = 0
+    #: When the pass's first batch was online, and ``done`` then: the rate is measured
+    #: from there, so the time left is not skewed by the start (sign-in, first read).
+    rate_from: float | None = None
+    rate_from_done: int = 0
 
 
 def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
@@ -210,6 +214,9 @@ def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
         return 0.0, None
     elapsed = max(now - state.pass_started, 1e-6)
     rate = state.done / elapsed
+    since = now - state.rate_from if state.rate_from is not None else 0.0
+    if since >= 1.0 and state.done > state.rate_from_done:
+        rate = (state.done - state.rate_from_done) / since
     remaining = max(state.total - state.done, 0)
     return rate, (remaining / rate if rate > 0 else None)
 

@@ -240,6 +240,9 @@ class Uploader:
             self._state.wire_bytes_done += len(body.content)
             self.meter.settled(len(body.content), body.raw_size, busy)
         self._accepted(batch.target, [i.contact_id for i in batch.upserts], batch.deletes)
+        if self._state.rate_from is None and self._state.pass_started is not None:
+            self._state.rate_from = time.time()
+            self._state.rate_from_done = self._state.done
 
     # -- one batch alone: the contract as it always was --------------------------------
 
