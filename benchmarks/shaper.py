@@ -84,14 +84,18 @@ class Shaper:
         except OSError:
             client_w.close()
             return
-        await asyncio.gather(
-            _pump(client_r, server_w, self.up),
-            _pump(server_r, client_w, self.down),
-            return_exceptions=True,
-        )
-        for stream in (client_w, server_w):
-            with contextlib.suppress(Exception):
-                stream.close()
+        try:
+            await asyncio.gather(
+                _pump(client_r, server_w, self.up),
+                _pump(server_r, client_w, self.down),
+                return_exceptions=True,
+            )
+        except asyncio.CancelledError:
+            pass  # the shaper is stopping: connections just close
+        finally:
+            for stream in (client_w, server_w):
+                with contextlib.suppress(Exception):
+                    stream.close()
 
 
 async def serve(shaper: Shaper, stats: Path | None) -> None:

@@ -240,10 +240,9 @@ def run_scenario(workdir: Path, db: Path, raw: int, scenario: Scenario) -> Outco
     online_dir = workdir / f"wan-{uuid.uuid4().hex[:6]}"
     online_dir.mkdir()
     stats = online_dir / "link.json"
-    with running_sandbox(online_dir, 0) as online, shaping(online.url, scenario, stats) as url:
-        outcome = asyncio.run(_migrate(db, url, online, online_dir, scenario))
-    carried = json.loads(stats.read_text())
-    outcome.up_bytes, outcome.down_bytes, outcome.raw_bytes = carried["up"], carried["down"], raw
+    with running_sandbox(online_dir, 0) as online, shaping(online.url, scenario, stats) as link:
+        outcome = asyncio.run(_migrate(db, link, online, online_dir, scenario))
+    outcome.raw_bytes = raw
     return outcome
 
 

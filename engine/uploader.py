@@ -220,6 +220,7 @@ class Uploader:
             self._counters.batch_attempts += 1
             self._counters.contacts_sent += len(batch.items)
             self._counters.bytes_sent += body.raw_size
+            self._counters.batches_pipelined += pipelined
             started = time.monotonic()
             await self._online.post_encoded_batch(
                 body,
