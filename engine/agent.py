@@ -415,10 +415,7 @@ class Agent:
             after = work.after
 
     async def _upload(
-        self,
-        pages: AsyncIterator[PageWork],
-        checkpoint: Checkpoint,
-        finish: Checkpoint,
+        self, pages: AsyncIterator[PageWork], checkpoint: Checkpoint, finish: Checkpoint
     ) -> None:
         """Send pages as pipelined, compressed batches (see :mod:`engine.uploader`)."""
         await self._uploader.upload(pages, checkpoint, finish)
