@@ -398,6 +398,9 @@ class Uploader:
             return
         flight.popleft()
         self._record(batch, busy=bool(flight))
+        # Answers often land together; a finished task's await does not yield, so give the
+        # loop (a GUI's, too) its turn between them.
+        await asyncio.sleep(0)
 
     def _note_set_aside(self, work: PageWork) -> None:
         for contact_id in work.cleared:
