@@ -41,10 +41,16 @@ def describe(status: Status) -> str:
     text = f"{_MARKS[status.state]} {status.state.value.upper()}: {status.message}"
     progress = status.progress
     if progress is not None and progress.total:
+        sent = ""
+        if progress.wire_bytes_done:
+            sent = (
+                f", {progress.wire_bytes_done / 1e6:,.1f} MB sent"
+                f" at {progress.wire_bytes_per_second * 8 / 1e6:,.1f} Mbit/s"
+            )
         text += (
             f" {progress.done:,}/{progress.total:,}"
-            f" ({progress.rate_per_second:,.0f}/s, about {format_duration(progress.eta_seconds)}"
-            " left)"
+            f" ({progress.rate_per_second:,.0f}/s{sent},"
+            f" about {format_duration(progress.eta_seconds)} left)"
         )
     if status.set_aside:
         text += f" [{len(status.set_aside)} set aside]"

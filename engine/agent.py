@@ -19,35 +19,29 @@ import contextlib
 import logging
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from engine.checkpoint import Checkpoint
 from engine.config import EngineConfig
 from engine.consistency import compare
 from engine.counters import Counters
-from engine.document import Document, document_problems
 from engine.errors import OnlineError
-from engine.failpoints import Failpoint, reached
 from engine.health import Channel, Health
 from engine.liveness import LeaseHolder, Watcher, lease_lost_text
 from engine.memory import release_memory
 from engine.online import (
     CheckpointConflict,
-    InvalidDocuments,
     NotActivated,
     OnlineClient,
-    PayloadTooLarge,
     StaleEpoch,
-    encode_body,
 )
 from engine.practice import check_practice_login
 from engine.retry import RetryListener, RetryNotice, backoff, classify
 from engine.source_worker import SourceWorker
 from engine.sources.base import AgentLock, Employee, Source
 from engine.status import EngineState, Fault, Phase, Reason
+from engine.uploader import Item, PageWork, Uploader, prepare
 
 log = logging.getLogger(__name__)
 
@@ -74,41 +68,6 @@ class FaultPersisted(Exception):
     def __init__(self, fault: Fault) -> None:
         super().__init__(fault.detail or fault.reason.value)
         self.fault = fault
-
-
-@dataclass(frozen=True)
-class Item:
-    """One contact's change: its encoded document, or None when it is deleted."""
-
-    contact_id: int
-    body: bytes | None
-
-
-@dataclass
-class PageWork:
-    items: list[Item]
-    #: The pass cursor once this page is online.
-    after: int
-    set_aside: dict[int, str] = field(default_factory=dict)
-    #: Ids the page covered that are fine again (no longer set aside).
-    cleared: list[int] = field(default_factory=list)
-
-
-def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -> PageWork:
-    """Validate and encode in the worker thread, so the event loop never does it."""
-    reached(Failpoint.DURING_READ)
-    items: list[Item] = [Item(contact_id, None) for contact_id in deleted]
-    work = PageWork(items, after)
-    for doc in documents:
-        contact_id = int(doc["id"])
-        problems = document_problems(doc)
-        if problems:
-            work.set_aside[contact_id] = "; ".join(problems)
-            continue
-        work.cleared.append(contact_id)
-        items.append(Item(contact_id, encode_body(doc)))
-    items.sort(key=lambda item: item.contact_id)
-    return work
 
 
 def _backoff(attempt: int, cap: float, retry_after: float | None = None) -> float:
@@ -168,6 +127,17 @@ class Agent:
             self._on_recovered,
             interval=config.liveness_interval,
             timeout=config.liveness_timeout,
+        )
+        self._uploader = Uploader(
+            config,
+            state,
+            online,
+            self.counters,
+            self._guarded,
+            lambda: (self._epoch, self._checkpoint_text),
+            self._still_holding_lock,
+            self._accepted,
+            changed,
         )
 
     # -- control -----------------------------------------------------------------------
@@ -467,6 +437,8 @@ class Agent:
         full = not checkpoint.migrated
         self._state.phase = Phase.MIGRATING if full else Phase.CATCHING_UP
         self._state.done = 0
+        self._state.bytes_done = self._state.wire_bytes_done = 0
+        self._state.rate_from = None
         self._state.pass_started = time.time()
         if full:
             self._state.total = await self._worker.call(lambda source: source.contact_count())
@@ -520,139 +492,25 @@ class Agent:
             after = work.after
 
     async def _upload(
-        self,
-        pages: AsyncIterator[PageWork],
-        checkpoint: Checkpoint,
-        finish: Checkpoint,
+        self, pages: AsyncIterator[PageWork], checkpoint: Checkpoint, finish: Checkpoint
     ) -> None:
-        """Send pages in byte-sized batches; reading the next page overlaps this upload.
-
-        Inside a pass each batch carries the pass checkpoint advanced to its last
-        contact, and the last batch carries ``finish``; outside a pass (repairs) every
-        batch keeps the checkpoint as it is.
-        """
-        queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
-
-        async def produce() -> None:
-            try:
-                async for work in pages:
-                    await queue.put(work)
-            except Exception as error:  # handed to the consumer, which raises it
-                await queue.put(error)
-                return
-            await queue.put(None)
-
-        producer = asyncio.create_task(produce())
-        try:
-            pending: list[Item] = []
-            pending_bytes = 0
-            while True:
-                work = await queue.get()
-                if work is None:
-                    break
-                if isinstance(work, BaseException):
-                    raise work
-                self._note_set_aside(work)
-                for item in work.items:
-                    size = len(item.body) + 1 if item.body is not None else 12
-                    if pending and pending_bytes + size > self._config.batch_bytes:
-                        target = (
-                            checkpoint.advanced(pending[-1].contact_id)
-                            if checkpoint.in_pass
-                            else checkpoint
-                        )
-                        await self._send(pending, target, checkpoint)
-                        pending, pending_bytes = [], 0
-                    pending.append(item)
-                    pending_bytes += size
-            await self._send(pending, finish, checkpoint)
-        finally:
-            if not producer.done():
-                producer.cancel()
-                try:
-                    await producer
-                except (asyncio.CancelledError, Exception):
-                    log.debug("page reader stopped", exc_info=True)
-
-    def _note_set_aside(self, work: PageWork) -> None:
-        for contact_id in work.cleared:
-            self._state.set_aside.pop(contact_id, None)
-        if work.set_aside:
-            for contact_id, reason in work.set_aside.items():
-                log.warning("contact %d set aside: %s", contact_id, reason)
-            self._state.set_aside.update(work.set_aside)
-            self._changed()
+        """Send pages as pipelined, compressed batches (see :mod:`engine.uploader`)."""
+        await self._uploader.upload(pages, checkpoint, finish)
 
     async def _send(self, items: list[Item], target: Checkpoint, progress: Checkpoint) -> None:
-        """One all-or-nothing batch; splits on 413, sets aside what the service refuses.
+        """One all-or-nothing batch on its own (see :meth:`Uploader.send`)."""
+        await self._uploader.send(items, target, progress)
 
-        ``progress`` is the checkpoint a partial batch advances (the pass in progress).
-        """
-        base = self._checkpoint_text
-        if not items and target.encode() == base:
-            return
-        key = uuid.uuid4().hex
-        upserts = [item for item in items if item.body is not None]
-        deletes = [item.contact_id for item in items if item.body is None]
-
-        bodies = [item.body for item in upserts if item.body is not None]
-
-        async def post() -> None:
-            await self._still_holding_lock()
-            reached(Failpoint.BEFORE_BATCH)
-            self.counters.batch_attempts += 1
-            self.counters.contacts_sent += len(items)
-            self.counters.bytes_sent += sum(map(len, bodies))
-            await self._online.post_batch(
-                idempotency_key=key,
-                epoch=self._epoch,
-                base_checkpoint=base,
-                checkpoint=target.encode(),
-                upserts_json=bodies,
-                deletes=deletes,
-            )
-
-        try:
-            await self._guarded(post)
-            reached(Failpoint.AFTER_BATCH_ACCEPTED)
-        except PayloadTooLarge:
-            if len(items) == 1:
-                self._state.set_aside[items[0].contact_id] = (
-                    "the contact is larger than the online service accepts"
-                )
-                await self._send([], target, progress)
-                return
-            half = len(items) // 2
-            first = progress.advanced(items[half - 1].contact_id) if progress.in_pass else progress
-            await self._send(items[:half], first, progress)
-            await self._send(items[half:], target, progress)
-            return
-        except InvalidDocuments as refused:
-            rejected = {int(i) for i in refused.problems if i.isdigit()}
-            for contact_id in rejected:
-                self._state.set_aside[contact_id] = "; ".join(
-                    refused.problems.get(str(contact_id), ["refused by the online service"])
-                )
-            self._changed()
-            remaining = [item for item in items if item.contact_id not in rejected]
-            if len(remaining) == len(items):
-                raise
-            await self._send(remaining, target, progress)
-            return
-        except CheckpointConflict:
-            state = await self._guarded(self._online.sync_state)
-            if state.checkpoint != target.encode():
-                raise
-            # Our batch was applied and only its answer was lost: carry on.
+    def _accepted(self, target: Checkpoint, upserts: Sequence[int], deletes: Sequence[int]) -> None:
+        """The service applied a batch: its checkpoint and contacts are online."""
         self._checkpoint = target
         self._checkpoint_text = target.encode()
         for contact_id in deletes:
             self._known.discard(contact_id)
             self._state.set_aside.pop(contact_id, None)
-        for item in upserts:
-            self._known.add(item.contact_id)
+        self._known.update(upserts)
         self._state.online_count = len(self._known)
-        self._state.done += len(items)
+        self._state.done += len(upserts) + len(deletes)
         self.counters.batches_accepted += 1
         self._batch_done(len(upserts), len(deletes))
         self._changed()

@@ -13,5 +13,7 @@ class Counters:
     batches_accepted: int = 0
     contacts_sent: int = 0
     bytes_sent: int = 0
+    #: Batches sent while the one before them was still unanswered (pipelining).
+    batches_pipelined: int = 0
     retries: int = 0
     reconciliations: int = 0

@@ -18,14 +18,26 @@ from typing import Any, Final
 import httpx
 import orjson
 
+from engine.compression import (
+    ACCEPT_ENCODING_HEADER,
+    ContentEncoding,
+    EncodedBody,
+    choose_encoding,
+    decompress,
+)
 from engine.document import Document
-from engine.errors import OnlineError
-from engine.network import (
-    UNREACHABLE_TEXT,
-    NetworkOptions,
-    Unreachable,
-    async_client,
-    unreachable_kind,
+from engine.network import NetworkOptions, Unreachable, async_client, unreachable_kind
+from engine.online_errors import (
+    CheckpointConflict as CheckpointConflict,
+    CredentialsRejected as CredentialsRejected,
+    ErrorCode as ErrorCode,
+    InvalidDocuments as InvalidDocuments,
+    NotActivated as NotActivated,
+    OnlineProtocolError as OnlineProtocolError,
+    PayloadTooLarge as PayloadTooLarge,
+    RequestRefused as RequestRefused,
+    StaleEpoch as StaleEpoch,
+    TransientOnlineError as TransientOnlineError,
 )
 from engine.service_url import require_secure_service_url
 
@@ -35,102 +47,14 @@ API_PREFIX: Final = "/api/v1"
 #: Refresh a token this long before the service says it expires.
 TOKEN_MARGIN_SECONDS: Final = 30.0
 HASH_PAGE_SIZE: Final = 20_000
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+#: Asks the service to hold a pipelined batch until its base checkpoint is current.
+CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
 
 
 class Scope(StrEnum):
     SYNC = "sync"
     READ = "read"
-
-
-class ErrorCode(StrEnum):
-    """The ``error`` values of the service's JSON errors that the engine acts upon."""
-
-    STALE_EPOCH = "stale_epoch"
-    CHECKPOINT_CONFLICT = "checkpoint_conflict"
-    INVALID_DOCUMENTS = "invalid_documents"
-    NOT_ACTIVATED = "not_activated"
-    TERMS_OUTDATED = "terms_outdated"
-    INVALID_CLIENT = "invalid_client"
-
-
-class TransientOnlineError(OnlineError):
-    """Worth retrying: the connection failed, timed out, or the service is busy.
-
-    ``kind`` is what was observed (no network, refused, a proxy, ...), so the person is
-    told the advice that fits it; ``summary`` is its one plain sentence."""
-
-    def __init__(
-        self,
-        problem: str,
-        retry_after: float | None = None,
-        kind: Unreachable = Unreachable.NOT_ANSWERING,
-    ) -> None:
-        summary, advice = UNREACHABLE_TEXT[kind]
-        super().__init__(problem, advice)
-        self.retry_after = retry_after
-        self.kind = kind
-        self.summary = summary
-
-
-class CredentialsRejected(OnlineError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(
-            f"The online service rejected the program's credentials ({detail}).",
-            "Check the client id and secret (run 'contacts-migration activate' again).",
-        )
-
-
-class OnlineProtocolError(OnlineError):
-    """The service answered something that is not the API (HTML page, wrong JSON...)."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(
-            problem,
-            "Check the online service address (and any proxy in between); nothing was changed.",
-        )
-
-
-class StaleEpoch(OnlineError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Another agent took over synchronising this practice.",
-            "Nothing to do if another workstation runs it; otherwise restart this one.",
-        )
-
-
-class CheckpointConflict(OnlineError):
-    def __init__(self) -> None:
-        super().__init__("The online checkpoint moved under this agent.")
-
-
-class NotActivated(OnlineError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Contacts Migration is not activated for this practice online.",
-            "Activate it from Maintenance > Online > Activate Contacts Migration.",
-        )
-
-
-class PayloadTooLarge(OnlineError):
-    def __init__(self) -> None:
-        super().__init__("The online service refused a batch as too large.")
-
-
-class RequestRefused(OnlineError):
-    """A 4xx the engine can't act on; carries the service's own words."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"The online service refused the request ({status} {code}): {message}")
-        self.status = status
-        self.code = code
-
-
-class InvalidDocuments(OnlineError):
-    """422: the service named each contact it refused and why; nothing was applied."""
-
-    def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__(f"The online service refused {len(problems)} contact(s).")
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -198,6 +122,21 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
         return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
+def encode_batch(
+    epoch: int,
+    base_checkpoint: str | None,
+    checkpoint: str,
+    upserts_json: Sequence[bytes],
+    deletes: Sequence[int],
+) -> bytes:
+    """The ``POST /sync/batches`` JSON body around documents encoded once, earlier."""
+    head = encode_body(
+        {"epoch": epoch, "base_checkpoint": base_checkpoint, "checkpoint": checkpoint}
+    )
+    deletes_json = encode_body({"deletes": [str(i) for i in deletes]})
+    return b"".join((head[:-1], b',"upserts":[', b",".join(upserts_json), b"],", deletes_json[1:]))
+
+
 class OnlineClient:
     """One practice's online service; holds a token and refreshes it when it expires."""
 
@@ -221,6 +160,8 @@ class OnlineClient:
         #: ``time.monotonic()`` when the latest request that was answered with success
         #: was sent: proof of a round trip begun then (None: none yet).
         self.answered_at: float | None = None
+        self._encoding = ContentEncoding.IDENTITY
+        self._encodings_known = False
         self._http = async_client(
             network,
             base_url=self._base_url + API_PREFIX,
@@ -352,6 +293,7 @@ class OnlineClient:
         if response.status_code in (400, 401, 403):
             raise CredentialsRejected(f"client id {self._credentials.client_id!r}")
         self._raise_for_error(response, "the sign-in")
+        self._note_encodings(response)
         body = self._json(response, "the sign-in")
         token = _require(body, "access_token", str, "the sign-in")
         expires_in = _require(body, "expires_in", (int, float), "the sign-in")
@@ -385,6 +327,7 @@ class OnlineClient:
                 self._token = None  # expired or revoked mid-run: sign in again once
                 continue
             self._raise_for_error(response, what)
+            self._note_encodings(response)
             answer = self._json(response, what)
             self.answered_at = started
             return response.status_code, answer
@@ -444,6 +387,20 @@ class OnlineClient:
             lease_machine=str(body["lease_machine"]) if body.get("lease_machine") else None,
         )
 
+    @property
+    def request_encoding(self) -> ContentEncoding:
+        """The best body compression both sides know (identity until the service said)."""
+        return self._encoding
+
+    def _note_encodings(self, response: httpx.Response) -> None:
+        """Read the service's ``Accept-Encoding`` answer header (RFC 7694), once."""
+        offered = response.headers.get(ACCEPT_ENCODING_HEADER)
+        if self._encodings_known or offered is None:
+            return
+        self._encodings_known = True
+        self._encoding = choose_encoding(offered)
+        log.info("request bodies are sent with %s", self._encoding.value)
+
     async def post_batch(
         self,
         *,
@@ -455,30 +412,46 @@ class OnlineClient:
         deletes: Sequence[int],
     ) -> BatchResult:
         """Upload one all-or-nothing batch; documents come pre-encoded (encoded once)."""
-        head = encode_body(
-            {"epoch": epoch, "base_checkpoint": base_checkpoint, "checkpoint": checkpoint}
-        )
-        deletes_json = encode_body({"deletes": [str(i) for i in deletes]})
-        content = b"".join(
-            (
-                head[:-1],
-                b',"upserts":[',
-                b",".join(upserts_json),
-                b"],",
-                deletes_json[1:],
+        content = encode_batch(epoch, base_checkpoint, checkpoint, upserts_json, deletes)
+        body = EncodedBody(content, ContentEncoding.IDENTITY, len(content))
+        return await self.post_encoded_batch(body, idempotency_key, checkpoint)
+
+    async def post_encoded_batch(
+        self,
+        body: EncodedBody,
+        idempotency_key: str,
+        checkpoint: str,
+        *,
+        wait_seconds: float | None = None,
+    ) -> BatchResult:
+        """Upload a batch already encoded (and maybe compressed) off the event loop.
+
+        ``wait_seconds`` asks the service to hold the batch until its base checkpoint is
+        the current one (pipelining: the batch before it is still being applied).
+        A service that refuses the compression (415) is sent the plain body instead.
+        """
+        headers = {IDEMPOTENCY_HEADER: idempotency_key}
+        if wait_seconds is not None:
+            headers[CHECKPOINT_WAIT_HEADER] = f"{wait_seconds:g}"
+        if body.encoding is not ContentEncoding.IDENTITY:
+            headers["Content-Encoding"] = body.encoding.value
+        try:
+            _, answer = await self._call(
+                "POST", "/sync/batches", "the upload", content=body.content, headers=headers
             )
-        )
-        _, body = await self._call(
-            "POST",
-            "/sync/batches",
-            "the upload",
-            content=content,
-            headers={"Idempotency-Key": idempotency_key},
-        )
+        except RequestRefused as refused:
+            if refused.status != 415 or body.encoding is ContentEncoding.IDENTITY:
+                raise
+            log.warning("the online service refused %s bodies; sending plain JSON", body.encoding)
+            self._encoding = ContentEncoding.IDENTITY
+            plain = EncodedBody(decompress(body), ContentEncoding.IDENTITY, body.raw_size)
+            return await self.post_encoded_batch(
+                plain, idempotency_key, checkpoint, wait_seconds=wait_seconds
+            )
         result = BatchResult(
-            applied_upserts=int(_require(body, "applied_upserts", int, "the upload")),
-            applied_deletes=int(_require(body, "applied_deletes", int, "the upload")),
-            checkpoint=str(_require(body, "checkpoint", str, "the upload")),
+            applied_upserts=int(_require(answer, "applied_upserts", int, "the upload")),
+            applied_deletes=int(_require(answer, "applied_deletes", int, "the upload")),
+            checkpoint=str(_require(answer, "checkpoint", str, "the upload")),
         )
         if result.checkpoint != checkpoint:
             raise OnlineProtocolError("The online service confirmed an upload it did not apply.")

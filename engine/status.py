@@ -121,6 +121,11 @@ class Progress:
     total: int
     rate_per_second: float
     eta_seconds: float | None
+    #: Plain JSON bytes of the contacts online so far in this pass.
+    bytes_done: int = 0
+    #: The same as sent on the wire (compressed), and its rate: what the link carries.
+    wire_bytes_done: int = 0
+    wire_bytes_per_second: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,13 @@ class EngineState:
     set_aside: dict[int, str] = field(default_factory=dict)
     last_sync_at: float | None = None
     machine: str = ""
+    #: Plain and on-the-wire bytes the uploads of the current pass delivered.
+    bytes_done: int = 0
+    wire_bytes_done: int = 0
+    #: When the pass's first batch was online, and ``done`` then: the rate is measured
+    #: from there, so the time left is not skewed by the start (sign-in, first read).
+    rate_from: float | None = None
+    rate_from_done: int = 0
 
 
 def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
@@ -219,6 +231,9 @@ def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
         return 0.0, None
     elapsed = max(now - state.pass_started, 1e-6)
     rate = state.done / elapsed
+    since = now - state.rate_from if state.rate_from is not None else 0.0
+    if since >= 1.0 and state.done > state.rate_from_done:
+        rate = (state.done - state.rate_from_done) / since
     remaining = max(state.total - state.done, 0)
     return rate, (remaining / rate if rate > 0 else None)
 
@@ -264,7 +279,16 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
     progress: Progress | None = None
     if state.phase in (Phase.MIGRATING, Phase.CATCHING_UP):
         rate, eta = _rate_and_eta(state, now)
-        progress = Progress(state.done, max(state.total, state.done), rate, eta)
+        elapsed = max(now - (state.pass_started or now), 1e-6)
+        progress = Progress(
+            state.done,
+            max(state.total, state.done),
+            rate,
+            eta,
+            bytes_done=state.bytes_done,
+            wire_bytes_done=state.wire_bytes_done,
+            wire_bytes_per_second=state.wire_bytes_done / elapsed if state.pass_started else 0.0,
+        )
     if fault is not None:
         problem, fix = fault.text
         return Status(

@@ -6,9 +6,12 @@ thread so the event loop keeps serving other requests meanwhile.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -33,6 +36,7 @@ from sandbox.auth import (
 )
 from sandbox.batch import PreparedBatch, prepare_batch
 from sandbox.bodies import is_plain_unicode, text_fields
+from sandbox.decoding import ACCEPTED_ENCODINGS, accept_value, decode_body
 from sandbox.errors import ApiError, ErrorCode
 from sandbox.faults import FaultInjector
 from sandbox.limits import (
@@ -56,6 +60,9 @@ from sandbox.throttle import FailureThrottle
 log = logging.getLogger("sandbox")
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+#: A pipelined batch asks to be held (up to this many seconds) until its base is current.
+CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
+MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
 _ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
 #: How much of an oversized body is read and discarded so the client can see the 413.
@@ -72,6 +79,8 @@ class ServiceOptions:
     #: The Host names answered (see sandbox.security); None: any, for in-process tests
     #: only — ``serve`` always sets it.
     allowed_hosts: frozenset[str] | None = None
+    #: Request body codings decoded (and advertised); empty: plain JSON only.
+    request_encodings: tuple[str, ...] = ACCEPTED_ENCODINGS
 
 
 def _bad_query(message: str) -> ApiError:
@@ -122,6 +131,44 @@ class Api:
         self.auth = Authenticator(store, options.token_lifetime)
         self.throttle = FailureThrottle()
         self.terms = current_terms()
+        #: Answers that tell clients which request body codings this service decodes.
+        self.encodings_header = {"Accept-Encoding": accept_value(options.request_encodings)}
+        #: Set (and replaced) whenever a batch or a lease changed the sync position.
+        self._moved = asyncio.Event()
+
+    def _notify_moved(self) -> None:
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
+
+    async def _wait_for_base(self, request: Request, batch: PreparedBatch, key: str) -> None:
+        """Hold a pipelined batch until the batch before it is applied.
+
+        The contract change that makes more than one batch in flight safe: a batch sent
+        with ``Checkpoint-Wait`` whose ``base_checkpoint`` is not current yet waits (at
+        most that many seconds) for it, instead of failing at once with 409. The
+        compare-and-set itself is unchanged: the batch is still applied only on its exact
+        base, so the checkpoint never runs ahead of the data. A new lease, a replayed key,
+        the client hanging up or the deadline ends the wait; then the batch is answered
+        exactly as without the header.
+        """
+        raw = request.headers.get(CHECKPOINT_WAIT_HEADER)
+        if raw is None:
+            return
+        try:
+            seconds = min(float(raw), MAX_CHECKPOINT_WAIT_SECONDS)
+        except ValueError:
+            raise _bad_query(f"{CHECKPOINT_WAIT_HEADER} must be a number of seconds.") from None
+        deadline = time.monotonic() + seconds
+        while True:
+            moved = self._moved
+            epoch, checkpoint, replay = await run_in_threadpool(self.store.batch_position, key)
+            if replay or checkpoint == batch.base_checkpoint or epoch != batch.epoch:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or await request.is_disconnected():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(moved.wait(), min(remaining, 0.5))
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -204,7 +251,10 @@ class Api:
                     "failed token request for client id '%s' from %s", printable(claimed), address
                 )
             raise
-        return jsonio.response(issued, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return jsonio.response(
+            issued,
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache", **self.encodings_header},
+        )
 
     async def practice(self, request: Request) -> Response:
         self._authorize(request, Scope.READ)
@@ -241,6 +291,7 @@ class Api:
         self._authorize(request, Scope.SYNC)
         fields = text_fields(await self._json(request), ("agent_id", "machine"))
         epoch = await run_in_threadpool(self.store.lease, fields["agent_id"], fields["machine"])
+        self._notify_moved()
         return jsonio.response({"epoch": epoch})
 
     async def sync_state(self, request: Request) -> Response:
@@ -254,7 +305,8 @@ class Api:
                 "checksum": state.checksum,
                 "last_batch_at": state.last_batch_at,
                 "lease_machine": state.lease_machine,
-            }
+            },
+            headers=self.encodings_header,
         )
 
     async def batches(self, request: Request) -> Response:
@@ -271,8 +323,16 @@ class Api:
                 f"{IDEMPOTENCY_HEADER} must be printable and at most "
                 f"{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
             )
-        body = await self._body(request)
-        batch: PreparedBatch = await run_in_threadpool(lambda: prepare_batch(jsonio.parse(body)))
+        wire = await self._body(request)
+        encoding = request.headers.get("content-encoding")
+        limit, accepted = self.options.max_body, self.options.request_encodings
+
+        def parse() -> PreparedBatch:
+            # decompressed in the worker thread, never beyond the same limit as plain JSON
+            return prepare_batch(jsonio.parse(decode_body(wire, encoding, limit, accepted)))
+
+        batch: PreparedBatch = await run_in_threadpool(parse)
+        await self._wait_for_base(request, batch, key)
 
         def answer(applied_upserts: int, applied_deletes: int) -> str:
             return jsonio.to_text(
@@ -283,7 +343,10 @@ class Api:
                 }
             )
 
-        outcome = await run_in_threadpool(self.store.apply_batch, batch, key, answer)
+        try:
+            outcome = await run_in_threadpool(self.store.apply_batch, batch, key, answer)
+        finally:
+            self._notify_moved()
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return jsonio.raw_response(outcome.body.encode("utf-8"), outcome.status, headers)
 

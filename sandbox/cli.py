@@ -9,6 +9,7 @@ from typing import Any
 
 from sandbox.app import ServiceOptions
 from sandbox.auth import DEFAULT_TOKEN_LIFETIME
+from sandbox.decoding import ACCEPTED_ENCODINGS
 from sandbox.limits import DEFAULT_MAX_BODY
 from sandbox.server import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, serve
 
@@ -104,6 +105,13 @@ def register(subparsers: Any) -> None:
         metavar="MS",
         help="delay added to every API request (%(default)s)",
     )
+    run.add_argument(
+        "--accept-encoding",
+        type=_encodings,
+        default=ACCEPTED_ENCODINGS,
+        metavar="LIST",
+        help="request body codings decoded: zstd,gzip (default), gzip, or none",
+    )
     run.set_defaults(handler=_serve)
 
     rotate = commands.add_parser(
@@ -115,6 +123,14 @@ def register(subparsers: Any) -> None:
     rotate.add_argument("--data", type=Path, metavar="DIR", help="the sandbox's data folder")
     rotate.add_argument("--scope", choices=["sync", "read"], default="sync")
     rotate.set_defaults(handler=_rotate)
+
+
+def _encodings(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.lower().split(",") if n.strip() not in ("", "none"))
+    unknown = [n for n in names if n not in ACCEPTED_ENCODINGS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown coding {unknown[0]!r}")
+    return names
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -131,6 +147,7 @@ def _serve(args: argparse.Namespace) -> int:
                 fault_rate=args.fault_rate,
                 fault_seed=args.fault_seed,
                 latency_ms=args.latency_ms,
+                request_encodings=args.accept_encoding,
             ),
         )
     )

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_MISSING = "idempotency_key_missing"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_ENCODING = "unsupported_encoding"
     INVALID_DOCUMENTS = "invalid_documents"
     RATE_LIMITED = "rate_limited"
     SERVICE_UNAVAILABLE = "service_unavailable"

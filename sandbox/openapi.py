@@ -24,6 +24,7 @@ from engine.document import (
 from sandbox.auth import FORM_MEDIA_TYPE, GRANT_TYPE, Scope
 from sandbox.batch import MAX_CHECKPOINT_LENGTH
 from sandbox.bodies import MAX_TEXT_LENGTH
+from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS
 from sandbox.errors import ErrorCode
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
@@ -220,7 +221,7 @@ _FAULTS: Final = {
     500: "Injected fault (`--fault-rate`).",
     503: "Injected fault (`--fault-rate`): unavailable; see Retry-After.",
 }
-_TOO_LARGE: Final = {413: "The body is larger than the sandbox's `--max-body`."}
+_TOO_LARGE: Final = {413: "The (decompressed) body is larger than the sandbox's `--max-body`."}
 _BAD_JSON: Final = {400: "The body is not JSON (`invalid_json`)."}
 
 
@@ -364,23 +365,25 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         Scope.SYNC,
         {
             200: ("Applied (or the replayed first answer)", _ref("BatchResult"), JSON),
-            400: "No Idempotency-Key header, or the body is not JSON.",
+            400: "No Idempotency-Key header, or the body is not JSON (or not its coding).",
             **_SCOPE_ERRORS,
             409: "`not_activated`, `stale_epoch` or `checkpoint_conflict`; nothing applied.",
             **_TOO_LARGE,
             422: "`invalid_request`, `invalid_documents` (with per-id problems) or "
             "`idempotency_key_reused`; nothing applied.",
+            415: "A Content-Encoding it does not decode (`unsupported_encoding`).",
             **_FAULTS,
         },
         request=(JSON, _ref("BatchRequest")),
         parameters=[
+            *OPENAPI_BATCH_PARAMETERS,
             {
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": True,
                 "description": "Retrying with the same key returns the first answer.",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-            }
+            },
         ],
     ),
     Operation(
@@ -479,6 +482,9 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    for path in ("/oauth/token", "/sync/state"):  # where clients learn the codings
+        answer = next(iter(paths[API_PREFIX + path].values()))["responses"]["200"]
+        answer["headers"] = OPENAPI_ANSWER_HEADER
     return {
         "openapi": "3.1.0",
         "info": {

@@ -427,6 +427,14 @@ class Store:
             checksum = collection_checksum(conn.execute("SELECT id, hash FROM contacts"))
         return SyncState(epoch, checkpoint, count, checksum, last_batch_at, lease_machine)
 
+    def batch_position(self, key: str) -> tuple[int, str | None, bool]:
+        """(epoch, checkpoint, whether ``key`` was already applied): cheap, for a
+        pipelined batch waiting for its base checkpoint."""
+        with self._read() as conn:
+            epoch, checkpoint = conn.execute("SELECT epoch, checkpoint FROM practice").fetchone()
+            replay = conn.execute("SELECT 1 FROM idempotency WHERE key = ?", (key,)).fetchone()
+        return int(epoch), checkpoint, replay is not None
+
     def contacts_after(self, after: int, limit: int) -> tuple[list[tuple[int, str]], bool]:
         """(id, doc) of up to ``limit`` contacts after ``after``, and whether more follow."""
         with self._read() as conn:

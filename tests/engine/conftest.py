@@ -29,8 +29,6 @@ from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_component, require_odbc_driver
 from tests.postgres_harness import (
     ODBC_DRIVER as POSTGRES_ODBC_DRIVER,
-)
-from tests.postgres_harness import (
     PostgresServer,
     PostgresUnavailable,
     running_postgres,

@@ -20,8 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.failpoints import ENV as FAILPOINTS_ENV
-from engine.failpoints import Failpoint
+from engine.failpoints import ENV as FAILPOINTS_ENV, Failpoint
 from engine.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop

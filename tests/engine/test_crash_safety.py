@@ -65,7 +65,9 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     db = tmp_path / "practice.db"
     generate_reference_database(db, contacts=2500, seed=seed % 1000)
     home = tmp_path / "machine"
-    with running_sandbox(tmp_path, latency_ms=15) as sandbox:
+    # Latency keeps the migration long enough for the kills to land across it: uploads are
+    # pipelined (several batches in flight), so 15 ms let it finish in a kill or two.
+    with running_sandbox(tmp_path, latency_ms=45) as sandbox:
         set_up_machine(home, db, sandbox)
         writer = desktop(db)
         env = {**os.environ, HOME_ENV: str(home)}

@@ -28,7 +28,9 @@ def test_racing_agents_fence_each_other(agents: int, tmp_path: Path) -> None:
     rng = random.Random(seed)
     db = tmp_path / "practice.db"
     generate_reference_database(db, contacts=3000, seed=seed % 100)
-    with running_sandbox(tmp_path, latency_ms=5) as sandbox:
+    # Latency keeps the migration long enough to span several turns: uploads are pipelined
+    # (several batches in flight), so without it one agent finishes it in its first turn.
+    with running_sandbox(tmp_path, latency_ms=40) as sandbox:
         homes = [tmp_path / f"machine{n}" for n in range(agents)]
         for home in homes:
             set_up_machine(home, db, sandbox)

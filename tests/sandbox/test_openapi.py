@@ -157,6 +157,11 @@ def test_every_documented_status_happens(tmp_path: Path) -> None:
             sync.get("/contacts", params={"limit": 0})
             sync.get("/contacts/hashes", params={"limit": 0})
             sync.post("/sync/batches", json={})
+            sync.post(
+                "/sync/batches",
+                content=b"{}",
+                headers={"Idempotency-Key": "k", "Content-Encoding": "br"},
+            )
             sync.post("/sync/lease", json={"agent_id": ""})
             terms = {"terms_version": "old", "accepted_by": "a", "machine": "m"}
             sync.post("/practice/activation", json=terms)
