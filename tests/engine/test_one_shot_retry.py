@@ -94,7 +94,7 @@ async def test_a_service_gone_for_good_gives_up_after_the_deadline_saying_why(
         assert time.monotonic() - started >= 2.0  # it kept trying until the deadline
         message = str(verify_gave_up.value)
         assert re.search(r"after trying for \d+ s \(\d+ tries\)", message)
-        assert "can't be reached (ConnectError)" in message  # what failed last
+        assert "can't be reached (ConnectError" in message  # what failed last
         assert "internet connection" in message  # what to do
         assert "retried automatically" not in message
         assert notices, "no retry was reported before giving up"
