@@ -40,19 +40,29 @@ class Notice:
 
 
 class Notifier:
-    """Remembers the last status and when the last balloon was shown."""
+    """Remembers what the light went through since it was last green, and when the last
+    balloon was shown."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._previous: Status | None = None
+        #: Why it was red since it was last green (an orange catch-up may come between).
+        self._red_reason: Reason | None = None
+        self._migrated = 0
         self._last_shown: float | None = None
 
     def consider(self, status: Status) -> Notice | None:
         """The balloon this status calls for, if any (and if the last was long enough ago)."""
         previous, self._previous = self._previous, status
-        if previous is None:
-            return None
-        notice = _transition(previous, status)
+        notice = None if previous is None else self._transition(previous, status)
+        if status.light is Light.RED:
+            self._red_reason = status.reason
+        elif status.light is Light.GREEN:
+            self._red_reason = None
+        if status.phase is Phase.MIGRATING and status.progress is not None:
+            self._migrated = max(self._migrated, status.progress.done)
+        elif status.light is Light.GREEN:
+            self._migrated = 0
         if notice is None:
             return None
         now = self._clock()
@@ -61,30 +71,26 @@ class Notifier:
         self._last_shown = now
         return notice
 
+    def _transition(self, previous: Status, status: Status) -> Notice | None:
+        if status.light is Light.RED and previous.light is not Light.RED:
+            if status.reason is Reason.STOPPED:
+                return None  # stopping is this program's own doing, not news
+            text = f"{status.message} {status.fix}".strip()
+            return Notice(NoticeKind.TURNED_RED, tr(LIGHT_LOOK[Light.RED].headline), text)
+        if status.light is not Light.GREEN:
+            return None
+        if self._migrated > 0:
+            return Notice(NoticeKind.MIGRATED, tr("Contacts are in sync"), _online_line(status))
+        if self._red_reason is not None and self._red_reason not in QUIET_REDS:
+            return Notice(NoticeKind.RECOVERED, tr("Sync is running again"), _online_line(status))
+        return None
+
+
+#: Red before green that is no fault: a normal start, or the first activation.
+QUIET_REDS: Final = frozenset({Reason.STOPPED, Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED})
+
 
 def _online_line(status: Status) -> str:
     if status.online_count is None:
         return tr("Changes made on the desktop are sent online automatically.")
     return formatting.count(status.online_count) + tr(" contacts are online.")
-
-
-def _transition(previous: Status, status: Status) -> Notice | None:
-    if status.light is Light.RED and previous.light is not Light.RED:
-        if status.reason is Reason.STOPPED:
-            return None  # stopping is this program's own doing, not news
-        text = f"{status.message} {status.fix}".strip()
-        return Notice(NoticeKind.TURNED_RED, tr(LIGHT_LOOK[Light.RED].headline), text)
-    if status.light is Light.GREEN and previous.light is Light.RED:
-        if previous.reason is Reason.STOPPED or previous.reason is Reason.NOT_ACTIVATED:
-            return None  # a normal start, or the first activation (its own notice follows)
-        return Notice(NoticeKind.RECOVERED, tr("Sync is running again"), _online_line(status))
-    first_migration_done = (
-        previous.phase is Phase.MIGRATING
-        and previous.progress is not None
-        and previous.progress.done > 0
-        and status.light is Light.GREEN
-        and status.phase is Phase.IDLE
-    )
-    if first_migration_done:
-        return Notice(NoticeKind.MIGRATED, tr("Contacts are in sync"), _online_line(status))
-    return None

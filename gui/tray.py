@@ -58,7 +58,7 @@ class Tray(QObject):
         notifier: Notifier | None = None,
     ) -> None:
         super().__init__(parent)
-        self._notifier = notifier or Notifier()
+        self.notifier = notifier or Notifier()
         #: Every balloon shown, oldest first (what a person saw pop up).
         self.notices: list[Notice] = []
         self._commands = commands
@@ -147,7 +147,7 @@ class Tray(QObject):
         self.status_action.setIcon(icon(look.icon))
         self.sync_action.setText(tr("&Retry now") if status.light is Light.RED else tr("&Sync now"))
         self._render_tooltip()
-        notice = self._notifier.consider(status)
+        notice = self.notifier.consider(status)
         if notice is not None:
             self.notices.append(notice)
             kind = QSystemTrayIcon.MessageIcon
