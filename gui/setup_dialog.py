@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SOURCE_HINT: Final = "sqlite:C:\\Practice\\practice.db  or  odbc:DSN=MYOBACCT"
 ONLINE_HINT: Final = "https://…"
+DIALOG_WIDTH: Final = 560
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class SetupDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._update_button()
+        self.resize(DIALOG_WIDTH, self.sizeHint().height())
 
     def answers(self) -> SetupAnswers:
         return SetupAnswers(
