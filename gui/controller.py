@@ -61,7 +61,8 @@ def sync_outcome(engine: Engine, sent_before: int) -> str:
     """The outcome of "Sync now" in words, from the engine's status and counters."""
     status = engine.status()
     if status.retrying or status.light is Light.RED:
-        return tr("Still not working: ") + status.message + " " + tr("It keeps trying by itself.")
+        problem = REASON_TEXT[status.reason][0] if status.reason else status.message
+        return tr("Still not working: ") + problem + " " + tr("It keeps trying by itself.")
     sent = engine.counters().contacts_sent - sent_before
     if sent > 0:
         return tr("Checked: ") + (
@@ -262,29 +263,32 @@ class AppController(QObject):
         if engine is None or not self.activated:
             self.open_wizard()
         elif self._watcher.active:
-            self.progress_window.show_feedback(
-                tr("The sync runs in another process on this computer; it checks by itself.")
-            )
+            self._say(tr("The sync runs in another process on this computer; it checks by itself."))
         elif engine.running:
             if self._sync_report is None or self._sync_report.done():
                 self._sync_report = spawn(self._report_sync(engine), "sync now")
         else:
             spawn(self.start_engine(), "sync now")
-            self.progress_window.show_feedback(tr("Starting the sync on this computer."))
+            self._say(tr("Starting the sync on this computer."))
 
     async def _report_sync(self, engine: Engine) -> None:
         """Wait (with a deadline) for the requested check, then put its outcome in words."""
         before = engine.counters()
-        self.progress_window.show_feedback(tr("Checking with the online service…"))
+        self._say(tr("Checking with the online service…"))
         engine.request_reconcile()
         deadline = time.monotonic() + SYNC_REPORT_SECONDS
         while engine.running and time.monotonic() < deadline:
-            if engine.counters().reconciliations > before.reconciliations:
-                break
-            if engine.status().retrying:
-                break
+            now = engine.counters()
+            if now.reconciliations > before.reconciliations or now.retries > before.retries:
+                break  # the check is done, or the attempt it woke failed again
             await asyncio.sleep(SYNC_REPORT_POLL_SECONDS)
-        self.progress_window.show_feedback(sync_outcome(engine, before.contacts_sent))
+        self._say(sync_outcome(engine, before.contacts_sent))
+
+    def _say(self, text: str) -> None:
+        """What Sync now / Retry now did, where the person pressed it."""
+        self.progress_window.show_feedback(text)
+        if self.troubleshooting.isVisible():
+            self.troubleshooting.feedback.setText(text)
 
     def online_page_url(self) -> str | None:
         if self.engine is None or not self.activated:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
@@ -16,8 +17,9 @@ from gui.history import History
 from gui.lights import headline
 from gui.progress_window import ProgressWindow
 from gui.status_panel import StatusPanel
-from tests.gui.conftest import Runner, until
-from tests.gui.support import make_controller
+from tests.gui.conftest import Runner, config_for, until
+from tests.gui.support import make_controller, set_live_activated
+from tests.sandbox_harness import RunningSandbox
 
 NOW = 1_700_000_000.0
 
@@ -131,6 +133,38 @@ def test_nothing_online_is_not_offered_and_quit_says_what_stops(
         box.reject()  # Keep running
         await until(lambda: not box.isVisible(), what="the question to close")
         assert not controller._quit.is_set()
+        await controller.shutdown()
+
+    run_gui(scenario)
+
+
+def test_sync_now_says_what_it_found(
+    run_gui: Runner[None], practice_db: Path, sandbox: RunningSandbox
+) -> None:
+    set_live_activated(practice_db)
+    config = config_for(practice_db, sandbox, fault_grace=0.5)
+
+    async def scenario() -> None:
+        controller = make_controller(config)
+        await controller.start(show_launcher=False)
+        await controller.activate(None)
+        engine = controller.require_engine()
+        await until(
+            lambda: engine.status().phase is Phase.IDLE and not engine.status().retrying,
+            what="the first migration to finish",
+        )
+        window = controller.progress_window
+        controller.show_progress()
+        window.sync_button.click()
+        await until(lambda: window.feedback.text().startswith("Checked"), what="the check")
+        assert window.feedback.text() == (
+            "Checked: nothing to send; the online copy matches the desktop."
+        )
+        sandbox.stop()
+        window.sync_button.click()
+        await until(lambda: window.feedback.text().startswith("Still"), what="the retry")
+        assert window.feedback.text().startswith("Still not working: The online service can")
+        assert "It keeps trying by itself." in window.feedback.text()
         await controller.shutdown()
 
     run_gui(scenario)
