@@ -92,13 +92,19 @@ def icon_colour(desktop: Desktop, window: str, folder: Path) -> tuple[int, int, 
     return red, green, blue
 
 
+def gui_command(db: Path, sandbox: RunningSandbox, *flags: str) -> list[str]:
+    credentials = sandbox.data_dir / "credentials.json"
+    command = [sys.executable, "-m", "contacts_migration", "gui", *flags]
+    return [*command, "--source", f"sqlite:{db}", "--credentials", str(credentials)]
+
+
 @contextmanager
-def program(desktop: Desktop, db: Path, sandbox: RunningSandbox, home: Path) -> Iterator[None]:
+def program(
+    desktop: Desktop, db: Path, sandbox: RunningSandbox, home: Path, *flags: str
+) -> Iterator[None]:
     env = desktop.env
     env["CONTACTS_MIGRATION_HOME"] = str(home)
-    credentials = sandbox.data_dir / "credentials.json"
-    command = [sys.executable, "-m", "contacts_migration", "gui", "--autostart"]
-    command += ["--source", f"sqlite:{db}", "--credentials", str(credentials)]
+    command = gui_command(db, sandbox, *flags)
     process = subprocess.Popen(
         command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -136,7 +142,7 @@ def test_the_light_is_embedded_in_a_real_tray_and_follows_the_status(
 
     with (
         real_desktop(1024, 600, tray=True) as desktop,
-        program(desktop, practice_db, sandbox, isolated_home),
+        program(desktop, practice_db, sandbox, isolated_home, "--autostart"),
     ):
         wait_for(lambda: embedded_icon(desktop) is not None, "the light in the tray")
         window = embedded_icon(desktop)
@@ -153,3 +159,43 @@ def test_the_light_is_embedded_in_a_real_tray_and_follows_the_status(
         wait_for(lambda: shows(in_sync(), 1, 0), "the light to be green")
         wait_for(lambda: shows(unreachable(), 0, 1), "the light to turn red")
         wait_for(lambda: shows(in_sync(), 1, 0), "the light to be green again")
+
+
+def map_state(desktop: Desktop, window: str) -> str:
+    for line in desktop.run("xwininfo", "-id", window).splitlines():
+        if "Map State:" in line:
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def test_a_second_start_restores_a_minimized_window(
+    practice_db: Path, sandbox: RunningSandbox, isolated_home: Path
+) -> None:
+    with (
+        real_desktop(1024, 600, tray=True) as desktop,
+        program(desktop, practice_db, sandbox, isolated_home),
+    ):
+        found: list[str] = []
+
+        def launcher_shown() -> bool:
+            found[:] = desktop.run("xdotool", "search", "--name", "Maintenance Map").split()
+            return bool(found) and map_state(desktop, found[0]) == "IsViewable"
+
+        wait_for(launcher_shown, "the Maintenance Map window")
+        window = found[0]
+        desktop.run("xdotool", "windowminimize", window)
+        wait_for(lambda: map_state(desktop, window) != "IsViewable", "the window to minimize")
+        env = desktop.env
+        env["CONTACTS_MIGRATION_HOME"] = str(isolated_home)
+        second = subprocess.run(
+            gui_command(practice_db, sandbox),
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert "already running" in second.stdout
+        wait_for(lambda: map_state(desktop, window) == "IsViewable", "the window to be restored")
