@@ -132,11 +132,14 @@ def real_desktop(width: int, height: int, *, tray: bool = False) -> Iterator[Des
     xvfb, display = _start_xvfb(width, height)
     desktop = Desktop(display, width, height, [xvfb])
     try:
-        desktop.start("openbox", "--sm-disable")
-        wait_for(
-            lambda: "window id" in desktop.run("xprop", "-root", "_NET_SUPPORTING_WM_CHECK"),
-            "the openbox window manager",
-        )
+        window_manager = [desktop.start("openbox", "--sm-disable")]
+
+        def managed() -> bool:
+            if window_manager[0].poll() is not None:  # it gave up early: start it again
+                window_manager[0] = desktop.start("openbox", "--sm-disable")
+            return "window id" in desktop.run("xprop", "-root", "_NET_SUPPORTING_WM_CHECK")
+
+        wait_for(managed, "the openbox window manager")
         if tray:
             desktop.start(
                 "trayer",
