@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 #: How long quitting waits for an activation that is under way (it is a commit).
 ACTIVATION_QUIT_WAIT_SECONDS: Final = 30.0
 ONLINE_PAGE_PATH: Final = "/"
-#: How long "Sync now" waits for its check before saying it is still under way.
-SYNC_REPORT_SECONDS: Final = 60.0
+#: How long "Sync now" waits for its check before saying what the status shows then.
+SYNC_REPORT_SECONDS: Final = 20.0
 SYNC_REPORT_POLL_SECONDS: Final = 0.1
 
 SaveSetup = Callable[[AppPaths, EngineConfig], None]
