@@ -274,13 +274,17 @@ class AppController(QObject):
     async def _report_sync(self, engine: Engine) -> None:
         """Wait (with a deadline) for the requested check, then put its outcome in words."""
         before = engine.counters()
+        asked_at = time.time()
         self._say(tr("Checking with the online service…"))
         engine.request_reconcile()
         deadline = time.monotonic() + SYNC_REPORT_SECONDS
         while engine.running and time.monotonic() < deadline:
             now = engine.counters()
-            if now.reconciliations > before.reconciliations or now.retries > before.retries:
-                break  # the check is done, or the attempt it woke failed again
+            confirmed = engine.status().last_sync_at or 0.0
+            if now.reconciliations > before.reconciliations and confirmed >= asked_at:
+                break  # the check started after the click and the cycle finished
+            if now.retries > before.retries:
+                break  # the attempt it woke failed again
             await asyncio.sleep(SYNC_REPORT_POLL_SECONDS)
         self._say(sync_outcome(engine, before.contacts_sent))
 
