@@ -44,6 +44,8 @@ class GuiOptions:
     accepted_by: str
     #: Straight to the wizard (``gui --activate``).
     activate: bool = False
+    #: Started at sign-in: only the tray, no window (``gui --autostart``).
+    autostart: bool = False
 
 
 def application() -> QApplication:
@@ -88,12 +90,12 @@ async def _main(
             controller.bring_to_front()
 
     instance.message_received.connect(on_message)
-    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: controller.request_quit())
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: controller.quit_now())
     waker = QTimer()
     waker.timeout.connect(lambda: None)
     waker.start(SIGNAL_WAKE_MS)
     try:
-        await controller.start(open_wizard=options.activate)
+        await controller.start(open_wizard=options.activate, show_launcher=not options.autostart)
         await controller.wait_for_quit()
     finally:
         waker.stop()

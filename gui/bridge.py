@@ -43,11 +43,12 @@ class StatusBridge(QObject):
     def status(self) -> Status | None:
         return self._status
 
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: Engine, *, publish_now: bool = True) -> None:
         """Follow ``engine`` from now on, starting with its current status."""
         self.detach()
         self._unsubscribe = engine.subscribe(self._on_event)
-        self.publish(engine.status())
+        if publish_now:
+            self.publish(engine.status())
 
     def detach(self) -> None:
         if self._unsubscribe is not None:

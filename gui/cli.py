@@ -26,7 +26,13 @@ def register(subparsers: Any) -> None:
     gui = subparsers.add_parser(
         "gui", help="the Maintenance Map window, the activation wizard and the tray light"
     )
-    gui.add_argument("--activate", action="store_true", help="go straight to the wizard")
+    start = gui.add_mutually_exclusive_group()
+    start.add_argument("--activate", action="store_true", help="go straight to the wizard")
+    start.add_argument(
+        "--autostart",
+        action="store_true",
+        help="start quietly in the tray (how sign-in starts it); windows open from the tray",
+    )
     gui.add_argument("--source", help="sqlite:PATH or odbc:CONNECTION (when not set up yet)")
     gui.add_argument("--online", help="the online service's address")
     who = gui.add_mutually_exclusive_group()
@@ -86,5 +92,6 @@ def cmd_gui(args: argparse.Namespace) -> int:
         setup_problem=problem,
         accepted_by=args.accepted_by or getpass.getuser(),
         activate=args.activate,
+        autostart=args.autostart,
     )
     return run_gui(options, paths)

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from PySide6.QtCore import QObject, QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from engine.api import Activation, Engine
 from engine.config import EngineConfig
@@ -27,7 +27,9 @@ from engine.status import REASON_TEXT, Light, Reason, Status, SyncState
 from gui.bridge import StateFileWatcher, StatusBridge
 from gui.history import History
 from gui.launcher import LauncherWindow
+from gui.placement import present
 from gui.progress_window import ProgressWindow
+from gui.setup_dialog import SetupDialog
 from gui.tasks import spawn
 from gui.text import tr
 from gui.tray import Tray, TrayAvailability
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 #: How long quitting waits for an activation that is under way (it is a commit).
 ACTIVATION_QUIT_WAIT_SECONDS: Final = 30.0
 ONLINE_PAGE_PATH: Final = "/"
+#: How long "Sync now" waits for its check before saying what the status shows then.
+SYNC_REPORT_SECONDS: Final = 20.0
+SYNC_REPORT_POLL_SECONDS: Final = 0.1
 
 SaveSetup = Callable[[AppPaths, EngineConfig], None]
 
@@ -47,8 +52,25 @@ SaveSetup = Callable[[AppPaths, EngineConfig], None]
 def red_status(reason: Reason, detail: str = "") -> Status:
     """The engine's own words for a reason the GUI learns before any agent runs."""
     problem, fix = REASON_TEXT[reason]
-    message = f"{problem} {detail}".strip()
-    return Status(SyncState.INACTIVE, Light.RED, message, reason, fix, updated_at=time.time())
+    return Status(
+        SyncState.INACTIVE, Light.RED, problem, reason, fix, detail=detail, updated_at=time.time()
+    )
+
+
+def sync_outcome(engine: Engine, sent_before: int) -> str:
+    """The outcome of "Sync now" in words, from the engine's status and counters."""
+    status = engine.status()
+    if status.retrying or status.light is Light.RED:
+        problem = REASON_TEXT[status.reason][0] if status.reason else status.message
+        return tr("Still not working: ") + problem + " " + tr("It keeps trying by itself.")
+    sent = engine.counters().contacts_sent - sent_before
+    if sent > 0:
+        return tr("Checked: ") + (
+            tr("1 change sent.") if sent == 1 else f"{sent:,}" + tr(" changes sent.")
+        )
+    if status.light is Light.GREEN:
+        return tr("Checked: nothing to send; the online copy matches the desktop.")
+    return tr("Still checking; the status above shows what is being sent.")
 
 
 class AppController(QObject):
@@ -77,8 +99,11 @@ class AppController(QObject):
         self.tray = Tray(self.bridge, self, tray_available, self)
         self.troubleshooting = TroubleshootingDialog(self.bridge, self, paths)
         self.wizard: ActivationWizard | None = None
+        self.setup_dialog: SetupDialog | None = None
         self._activation: asyncio.Task[Activation] | None = None
         self._notice: QMessageBox | None = None
+        self.quit_box: QMessageBox | None = None
+        self._sync_report: asyncio.Task[None] | None = None
         self._quit = asyncio.Event()
         self.bridge.status_changed.connect(self.launcher.show_status)
         self.bridge.status_changed.connect(self._on_status)
@@ -87,11 +112,13 @@ class AppController(QObject):
 
     async def start(self, *, open_wizard: bool = False, show_launcher: bool = True) -> None:
         if show_launcher:
-            self.launcher.show()
+            self.show_launcher()
         has_tray = self.tray.start()
         await self.refresh()
         if not has_tray and self.activated and not open_wizard:
             self.show_progress()  # no tray to watch the sync in: the status window instead
+        elif not has_tray and not show_launcher and not open_wizard:
+            self.show_launcher()  # started quietly, but there is no tray to be quiet in
         if open_wizard:
             if self.activated:
                 self.show_progress()
@@ -103,7 +130,9 @@ class AppController(QObject):
         engine = self.engine
         if engine is None:
             problem = self._setup_problem
-            self.bridge.publish(red_status(Reason.NOT_CONFIGURED, problem.fix if problem else ""))
+            self.bridge.publish(
+                red_status(Reason.NOT_CONFIGURED, problem.problem if problem else "")
+            )
             self.set_activated(False)
             return
         try:
@@ -133,8 +162,11 @@ class AppController(QObject):
         if engine is None or engine.running:
             return
         self._watcher.stop()
-        self.bridge.attach(engine)
+        # Follow it from its own first word ("Starting"), not the "not running" it says
+        # before it starts: that is no fault, and must not show red for a normal start.
+        self.bridge.attach(engine, publish_now=False)
         await engine.start()
+        self.bridge.publish(engine.status())
 
     def _on_status(self, status: Status) -> None:
         """A watched agent in another process stopped: this process takes over."""
@@ -145,6 +177,9 @@ class AppController(QObject):
     def set_activated(self, activated: bool) -> None:
         self.activated = activated
         self.launcher.set_activated(activated)
+        # Nothing is online before activation: don't offer to open it.
+        self.tray.online_action.setEnabled(activated)
+        self.progress_window.online_button.setEnabled(activated)
 
     # -- activation (the wizard's commit) ---------------------------------------------------
 
@@ -172,55 +207,160 @@ class AppController(QObject):
 
     def open_wizard(self) -> None:
         if self.engine is None:
-            problem = self._setup_problem or UserFacingError(*REASON_TEXT[Reason.NOT_CONFIGURED])
-            self._tell(tr("Contacts Migration is not set up"), problem)
+            self.open_setup()  # not set up: ask for the set-up, then the wizard follows
             return
         if self.wizard is not None and self.wizard.isVisible():
-            self._to_front(self.wizard)
+            present(self.wizard)
             return
         services = ActivationServices(self.engine, self.bridge, self.activate)
         self.wizard = ActivationWizard(services)
         self.wizard.finished.connect(self._wizard_closed)
-        self.wizard.show()
-        self._to_front(self.wizard)
+        present(self.wizard)
+
+    def open_setup(self) -> None:
+        if self.setup_dialog is None:
+            self.setup_dialog = SetupDialog(self.paths, self._set_up)
+        present(self.setup_dialog)
+
+    def _set_up(self, engine: Engine) -> None:
+        """The set-up answers made a usable engine: carry on into the activation wizard."""
+        self.engine = engine
+        self._setup_problem = None
+        spawn(self._after_setup(), "after set-up")
+
+    async def _after_setup(self) -> None:
+        await self.refresh()
+        if not self.activated:
+            self.open_wizard()
+        else:
+            self.show_progress()
 
     def _wizard_closed(self, _result: int) -> None:
         if self.activated and not self.tray.shown:
             self.show_progress()  # no tray: the status window carries on instead
 
     def show_progress(self) -> None:
-        self.progress_window.show()
-        self._to_front(self.progress_window)
+        present(self.progress_window)
 
     def show_troubleshooting(self) -> None:
-        self.troubleshooting.show()
-        self._to_front(self.troubleshooting)
+        present(self.troubleshooting)
+
+    def show_launcher(self) -> None:
+        present(self.launcher)
 
     def bring_to_front(self) -> None:
         """A second start of the program: show what this one has."""
         if self.wizard is not None and self.wizard.isVisible():
-            self._to_front(self.wizard)
+            present(self.wizard)
         elif self.activated:
             self.show_progress()
         else:
-            self.launcher.show()
-            self._to_front(self.launcher)
+            self.show_launcher()
 
     def sync_now(self) -> None:
+        """Sync now / Retry now: ask the agent for a full check and say what came of it."""
         engine = self.engine
         if engine is None or not self.activated:
             self.open_wizard()
+        elif self._watcher.active:
+            self._say(tr("The sync runs in another process on this computer; it checks by itself."))
         elif engine.running:
-            engine.request_reconcile()
+            if self._sync_report is None or self._sync_report.done():
+                self._sync_report = spawn(self._report_sync(engine), "sync now")
         else:
             spawn(self.start_engine(), "sync now")
+            self._say(tr("Starting the sync on this computer."))
+
+    async def _report_sync(self, engine: Engine) -> None:
+        """Wait (with a deadline) for the requested check, then put its outcome in words."""
+        before = engine.counters()
+        asked_at = time.time()
+        self._say(tr("Checking with the online service…"))
+        engine.request_reconcile()
+        deadline = time.monotonic() + SYNC_REPORT_SECONDS
+        while engine.running and time.monotonic() < deadline:
+            now = engine.counters()
+            confirmed = engine.status().last_sync_at or 0.0
+            if now.reconciliations > before.reconciliations and confirmed >= asked_at:
+                break  # the check started after the click and the cycle finished
+            if now.retries > before.retries:
+                break  # the attempt it woke failed again
+            await asyncio.sleep(SYNC_REPORT_POLL_SECONDS)
+        self._say(sync_outcome(engine, before.contacts_sent))
+
+    def _say(self, text: str) -> None:
+        """What Sync now / Retry now did, where the person pressed it."""
+        self.progress_window.show_feedback(text)
+        if self.troubleshooting.isVisible():
+            self.troubleshooting.feedback.setText(text)
+
+    def online_page_url(self) -> str | None:
+        if self.engine is None or not self.activated:
+            return None
+        return self.engine.config.online_url.rstrip("/") + ONLINE_PAGE_PATH
 
     def open_online_page(self) -> None:
-        if self.engine is not None:
-            url = self.engine.config.online_url.rstrip("/") + ONLINE_PAGE_PATH
-            QDesktopServices.openUrl(QUrl(url))
+        url = self.online_page_url()
+        if url is None:
+            self._tell_text(
+                tr("Nothing online yet"),
+                tr(
+                    "The online contacts page shows the practice's contacts once they are migrated."
+                ),
+                tr("Activate Contacts Migration first."),
+            )
+            return
+        if QDesktopServices.openUrl(QUrl(url)):
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            tr("No web browser opened"),
+            tr("This computer could not open a web browser for the online contacts page."),
+            parent=None,
+        )
+        box.setInformativeText(tr("Open this address in a browser: ") + url)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        copy = box.addButton(tr("&Copy the address"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(url))
+        self._notice = box
+        box.open()
+
+    def quit_words(self) -> str:
+        """What quitting does to the sync, in this situation."""
+        status = self.bridge.status
+        if self._watcher.active:
+            return tr(
+                "Only this window and tray light close: the sync runs in another process on "
+                "this computer and carries on."
+            )
+        if status is not None and status.state is SyncState.STANDBY:
+            return tr("Another computer is keeping the contacts in sync; it carries on.")
+        return tr(
+            "Contacts stop syncing from this computer. If Contacts Migration runs on another "
+            "computer of the practice, that one takes over; otherwise desktop changes wait "
+            "until it starts again."
+        )
 
     def request_quit(self) -> None:
+        """Quit from the tray or File > Exit: say what stops, then quit if confirmed."""
+        if self.engine is None or not self.activated:
+            self.quit_now()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question, tr("Quit Contacts Migration?"), self.quit_words()
+        )
+        quit_button = box.addButton(tr("&Quit"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(tr("&Keep running"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.finished.connect(
+            lambda _result: self.quit_now() if box.clickedButton() is quit_button else None
+        )
+        self.quit_box = box
+        box.open()
+
+    def quit_now(self) -> None:
         self._quit.set()
 
     async def wait_for_quit(self) -> None:
@@ -229,7 +369,14 @@ class AppController(QObject):
     async def shutdown(self) -> None:
         """Close the windows and stop the agent; its checkpoint lives online, so nothing
         is lost and the next start resumes where it stopped."""
-        for window in (self.wizard, self.troubleshooting, self.progress_window, self.launcher):
+        windows = (
+            self.wizard,
+            self.setup_dialog,
+            self.troubleshooting,
+            self.progress_window,
+            self.launcher,
+        )
+        for window in windows:
             if window is not None:
                 window.close()
         self.tray.stop()
@@ -239,14 +386,9 @@ class AppController(QObject):
         if self.engine is not None:
             await self.engine.aclose()
 
-    def _tell(self, title: str, problem: UserFacingError) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, title, problem.problem, parent=None)
-        box.setInformativeText(problem.fix)
+    def _tell_text(self, title: str, text: str, fix: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=None)
+        box.setInformativeText(fix)
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         self._notice = box
         box.open()
-
-    @staticmethod
-    def _to_front(window: QWidget) -> None:
-        window.raise_()
-        window.activateWindow()

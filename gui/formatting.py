@@ -8,11 +8,18 @@ from typing import Final
 SECONDS_PER_MINUTE: Final = 60
 MINUTES_PER_HOUR: Final = 60
 SECONDS_PER_DAY: Final = 24 * 60 * 60
+#: Below this a duration reads "under a second"; below TENTHS_BELOW it has one decimal.
+SUB_SECOND: Final = 0.1
+TENTHS_BELOW: Final = 10.0
 
 
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
+    if seconds < SUB_SECOND:
+        return "under a second"
+    if seconds < TENTHS_BELOW:
+        return f"{seconds:.1f} s"
     whole = max(0, round(seconds))
     if whole < SECONDS_PER_MINUTE:
         return f"{whole} s"
@@ -40,3 +47,23 @@ def count(value: int) -> str:
 
 def rate(per_second: float) -> str:
     return f"{per_second:,.0f} contacts/s"
+
+
+def ago(timestamp: float | None, now: float | None = None) -> str:
+    """``just now``, ``5 s ago``, ``3 min ago``, ``2 h ago``, or the date; ``never`` for None.
+
+    Views re-render it every second so it keeps moving while the agent is idle."""
+    if timestamp is None:
+        return "never"
+    now = time.time() if now is None else now
+    seconds = max(0, round(now - timestamp))
+    if seconds < 1:
+        return "just now"
+    if seconds < SECONDS_PER_MINUTE:
+        return f"{seconds} s ago"
+    minutes = seconds // SECONDS_PER_MINUTE
+    if minutes < MINUTES_PER_HOUR:
+        return f"{minutes} min ago"
+    if seconds < SECONDS_PER_DAY:
+        return f"{minutes // MINUTES_PER_HOUR} h ago"
+    return clock(timestamp, now)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from engine.status import Light
+from engine.status import Light, Phase, Status
 from gui.icons import IconName
+from gui.text import tr
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,31 @@ LIGHT_LOOK: Final[dict[Light, LightLook]] = {
     Light.ORANGE: LightLook(IconName.ORANGE, "Contacts are migrating (syncing)", "#8a4f0c"),
     Light.RED: LightLook(IconName.RED, "Sync is inactive", "#a12f2f"),
 }
+
+#: A catch-up this large reads as a migration; smaller ones as "Sending N changes".
+LARGE_CATCH_UP: Final = 1000
+
+
+def small_catch_up(status: Status) -> bool:
+    """A few desktop edits being sent: not the migration restarting."""
+    progress = status.progress
+    return (
+        status.light is Light.ORANGE
+        and status.phase is Phase.CATCHING_UP
+        and not status.retrying
+        and (progress is None or progress.total < LARGE_CATCH_UP)
+    )
+
+
+def headline(status: Status) -> str:
+    """The state in words: "migrating" only for the first upload and large catch-ups."""
+    if small_catch_up(status):
+        total = status.progress.total if status.progress is not None else 0
+        if total <= 0:
+            return tr("Sending changes")
+        if total == 1:
+            return tr("Sending 1 change")
+        return tr("Sending ") + f"{total:,}" + tr(" changes")
+    if status.light is Light.ORANGE and status.phase is Phase.STARTING:
+        return tr("Starting")
+    return tr(LIGHT_LOOK[status.light].headline)

@@ -6,6 +6,7 @@ import time
 from typing import Final, Protocol
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -61,6 +62,11 @@ class ProgressWindow(QWidget):
         self.troubleshooting_button.hide()  # shown when red
         self.close_button = QPushButton(tr("&Close"))
         self.close_button.clicked.connect(self.close)
+        self.feedback = QLabel()
+        self.feedback.setWordWrap(True)
+        self.feedback.setProperty("role", "muted")
+        self.feedback.setAccessibleName(tr("What Sync now found"))
+        self.feedback.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.online_button)
         buttons.addStretch(1)
@@ -73,6 +79,7 @@ class ProgressWindow(QWidget):
         layout.addSpacing(6)
         layout.addWidget(history_title)
         layout.addWidget(self.history_list, 1)
+        layout.addWidget(self.feedback)
         layout.addLayout(buttons)
         self.resize(WINDOW_SIZE)
         bridge.status_changed.connect(self.show_status)
@@ -86,6 +93,18 @@ class ProgressWindow(QWidget):
         red = status.light is Light.RED
         self.sync_button.setText(tr("&Retry now") if red else tr("&Sync now"))
         self.troubleshooting_button.setVisible(red)
+
+    def show_feedback(self, text: str) -> None:
+        """What the last "Sync now" or "Retry now" did, in words."""
+        self.feedback.setText(text)
+        self.feedback.setVisible(bool(text))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape closes the status window, as it does a dialog."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def _render_history(self) -> None:
         self.history_list.clear()

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QProgressBar,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,13 +22,15 @@ from PySide6.QtWidgets import (
 from engine.status import Light, Status
 from gui import formatting
 from gui.icons import pixmap
-from gui.lights import LIGHT_LOOK
+from gui.lights import LIGHT_LOOK, headline, small_catch_up
 from gui.text import tr
 
 LIGHT_SIZE: Final = 40
 #: Rows of set-aside contacts shown before the list scrolls.
 SET_ASIDE_ROWS: Final = 4
 SET_ASIDE_ROW_HEIGHT: Final = 22
+#: How often "checked 5 s ago" moves on while nothing else changes.
+CLOCK_REFRESH_MS: Final = 1000
 
 
 class StatusPanel(QWidget):
@@ -41,6 +45,18 @@ class StatusPanel(QWidget):
         self.fix = QLabel()
         self.fix.setWordWrap(True)
         self.fix.setProperty("role", "problem")
+        self.details_button = QToolButton()
+        self.details_button.setText(tr("&Details"))
+        self.details_button.setCheckable(True)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setAccessibleName(tr("Technical details"))
+        self.details_button.toggled.connect(self._toggle_details)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setProperty("role", "muted")
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.hide()
         self.bar = QProgressBar()
         self.bar.setAccessibleName(tr("Contacts migrated"))
         self.figures = QLabel()
@@ -64,29 +80,54 @@ class StatusPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.fix)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
         layout.addWidget(self.bar)
         layout.addWidget(self.figures)
         layout.addWidget(self.online)
         layout.addWidget(self.set_aside_title)
         layout.addWidget(self.set_aside)
+        self._status: Status | None = None
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_REFRESH_MS)
+        self._clock.timeout.connect(self._render_online)
+        self._clock.start()
         self.clear()
 
     def clear(self) -> None:
-        for widget in (self.fix, self.bar, self.figures, self.set_aside_title, self.set_aside):
+        for widget in (
+            self.fix,
+            self.details_button,
+            self.details,
+            self.bar,
+            self.figures,
+            self.set_aside_title,
+            self.set_aside,
+        ):
             widget.hide()
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+        self.details.setVisible(shown and bool(self.details.text()))
 
     def show_status(self, status: Status) -> None:
         look = LIGHT_LOOK[status.light]
         self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
         self.light.setAccessibleName(tr(look.headline))
-        self.headline.setText(tr(look.headline))
+        self._status = status
+        self.headline.setText(headline(status))
         self.headline.setStyleSheet(f"color: {look.colour};")
         self.message.setText(status.message)
         red = status.light is Light.RED
         self.fix.setText(tr("What to do: ") + status.fix if status.fix else "")
         self.fix.setVisible(red and bool(status.fix))
+        self.details.setText(status.detail)
+        self.details_button.setVisible(bool(status.detail))
+        self.details.setVisible(bool(status.detail) and self.details_button.isChecked())
         progress = status.progress
-        if progress is not None and progress.total > 0:
+        if progress is not None and progress.total > 0 and not small_catch_up(status):
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.done)
             self.bar.setFormat(
@@ -101,12 +142,20 @@ class StatusPanel(QWidget):
         else:
             self.bar.hide()
             self.figures.hide()
+        self._render_online()
+        self._render_set_aside(status)
+
+    def _render_online(self) -> None:
+        status = self._status
+        if status is None:
+            return
         online = []
         if status.online_count is not None:
             online.append(tr("Contacts online: ") + formatting.count(status.online_count))
-        online.append(tr("Last successful sync: ") + formatting.clock(status.last_sync_at))
+        online.append(
+            tr("Last confirmed with the online service: ") + formatting.ago(status.last_sync_at)
+        )
         self.online.setText("  ·  ".join(online))
-        self._render_set_aside(status)
 
     def _render_set_aside(self, status: Status) -> None:
         items = status.set_aside

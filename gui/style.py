@@ -16,6 +16,9 @@ TEXT: Final = "#1f2a30"
 MUTED: Final = "#5b6b73"
 BORDER: Final = "#d5dde1"
 ERROR_BACKGROUND: Final = "#fbeaea"
+DISABLED_TEXT: Final = "#9aa6ac"
+DISABLED_BUTTON: Final = "#e4e8ea"
+FOCUS: Final = "#e0a400"
 BASE_POINT_SIZE: Final = 10
 HEADLINE_POINT_SIZE: Final = 13
 
@@ -39,7 +42,14 @@ QPushButton[role="primary"] {{
     background: {ACCENT}; color: white; border: 1px solid {ACCENT_DARK}; border-radius: 4px;
 }}
 QPushButton[role="primary"]:hover {{ background: {ACCENT_DARK}; }}
-QPushButton[role="primary"]:disabled {{ background: #9bb5c2; border-color: #9bb5c2; }}
+QPushButton[role="primary"]:disabled {{
+    background: {DISABLED_BUTTON}; color: {DISABLED_TEXT}; border-color: {BORDER};
+}}
+QPushButton:disabled {{ color: {DISABLED_TEXT}; }}
+QPushButton[role="primary"]:focus {{ border: 2px solid {FOCUS}; padding: 4px 13px; }}
+QPlainTextEdit:focus, QTextEdit:focus, QTextBrowser:focus, QListWidget:focus {{
+    border: 2px solid {ACCENT};
+}}
 """
 
 
@@ -58,6 +68,15 @@ def palette() -> QPalette:
     colours.setColor(QPalette.ColorRole.ToolTipText, QColor(TEXT))
     colours.setColor(QPalette.ColorRole.Link, QColor(ACCENT))
     colours.setColor(QPalette.ColorRole.PlaceholderText, QColor(MUTED))
+    # setColor(role, …) above set every group alike, so a disabled control looked enabled.
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        colours.setColor(disabled, role, QColor(DISABLED_TEXT))
+    colours.setColor(disabled, QPalette.ColorRole.Button, QColor(DISABLED_BUTTON))
     return colours
 
 

@@ -14,17 +14,20 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from engine.status import Light, Status, SyncState
+from engine.status import Light, Status
 from gui import formatting
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
-from gui.lights import LIGHT_LOOK
+from gui.lights import LIGHT_LOOK, headline, small_catch_up
+from gui.notifications import Notice, Notifier
 from gui.text import tr
 
 log = logging.getLogger(__name__)
 
 #: How often a missing system tray is looked for again.
 TRAY_RETRY_MS: Final = 5000
+#: How often the tooltip's "checked … ago" is brought up to date.
+TOOLTIP_REFRESH_MS: Final = 5000
 NOTIFICATION_MS: Final = 8000
 APP_TITLE: Final = "Contacts Migration"
 
@@ -52,8 +55,12 @@ class Tray(QObject):
         commands: TrayCommands,
         available: TrayAvailability = QSystemTrayIcon.isSystemTrayAvailable,
         parent: QObject | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         super().__init__(parent)
+        self.notifier = notifier or Notifier()
+        #: Every balloon shown, oldest first (what a person saw pop up).
+        self.notices: list[Notice] = []
         self._commands = commands
         self._available = available
         self._status: Status | None = None
@@ -79,6 +86,10 @@ class Tray(QObject):
         self._retry = QTimer(self)
         self._retry.setInterval(TRAY_RETRY_MS)
         self._retry.timeout.connect(self._look_for_tray)
+        self._tooltip_timer = QTimer(self)
+        self._tooltip_timer.setInterval(TOOLTIP_REFRESH_MS)
+        self._tooltip_timer.timeout.connect(self._render_tooltip)
+        self._tooltip_timer.start()
         bridge.status_changed.connect(self.show_status)
         if bridge.status is not None:
             self.show_status(bridge.status)
@@ -102,6 +113,7 @@ class Tray(QObject):
 
     def stop(self) -> None:
         self._retry.stop()
+        self._tooltip_timer.stop()
         self.icon.hide()
 
     def _look_for_tray(self) -> None:
@@ -121,49 +133,38 @@ class Tray(QObject):
         return self.icon.toolTip()
 
     def show_status(self, status: Status) -> None:
-        previous = self._status
         self._status = status
         look = LIGHT_LOOK[status.light]
         self.icon_name = look.icon
         self.icon.setIcon(icon(look.icon))
-        headline = tr(look.headline)
-        line = headline
-        if status.progress is not None and status.progress.total:
+        line = headline(status)
+        if status.progress is not None and status.progress.total and not small_catch_up(status):
             line += (
                 f" ({formatting.count(status.progress.done)}"
                 f"/{formatting.count(status.progress.total)})"
             )
         self.status_action.setText(line)
         self.status_action.setIcon(icon(look.icon))
-        lines = [f"{APP_TITLE}: {line}", status.message]
+        self.sync_action.setText(tr("&Retry now") if status.light is Light.RED else tr("&Sync now"))
+        self._render_tooltip()
+        notice = self.notifier.consider(status)
+        if notice is not None:
+            self.notices.append(notice)
+            kind = QSystemTrayIcon.MessageIcon
+            self.icon.showMessage(
+                notice.title,
+                notice.text,
+                kind.Warning if notice.warning else kind.Information,
+                NOTIFICATION_MS,
+            )
+
+    def _render_tooltip(self) -> None:
+        """Also every few seconds, so "checked 5 s ago" keeps moving while idle."""
+        status = self._status
+        if status is None:
+            return
+        lines = [f"{APP_TITLE}: {self.status_action.text()}", status.message]
         if status.light is Light.RED and status.fix:
             lines.append(tr("What to do: ") + status.fix)
-        lines.append(tr("Last successful sync: ") + formatting.clock(status.last_sync_at))
+        lines.append(tr("Last confirmed with the service: ") + formatting.ago(status.last_sync_at))
         self.icon.setToolTip("\n".join(lines))
-        self.sync_action.setText(tr("&Retry now") if status.light is Light.RED else tr("&Sync now"))
-        self._notify(previous, status)
-
-    def _notify(self, previous: Status | None, status: Status) -> None:
-        if previous is None:
-            return
-        if status.light is Light.RED and previous.light is not Light.RED:
-            self.icon.showMessage(
-                tr(LIGHT_LOOK[Light.RED].headline),
-                f"{status.message} {status.fix}".strip(),
-                QSystemTrayIcon.MessageIcon.Warning,
-                NOTIFICATION_MS,
-            )
-        elif (
-            previous.progress is not None
-            and previous.state is SyncState.MIGRATING
-            and status.state is SyncState.ACTIVE
-            and previous.message != status.message
-            and previous.progress.total >= previous.progress.done > 0
-        ):
-            online = formatting.count(status.online_count or 0)
-            self.icon.showMessage(
-                tr("Contacts are in sync"),
-                f"{online} " + tr("contacts are online."),
-                QSystemTrayIcon.MessageIcon.Information,
-                NOTIFICATION_MS,
-            )

@@ -73,8 +73,9 @@ GUIDE: Final[dict[Reason, Guide]] = {
         "This computer has no Contacts Migration settings yet: it does not know which "
         "practice database and which online practice to use.",
         (
-            "In the desktop program open Maintenance > Online > Activate Contacts Migration, "
-            "or run 'contacts-migration activate'.",
+            "In the Maintenance Map window open Maintenance > Online > Activate Contacts "
+            "Migration: it asks for the practice database, the online service address and "
+            "the practice's client id and secret, then activates.",
             "If the settings file exists but is wrong, the message above names the problem; "
             "correct the file (its location is shown below) or activate again.",
             SUPPORT_STEP,

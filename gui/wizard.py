@@ -12,11 +12,10 @@ from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
 from gui.icons import IconName, pixmap
 from gui.text import tr
+from gui.wizard_migration import FinishPage, MigrationPage
 from gui.wizard_pages import (
     ActivationServices,
     ConfirmPage,
-    FinishPage,
-    MigrationPage,
     PageId,
     PreflightPage,
     TermsPage,

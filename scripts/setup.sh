@@ -6,13 +6,16 @@ cd "$(dirname "$0")/.."
 
 # System packages the tests and the demo use: unixODBC with the PostgreSQL and SQLite
 # drivers, a PostgreSQL server for the ODBC tests, and the libraries Qt needs to draw
-# (on a screen, under Xvfb, or offscreen); binutils (objdump, strip) for the PyInstaller build.
+# (on a screen, under Xvfb, or offscreen); a real desktop for the GUI tests (the openbox
+# window manager, the trayer system tray, xdotool/xwininfo/xprop, ImageMagick's import
+# for screenshots); binutils (objdump, strip) for the PyInstaller build.
 APT_PACKAGES=(
   python3-venv
   unixodbc libsqliteodbc odbc-postgresql postgresql
   xvfb xauth libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 fonts-dejavu-core
+  trayer openbox xdotool x11-utils imagemagick
   binutils
 )
 

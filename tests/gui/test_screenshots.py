@@ -138,14 +138,16 @@ def test_render_every_screen(
             Status(
                 SyncState.INACTIVE,
                 Light.RED,
-                "The online service can't be reached. (ConnectError)",
+                "The online service can't be reached.",
                 Reason.ONLINE_UNREACHABLE,
                 fix="Check this computer's internet connection and proxy settings.",
+                detail="https://online.example.com.au: ConnectError (connection refused)",
                 online_count=4000,
                 last_sync_at=time.time() - 95,
                 machine="SERVER1",
             )
         )
+        controller.progress_window.panel.details_button.setChecked(True)
         await save(controller.progress_window, folder / "status-window-red.png")
         controller.progress_window.troubleshooting_button.click()
         await save(controller.troubleshooting, folder / "troubleshooting.png")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog
 
 from engine.config import EngineConfig
@@ -137,8 +138,14 @@ def test_terms_then_migration_to_finish_and_verify_identical(
         ok = wizard.button(Button.CommitButton)
         assert ok.text() == "OK" and ok.isVisible()
         assert not ok.isEnabled()  # not until the box is ticked
+        assert page.hint.isVisible()  # and it says so, rather than refuse silently
+        assert page.hint.text() == f"Tick '{AGREEMENT}' to continue."
+        assert ok.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText) != (
+            ok.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText)
+        )  # and a disabled OK looks disabled
         page.agree.setChecked(True)
         assert ok.isEnabled()
+        assert not page.hint.isVisible()
         page.agree.setChecked(False)
         assert not ok.isEnabled()
         page.agree.setChecked(True)

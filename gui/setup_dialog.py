@@ -1,0 +1,158 @@
+"""Set-up: which practice database and which online practice, asked in the GUI.
+
+"Not set up" must lead somewhere a person can act on, not back to the command line.
+The answers are turned into the engine's configuration by the engine's own set-up code
+(``engine.profile.engine_config``, then an ``Engine``), so every check the engine makes
+applies here too. Nothing is saved until the activation succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.api import Engine
+from engine.config import EngineConfig
+from engine.errors import UserFacingError
+from engine.paths import AppPaths
+from engine.profile import engine_config
+from engine.secrets import SecretStore
+from engine.settings import load_settings, updated
+from engine.source_url import parse_source_url
+from gui.tasks import spawn
+from gui.text import tr
+
+log = logging.getLogger(__name__)
+
+SOURCE_HINT: Final = "sqlite:C:\\Practice\\practice.db  or  odbc:DSN=MYOBACCT"
+ONLINE_HINT: Final = "https://…"
+DIALOG_WIDTH: Final = 560
+
+
+@dataclass(frozen=True)
+class SetupAnswers:
+    source: str
+    online_url: str
+    client_id: str
+    client_secret: str
+
+
+def build_config(paths: AppPaths, answers: SetupAnswers) -> EngineConfig:
+    """The configuration these answers describe, through the engine's own set-up code;
+    raises UserFacingError with the engine's words when an answer is not usable."""
+    parse_source_url(answers.source)
+    settings = updated(
+        load_settings(paths.settings_file),
+        source=answers.source,
+        online_url=answers.online_url,
+        client_id=answers.client_id,
+    )
+    SecretStore(paths).set(answers.client_id, answers.client_secret)
+    return engine_config(paths, settings)
+
+
+class SetupDialog(QDialog):
+    """Asks for the database, the online service and the practice's client credentials."""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        on_ready: Callable[[Engine], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._paths = paths
+        self._on_ready = on_ready
+        self._task: asyncio.Task[None] | None = None
+        self.setWindowTitle(tr("Set up Contacts Migration"))
+        intro = QLabel(
+            tr(
+                "This computer does not know the practice yet. Say where the practice "
+                "database is and which online practice to use; your IT contact or the "
+                "practice's online settings have these details."
+            )
+        )
+        intro.setWordWrap(True)
+        self.source = QLineEdit()
+        self.source.setPlaceholderText(SOURCE_HINT)
+        self.online_url = QLineEdit()
+        self.online_url.setPlaceholderText(ONLINE_HINT)
+        self.client_id = QLineEdit()
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow(tr("Practice &database:"), self.source)
+        form.addRow(tr("Online &service address:"), self.online_url)
+        form.addRow(tr("Client &id:"), self.client_id)
+        form.addRow(tr("Client s&ecret:"), self.client_secret)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setProperty("role", "problem")
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem.hide()
+        self.buttons = QDialogButtonBox()
+        self.continue_button = self.buttons.addButton(
+            tr("&Continue"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.continue_button.setProperty("role", "primary")
+        self.continue_button.setDefault(True)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.check)
+        self.buttons.rejected.connect(self.reject)
+        for field in (self.source, self.online_url, self.client_id, self.client_secret):
+            field.textChanged.connect(self._update_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self._update_button()
+        self.resize(DIALOG_WIDTH, self.sizeHint().height())
+
+    def answers(self) -> SetupAnswers:
+        return SetupAnswers(
+            self.source.text().strip(),
+            self.online_url.text().strip(),
+            self.client_id.text().strip(),
+            self.client_secret.text(),
+        )
+
+    def _update_button(self) -> None:
+        answers = self.answers()
+        self.continue_button.setEnabled(
+            all((answers.source, answers.online_url, answers.client_id, answers.client_secret))
+        )
+
+    def check(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = spawn(self._check(self.answers()), "set up")
+
+    async def _check(self, answers: SetupAnswers) -> None:
+        self.problem.hide()
+        self.continue_button.setEnabled(False)
+        try:
+            config = await asyncio.to_thread(build_config, self._paths, answers)
+            engine = Engine(config)  # on the loop's thread: it owns loop-bound clients
+        except UserFacingError as error:
+            self.problem.setText(f"{error.problem}\n{tr('What to do: ')}{error.fix}".strip())
+            self.problem.show()
+            return
+        finally:
+            self._update_button()
+        self.accept()
+        self._on_ready(engine)
