@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import EngineConfig
+from engine.contract import Scope
 from engine.errors import SettingsError
 from engine.network import NetworkOptions
-from engine.online import Credentials, Scope
+from engine.online import Credentials
 from engine.paths import AppPaths
 from engine.secrets import SecretStore
 from engine.settings import Settings, load_settings

@@ -24,20 +24,28 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from engine.contract import (
+    ACCEPT_ENCODING_HEADER,
+    API_PREFIX,
+    CHECKPOINT_WAIT_HEADER,
+    IDEMPOTENCY_KEY_HEADER,
+    RETRY_AFTER_HEADER,
+    ErrorCode,
+    Scope,
+)
 from sandbox import jsonio
 from sandbox.auth import (
     DEFAULT_TOKEN_LIFETIME,
     MAX_TOKEN_REQUEST_BYTES,
     Authenticator,
     Grant,
-    Scope,
     claimed_credentials,
     parse_form,
 )
 from sandbox.batch import PreparedBatch, prepare_batch
 from sandbox.bodies import is_plain_unicode, text_fields
 from sandbox.decoding import ACCEPTED_ENCODINGS, accept_value, decode_body
-from sandbox.errors import ApiError, ErrorCode
+from sandbox.errors import ApiError
 from sandbox.faults import FaultInjector
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
@@ -48,7 +56,7 @@ from sandbox.limits import (
     MAX_LIST_LIMIT,
     PAGE_SIZE,
 )
-from sandbox.middleware import API_PREFIX, AccessLog, Faults, Latency
+from sandbox.middleware import AccessLog, Faults, Latency
 from sandbox.openapi import openapi_document
 from sandbox.page import PAGE_CSP, render_page
 from sandbox.scopes import for_scope
@@ -59,9 +67,7 @@ from sandbox.throttle import FailureThrottle
 
 log = logging.getLogger("sandbox")
 
-IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 #: A pipelined batch asks to be held (up to this many seconds) until its base is current.
-CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
 _ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
@@ -132,7 +138,7 @@ class Api:
         self.throttle = FailureThrottle()
         self.terms = current_terms()
         #: Answers that tell clients which request body codings this service decodes.
-        self.encodings_header = {"Accept-Encoding": accept_value(options.request_encodings)}
+        self.encodings_header = {ACCEPT_ENCODING_HEADER: accept_value(options.request_encodings)}
         #: Set (and replaced) whenever a batch or a lease changed the sync position.
         self._moved = asyncio.Event()
 
@@ -239,7 +245,7 @@ class Api:
                 429,
                 ErrorCode.RATE_LIMITED,
                 "Too many wrong client secrets; wait and try again.",
-                headers={"Retry-After": str(refusal.retry_after), "Cache-Control": "no-store"},
+                headers={RETRY_AFTER_HEADER: str(refusal.retry_after), "Cache-Control": "no-store"},
             )
         try:
             issued = await run_in_threadpool(self.auth.issue, form, authorization)
@@ -311,16 +317,16 @@ class Api:
 
     async def batches(self, request: Request) -> Response:
         self._authorize(request, Scope.SYNC)
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").strip()
         if not key:
             raise ApiError(
                 400,
                 ErrorCode.IDEMPOTENCY_KEY_MISSING,
-                f"Send an {IDEMPOTENCY_HEADER} header, unique to this batch's content.",
+                f"Send an {IDEMPOTENCY_KEY_HEADER} header, unique to this batch's content.",
             )
         if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
             raise _bad_query(
-                f"{IDEMPOTENCY_HEADER} must be printable and at most "
+                f"{IDEMPOTENCY_KEY_HEADER} must be printable and at most "
                 f"{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
             )
         wire = await self._body(request)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
 
+from engine.contract import API_PREFIX, ErrorCode, Scope
 from engine.document import (
     ADDRESS_FIELDS,
     CONTACT_FIELDS,
@@ -21,11 +22,10 @@ from engine.document import (
     ContactType,
     Kind,
 )
-from sandbox.auth import FORM_MEDIA_TYPE, GRANT_TYPE, Scope
+from sandbox.auth import FORM_MEDIA_TYPE, GRANT_TYPE
 from sandbox.batch import MAX_CHECKPOINT_LENGTH
 from sandbox.bodies import MAX_TEXT_LENGTH
 from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS
-from sandbox.errors import ErrorCode
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
     DEFAULT_LIST_LIMIT,
@@ -33,7 +33,6 @@ from sandbox.limits import (
     MAX_LIST_LIMIT,
 )
 
-API_PREFIX: Final = "/api/v1"
 JSON: Final = "application/json"
 HTML: Final = "text/html"
 ID_PATTERN: Final = "^[0-9]{1,18}$"
