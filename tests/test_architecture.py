@@ -37,14 +37,7 @@ FORBIDDEN: Final[dict[str, frozenset[str]]] = {
 }
 
 # Phase B: owned by the engineers reworking these files; remove each entry when fixed.
-KNOWN_CYCLES: Final[frozenset[frozenset[str]]] = frozenset(
-    {
-        # cli -> commands -> demo -> cli.main (the demo re-enters argv parsing).
-        frozenset(
-            {"contacts_migration.cli", "contacts_migration.commands", "contacts_migration.demo"}
-        ),
-    }
-)
+KNOWN_CYCLES: Final[frozenset[frozenset[str]]] = frozenset()
 KNOWN_FORBIDDEN: Final[frozenset[tuple[str, str]]] = frozenset(
     {
         # The GUI reaches up into the app shell for the support text.
