@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the service, built from the same tables it enforces.
 
-The contact schemas come from ``engine.document``'s field tables, so they can't drift
-from the validation the service applies; ``tests/sandbox`` checks that every route and
+The operations (paths, scopes, answers) are here; the body schemas in
+:mod:`sandbox.openapi_schemas`. ``tests/sandbox`` checks that every route and
 every status the service answers with is described here.
 """
 
@@ -12,19 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
 
-from engine.contract import API_PREFIX, ErrorCode, Scope
-from engine.document import (
-    ADDRESS_FIELDS,
-    CONTACT_FIELDS,
-    EMPLOYEE_FIELDS,
-    EXTRA_FIELD_FIELDS,
-    RELATIONSHIP_FIELDS,
-    ContactType,
-    Kind,
-)
-from sandbox.auth import FORM_MEDIA_TYPE, GRANT_TYPE
-from sandbox.batch import MAX_CHECKPOINT_LENGTH
-from sandbox.bodies import MAX_TEXT_LENGTH
+from engine.contract import API_PREFIX, Scope
+from sandbox.auth import FORM_MEDIA_TYPE
 from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
@@ -32,166 +21,7 @@ from sandbox.limits import (
     MAX_HASHES_LIMIT,
     MAX_LIST_LIMIT,
 )
-
-JSON: Final = "application/json"
-HTML: Final = "text/html"
-ID_PATTERN: Final = "^[0-9]{1,18}$"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _text(nullable: bool = False) -> dict[str, Any]:
-    return {"type": ["string", "null"]} if nullable else {"type": "string"}
-
-
-_KIND_SCHEMAS: Final[Mapping[Kind, dict[str, Any]]] = {
-    Kind.ID: {"type": "string", "pattern": ID_PATTERN},
-    Kind.TEXT: {"type": ["string", "null"]},
-    Kind.FLAG: {"type": ["boolean", "null"]},
-    Kind.CONTACT_TYPE: {"type": "string", "enum": [t.value for t in ContactType]},
-    Kind.EMPLOYEE: _nullable(_ref("Employee")),
-    Kind.ADDRESSES: {"type": "array", "items": _ref("Address")},
-    Kind.EXTRA_FIELDS: {"type": "array", "items": _ref("ExtraField")},
-    Kind.RELATIONSHIPS: {"type": "array", "items": _ref("Relationship")},
-}
-
-
-def _object(properties: Mapping[str, Any], *, closed: bool = True) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": dict(properties),
-        "required": list(properties),
-        "additionalProperties": not closed,
-    }
-
-
-def document_schema(fields: Mapping[str, Kind]) -> dict[str, Any]:
-    """A closed object schema with every key required, from a document field table."""
-    return _object({key: _KIND_SCHEMAS[kind] for key, kind in fields.items()})
-
-
-_ACTIVATION_PROPERTIES: Final = {
-    "activated": {"type": "boolean"},
-    "activated_at": {"type": ["string", "null"], "format": "date-time"},
-    "activated_by": _text(nullable=True),
-    "machine": _text(nullable=True),
-    "terms_version": _text(nullable=True),
-}
-
-
-def _schemas() -> dict[str, Any]:
-    request_text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}
-    checkpoint = {"type": "string", "maxLength": MAX_CHECKPOINT_LENGTH}
-    return {
-        "Contact": document_schema(CONTACT_FIELDS),
-        "Employee": document_schema(EMPLOYEE_FIELDS),
-        "Address": document_schema(ADDRESS_FIELDS),
-        "ExtraField": document_schema(EXTRA_FIELD_FIELDS),
-        "Relationship": document_schema(RELATIONSHIP_FIELDS),
-        "Error": {
-            "type": "object",
-            "properties": {
-                "error": {"type": "string", "enum": [code.value for code in ErrorCode]},
-                "message": {"type": "string"},
-                "problems": {"type": "array", "items": _ref("DocumentProblems")},
-                "problems_not_listed": {"type": "integer", "minimum": 1},
-                "current_epoch": {"type": "integer"},
-                "current_checkpoint": _text(nullable=True),
-                "current_version": {"type": "string"},
-            },
-            "required": ["error", "message"],
-            "additionalProperties": False,
-        },
-        "DocumentProblems": _object(
-            {
-                "id": _text(nullable=True),
-                "index": {"type": "integer", "minimum": 0},
-                "problems": {"type": "array", "items": {"type": "string"}},
-            }
-        ),
-        "TokenRequest": {
-            "type": "object",
-            "properties": {
-                "grant_type": {"type": "string", "const": GRANT_TYPE},
-                "client_id": {"type": "string"},
-                "client_secret": {"type": "string"},
-                "scope": {"type": "string", "enum": [s.value for s in Scope]},
-            },
-            "required": ["grant_type"],
-        },
-        "Token": _object(
-            {
-                "access_token": {"type": "string"},
-                "token_type": {"type": "string", "const": "Bearer"},
-                "expires_in": {"type": "integer", "minimum": 1},
-                "scope": {"type": "string", "enum": [s.value for s in Scope]},
-            }
-        ),
-        "Activation": _object(_ACTIVATION_PROPERTIES),
-        "ActivationRecord": _object(
-            {**_ACTIVATION_PROPERTIES, "live_activated": {"type": "boolean"}}
-        ),
-        "Practice": _object(
-            {
-                "practice_id": {"type": "string"},
-                "name": {"type": "string"},
-                "live_activated": {"type": "boolean"},
-                "contacts_migration": _ref("Activation"),
-            }
-        ),
-        "Terms": _object(
-            {"version": {"type": "string"}, "title": {"type": "string"}, "html": {"type": "string"}}
-        ),
-        "ActivationRequest": _object(
-            {"terms_version": request_text, "accepted_by": request_text, "machine": request_text}
-        ),
-        "LeaseRequest": _object({"agent_id": request_text, "machine": request_text}),
-        "Lease": _object({"epoch": {"type": "integer", "minimum": 1}}),
-        "SyncState": _object(
-            {
-                "epoch": {"type": "integer", "minimum": 0},
-                "checkpoint": _nullable(checkpoint),
-                "contact_count": {"type": "integer", "minimum": 0},
-                "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                "last_batch_at": {"type": ["string", "null"], "format": "date-time"},
-                "lease_machine": {"type": ["string", "null"]},
-            }
-        ),
-        "BatchRequest": _object(
-            {
-                "epoch": {"type": "integer", "minimum": 0},
-                "base_checkpoint": _nullable(checkpoint),
-                "checkpoint": checkpoint,
-                "upserts": {"type": "array", "items": _ref("Contact")},
-                "deletes": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
-            }
-        ),
-        "BatchResult": _object(
-            {
-                "applied_upserts": {"type": "integer", "minimum": 0},
-                "applied_deletes": {"type": "integer", "minimum": 0},
-                "checkpoint": {"type": "string"},
-            }
-        ),
-        "ContactPage": _object(
-            {
-                "items": {"type": "array", "items": _ref("Contact")},
-                "next": {"type": ["string", "null"], "pattern": ID_PATTERN},
-            }
-        ),
-        "ContactHash": _object(
-            {
-                "id": {"type": "string", "pattern": ID_PATTERN},
-                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            }
-        ),
-    }
+from sandbox.openapi_schemas import HTML, ID_PATTERN, JSON, component_schemas, ref
 
 
 @dataclass(frozen=True)
@@ -284,14 +114,14 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Get an access token (OAuth2 client credentials)",
         None,
         {
-            200: ("A bearer token", _ref("Token"), JSON),
+            200: ("A bearer token", ref("Token"), JSON),
             400: "Missing grant type, unsupported grant type or scope, or not a form.",
             401: "Unknown client or wrong secret (`invalid_client`).",
             413: "The form is larger than 4 KiB.",
             429: "Too many wrong secrets lately for this client id or from this address "
             "(`rate_limited`); nothing was checked. See Retry-After.",
         },
-        request=(FORM_MEDIA_TYPE, _ref("TokenRequest")),
+        request=(FORM_MEDIA_TYPE, ref("TokenRequest")),
         description="Client credentials go in the form or in HTTP Basic authentication.",
     ),
     Operation(
@@ -299,14 +129,14 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         f"{API_PREFIX}/practice",
         "The practice and its activation",
         Scope.READ,
-        {200: ("The practice", _ref("Practice"), JSON), **_AUTH_ERRORS},
+        {200: ("The practice", ref("Practice"), JSON), **_AUTH_ERRORS},
     ),
     Operation(
         "GET",
         f"{API_PREFIX}/terms/current",
         "The current Terms of use",
         Scope.READ,
-        {200: ("The terms", _ref("Terms"), JSON), **_AUTH_ERRORS},
+        {200: ("The terms", ref("Terms"), JSON), **_AUTH_ERRORS},
     ),
     Operation(
         "POST",
@@ -316,17 +146,17 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         {
             200: (
                 "Already activated: the first activation's record",
-                _ref("ActivationRecord"),
+                ref("ActivationRecord"),
                 JSON,
             ),
-            201: ("Activated now", _ref("ActivationRecord"), JSON),
+            201: ("Activated now", ref("ActivationRecord"), JSON),
             **_BAD_JSON,
             **_SCOPE_ERRORS,
             409: "The accepted terms are not the current version (`terms_outdated`).",
             **_TOO_LARGE,
             422: "The body is not an ActivationRequest (`invalid_request`).",
         },
-        request=(JSON, _ref("ActivationRequest")),
+        request=(JSON, ref("ActivationRequest")),
     ),
     Operation(
         "DELETE",
@@ -341,21 +171,21 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Take the sync lease: raises the epoch, fencing off earlier agents",
         Scope.SYNC,
         {
-            200: ("The new epoch", _ref("Lease"), JSON),
+            200: ("The new epoch", ref("Lease"), JSON),
             **_BAD_JSON,
             **_SCOPE_ERRORS,
             **_TOO_LARGE,
             422: "The body is not a LeaseRequest (`invalid_request`).",
             **_FAULTS,
         },
-        request=(JSON, _ref("LeaseRequest")),
+        request=(JSON, ref("LeaseRequest")),
     ),
     Operation(
         "GET",
         f"{API_PREFIX}/sync/state",
         "Epoch, checkpoint, count and checksum of the online contacts",
         Scope.READ,
-        {200: ("The state", _ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
+        {200: ("The state", ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
     ),
     Operation(
         "POST",
@@ -363,7 +193,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Apply upserts and deletes atomically (fenced, compare-and-set, idempotent)",
         Scope.SYNC,
         {
-            200: ("Applied (or the replayed first answer)", _ref("BatchResult"), JSON),
+            200: ("Applied (or the replayed first answer)", ref("BatchResult"), JSON),
             400: "No Idempotency-Key header, or the body is not JSON (or not its coding).",
             **_SCOPE_ERRORS,
             409: "`not_activated`, `stale_epoch` or `checkpoint_conflict`; nothing applied.",
@@ -373,7 +203,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             415: "A Content-Encoding it does not decode (`unsupported_encoding`).",
             **_FAULTS,
         },
-        request=(JSON, _ref("BatchRequest")),
+        request=(JSON, ref("BatchRequest")),
         parameters=[
             *OPENAPI_BATCH_PARAMETERS,
             {
@@ -391,7 +221,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Contacts by ascending id, a page at a time",
         Scope.READ,
         {
-            200: ("A page", _ref("ContactPage"), JSON),
+            200: ("A page", ref("ContactPage"), JSON),
             400: "Bad `after` or `limit` (`invalid_request`).",
             **_AUTH_ERRORS,
         },
@@ -410,7 +240,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Id and hash of each contact, for reconciliation",
         Scope.READ,
         {
-            200: ("Ascending by id", {"type": "array", "items": _ref("ContactHash")}, JSON),
+            200: ("Ascending by id", {"type": "array", "items": ref("ContactHash")}, JSON),
             400: "Bad `after` or `limit` (`invalid_request`).",
             **_AUTH_ERRORS,
             **_FAULTS,
@@ -423,7 +253,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "One contact",
         Scope.READ,
         {
-            200: ("The contact", _ref("Contact"), JSON),
+            200: ("The contact", ref("Contact"), JSON),
             **_AUTH_ERRORS,
             404: "No such contact (`not_found`).",
         },
@@ -449,7 +279,7 @@ def _response(status: int, spec: str | tuple[str, dict[str, Any], str]) -> dict[
         return {"description": description, "content": {media_type: {"schema": schema}}}
     result: dict[str, Any] = {
         "description": spec,
-        "content": {JSON: {"schema": _ref("Error")}},
+        "content": {JSON: {"schema": ref("Error")}},
     }
     if status in (429, 503):
         result["headers"] = _RETRY
@@ -501,7 +331,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": component_schemas(),
             "securitySchemes": {
                 "oauth2": {
                     "type": "oauth2",

@@ -228,7 +228,7 @@ class Rig:
             return self.route(request)
 
         self.online = OnlineClient(
-            "http://service.test", Credentials("id", "s"), transport=httpx.MockTransport(dispatch)
+            "https://service.test", Credentials("id", "s"), transport=httpx.MockTransport(dispatch)
         )
 
         async def check_database() -> None:
