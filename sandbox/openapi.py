@@ -26,8 +26,13 @@ from sandbox.openapi_schemas import HTML, ID_PATTERN, JSON, component_schemas, r
 
 @dataclass(frozen=True)
 class Operation:
+    """One method on one path: the single table the Starlette routes, the OpenAPI paths
+    and the scope checks are all built from (:func:`sandbox.app.api_routes`)."""
+
     method: str
     path: str
+    #: The name of the :class:`sandbox.app.Api` method that answers it.
+    handler: str
     summary: str
     #: The scope a token needs; None for routes that need no token.
     scope: Scope | None
@@ -84,6 +89,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         "/",
+        "page",
         "The read-only contacts page (HTML), searchable with `q`",
         None,
         {
@@ -104,6 +110,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/openapi.json",
+        "openapi",
         "This document",
         None,
         {200: ("The OpenAPI document", {"type": "object"}, JSON)},
@@ -111,6 +118,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/oauth/token",
+        "token",
         "Get an access token (OAuth2 client credentials)",
         None,
         {
@@ -127,6 +135,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/practice",
+        "practice",
         "The practice and its activation",
         Scope.READ,
         {200: ("The practice", ref("Practice"), JSON), **_AUTH_ERRORS},
@@ -134,6 +143,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/terms/current",
+        "terms_current",
         "The current Terms of use",
         Scope.READ,
         {200: ("The terms", ref("Terms"), JSON), **_AUTH_ERRORS},
@@ -141,6 +151,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/practice/activation",
+        "activation",
         "Activate contacts migration (irreversible)",
         Scope.SYNC,
         {
@@ -161,6 +172,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "DELETE",
         f"{API_PREFIX}/practice/activation",
+        "activation",
         "Deactivation is not possible",
         Scope.SYNC,
         {**_SCOPE_ERRORS, 405: "Always (`irreversible`)."},
@@ -168,6 +180,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/sync/lease",
+        "lease",
         "Take the sync lease: raises the epoch, fencing off earlier agents",
         Scope.SYNC,
         {
@@ -183,6 +196,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/sync/state",
+        "sync_state",
         "Epoch, checkpoint, count and checksum of the online contacts",
         Scope.READ,
         {200: ("The state", ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
@@ -190,6 +204,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/sync/batches",
+        "batches",
         "Apply upserts and deletes atomically (fenced, compare-and-set, idempotent)",
         Scope.SYNC,
         {
@@ -218,6 +233,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/contacts",
+        "contacts",
         "Contacts by ascending id, a page at a time",
         Scope.READ,
         {
@@ -230,6 +246,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/contacts",
+        "contacts",
         "Not possible: contacts are read-only",
         Scope.SYNC,
         {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
@@ -237,6 +254,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/contacts/hashes",
+        "hashes",
         "Id and hash of each contact, for reconciliation",
         Scope.READ,
         {
@@ -250,6 +268,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/contacts/{{id}}",
+        "contact",
         "One contact",
         Scope.READ,
         {
@@ -263,6 +282,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         Operation(
             method,
             f"{API_PREFIX}/contacts/{{id}}",
+            "contact",
             "Not possible: contacts are read-only",
             Scope.SYNC,
             {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
