@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from contacts_migration import __version__
-from engine.errors import UserFacingError
+from engine import UserFacingError
 
 log = logging.getLogger("contacts_migration")
 

@@ -19,17 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from contacts_migration.terminal import ProgressPrinter, describe_long
-from engine.api import Engine
-from engine.config import EngineConfig
-from engine.errors import UserFacingError
-from engine.logs import setup_logging
-from engine.paths import app_paths
-from engine.profile import config_from_flags, engine_config
-from engine.retry import GaveUp, RetryNotice
-from engine.setup_store import save_setup
-from engine.source_url import parse_source_url
-from engine.state_file import current_status
-from engine.texts import AGREEMENT, CONFIRMATION
+from engine import (
+    AGREEMENT,
+    CONFIRMATION,
+    Engine,
+    EngineConfig,
+    GaveUp,
+    RetryNotice,
+    UserFacingError,
+    app_paths,
+    config_from_flags,
+    current_status,
+    engine_config,
+    parse_source_url,
+    save_setup,
+    setup_logging,
+)
 
 
 def add_retry_for(parser: argparse.ArgumentParser) -> None:

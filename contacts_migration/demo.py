@@ -23,10 +23,14 @@ from typing import Any, Final
 import httpx
 
 from contacts_migration.child import self_command
-from engine.contract import API_PREFIX
-from engine.errors import UserFacingError
-from engine.paths import HOME_ENV, app_paths
-from engine.profile import CredentialsFile, read_credentials_file
+from engine import (
+    API_PREFIX,
+    HOME_ENV,
+    CredentialsFile,
+    UserFacingError,
+    app_paths,
+    read_credentials_file,
+)
 
 SANDBOX_START_SECONDS: Final = 30.0
 DEMO_ADMINISTRATOR: Final = "Demo administrator"

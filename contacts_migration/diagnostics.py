@@ -11,8 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.diagnostics.collect import write_diagnostics
-from engine.paths import app_paths
+from engine import app_paths, write_diagnostics
 
 
 def register_diagnostics(subparsers: Any) -> None:
