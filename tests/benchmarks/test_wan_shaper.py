@@ -7,11 +7,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from engine.generator import generate_reference_database
 
 from benchmarks.wan import Scenario, raw_json_bytes, shaping
 from engine.api import Engine
 from engine.paths import HOME_ENV
+from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import activate, config_for
 from tests.sandbox_harness import running_sandbox
 
