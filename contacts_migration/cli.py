@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from contacts_migration import __version__
-from engine.errors import UserFacingError
+from engine import UserFacingError
 
 log = logging.getLogger("contacts_migration")
 
@@ -26,11 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    from contacts_migration import commands
+    from contacts_migration import commands, demo, diagnostics
     from gui import cli as gui_cli
     from sandbox import cli as sandbox_cli
 
     commands.register(subparsers)
+    demo.register_demo(subparsers)
+    diagnostics.register_diagnostics(subparsers)
     sandbox_cli.register(subparsers)
     gui_cli.register(subparsers)
     return parser

@@ -1,4 +1,5 @@
-"""Engine subcommands: init-db, activate, run, sync, status, verify, demo, diagnostics."""
+"""Engine subcommands: init-db, activate, run, sync, status, verify (as functions the demo
+calls too)."""
 
 from __future__ import annotations
 
@@ -12,32 +13,28 @@ import re
 import signal
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from contacts_migration.terminal import ProgressPrinter, describe_long
-from engine.api import Engine
-from engine.config import EngineConfig
-from engine.errors import SettingsError, UserFacingError
-from engine.logs import setup_logging
-from engine.online import Credentials
-from engine.paths import app_paths
-from engine.profile import engine_config, network_options, read_credentials_file
-from engine.retry import GaveUp, RetryNotice
-from engine.secrets import SecretStore
-from engine.service_url import require_secure_service_url
-from engine.settings import load_settings
-from engine.setup_store import save_setup
-from engine.source_url import parse_source_url
-from engine.state_file import current_status
-
-CONFIRMATION = (
-    "The process to migrate contact details online may take some time. "
-    "Are you sure you want to continue?"
+from engine import (
+    AGREEMENT,
+    CONFIRMATION,
+    Engine,
+    EngineConfig,
+    GaveUp,
+    RetryNotice,
+    UserFacingError,
+    app_paths,
+    config_from_flags,
+    current_status,
+    engine_config,
+    parse_source_url,
+    save_setup,
+    setup_logging,
 )
-AGREEMENT = "I agree with the above terms of use"
 
 
 def add_retry_for(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +48,7 @@ def add_retry_for(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _with_retry_for(config: EngineConfig, args: argparse.Namespace) -> EngineConfig:
-    seconds: float | None = getattr(args, "retry_for", None)
+def _with_retry_for(config: EngineConfig, seconds: float | None) -> EngineConfig:
     if seconds is None:
         return config
     if seconds < 0:
@@ -66,7 +62,8 @@ def print_retry(notice: RetryNotice) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add the engine's subcommands to the top-level parser."""
+    """Add the engine's subcommands to the top-level parser (``demo`` and ``diagnostics``
+    register themselves, from :mod:`contacts_migration.cli`)."""
     init_db = subparsers.add_parser(
         "init-db", help="create a reference practice database filled with generated contacts"
     )
@@ -116,32 +113,33 @@ def register(subparsers: Any) -> None:
     add_retry_for(verify)
     verify.set_defaults(handler=cmd_verify)
 
-    from contacts_migration.demo import register_demo
 
-    register_demo(subparsers)
-
-    from contacts_migration.diagnostics import register_diagnostics
-
-    register_diagnostics(subparsers)
-
-
-def _engine_config(args: argparse.Namespace) -> EngineConfig:
+def _engine_config(verbose: bool, retry_for: float | None = None) -> EngineConfig:
     paths = app_paths()
     paths.ensure()
-    setup_logging(paths, verbose=getattr(args, "verbose", False))
-    return _with_retry_for(engine_config(paths), args)
+    setup_logging(paths, verbose=verbose)
+    return _with_retry_for(engine_config(paths), retry_for)
+
+
+def _verbose(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "verbose", False))
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
+    return init_db(args.source, args.contacts, args.seed, force=args.force)
+
+
+def init_db(source: str, contacts: int, seed: int, *, force: bool = False) -> int:
+    """Create a reference practice database (``init-db``)."""
     from sampledata.database_init import init_database
 
-    if args.contacts < 0:
+    if contacts < 0:
         raise UserFacingError("--contacts must be 0 or more.")
-    url = parse_source_url(args.source)
+    url = parse_source_url(source)
     started = time.perf_counter()
-    init_database(url, contacts=args.contacts, seed=args.seed, force=args.force)
+    init_database(url, contacts=contacts, seed=seed, force=force)
     elapsed = time.perf_counter() - started
-    print(f"Created {url.redacted()} with {args.contacts:,} contacts in {elapsed:.1f} s.")
+    print(f"Created {url.redacted()} with {contacts:,} contacts in {elapsed:.1f} s.")
     return 0
 
 
@@ -162,52 +160,72 @@ def _terms_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", html.unescape(text)).strip()
 
 
-def _resolve_credentials(args: argparse.Namespace) -> tuple[str, Credentials]:
-    if args.credentials is not None:
-        found = read_credentials_file(args.credentials)
-        return args.online or found.url, found.credentials
-    if not args.online:
-        raise UserFacingError("--online is needed with --client-id.")
-    paths = app_paths()
-    secret = SecretStore(paths).get(args.client_id)
-    if not secret and sys.stdin.isatty():
-        secret = getpass.getpass(f"Client secret for {args.client_id}: ")
-    if not secret:
-        raise SettingsError(
-            f"No client secret for {args.client_id}.",
-            "Set CONTACTS_MIGRATION_CLIENT_SECRET or run this on a terminal to type it.",
-        )
-    return str(args.online), Credentials(args.client_id, secret)
+def _ask_secret(client_id: str) -> str | None:
+    """The client secret typed on the terminal; None without one."""
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(f"Client secret for {client_id}: ")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What ``activate`` was asked to do (its flags, or the demo's choices)."""
+
+    source: str
+    credentials_file: Path | None = None
+    client_id: str | None = None
+    online: str | None = None
+    mapping: Path | None = None
+    accept_terms: bool = False
+    assume_yes: bool = False
+    accepted_by: str | None = None
+    migrate: bool = True
+    retry_for: float | None = None
+    verbose: bool = False
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
+    return activate(
+        Activation(
+            source=args.source,
+            credentials_file=args.credentials,
+            client_id=args.client_id,
+            online=args.online,
+            mapping=args.mapping,
+            accept_terms=args.accept_terms,
+            assume_yes=args.yes,
+            accepted_by=args.accepted_by,
+            migrate=not args.no_migrate,
+            retry_for=args.retry_for,
+            verbose=_verbose(args),
+        )
+    )
+
+
+def activate(request: Activation) -> int:
+    """Confirm, check, accept the Terms, activate and (unless told not to) migrate."""
     paths = app_paths()
     paths.ensure()
-    setup_logging(paths, verbose=args.verbose)
-    parse_source_url(args.source)
-    online_url, credentials = _resolve_credentials(args)
-    require_secure_service_url(online_url)  # before any question or request
-    if not _ask(CONFIRMATION, args.yes):
+    setup_logging(paths, verbose=request.verbose)
+    config = config_from_flags(  # checks the address before any question or request
+        paths,
+        request.source,
+        online_url=request.online,
+        credentials_file=request.credentials_file,
+        client_id=request.client_id,
+        mapping_file=request.mapping,
+        ask_secret=_ask_secret,
+    )
+    if not _ask(CONFIRMATION, request.assume_yes):
         print("Nothing was changed.")
         return 1
-    settings = load_settings(paths.settings_file)
-    config = EngineConfig(
-        source=args.source,
-        online_url=online_url,
-        credentials=credentials,
-        mapping_file=args.mapping,
-        state_file=paths.state_file,
-        network=network_options(settings),
-        retry_for=settings.retry_for_seconds,
-        max_backoff=settings.max_backoff_seconds,
-    )
-    accepted_by = args.accepted_by or getpass.getuser()
-    return asyncio.run(_activate(config, args, accepted_by))
+    accepted_by = request.accepted_by or getpass.getuser()
+    return asyncio.run(_activate(_with_retry_for(config, request.retry_for), request, accepted_by))
 
 
-async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by: str) -> int:
+async def _activate(config: EngineConfig, request: Activation, accepted_by: str) -> int:
     paths = app_paths()
-    engine = Engine(_with_retry_for(config, args), on_retry=print_retry)
+    engine = Engine(config, on_retry=print_retry)
     try:
         checks = await engine.preflight()
         for check in checks:
@@ -221,7 +239,7 @@ async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by:
         accepted: str | None = None
         if await engine.needs_terms():
             terms = await engine.terms()
-            if not args.accept_terms:
+            if not request.accept_terms:
                 print(f"\n{terms.title}\n\n{_terms_text(terms.html)}\n")
                 if not _ask(AGREEMENT + "?", False):
                     print("The Terms of use were not accepted. Nothing was changed.")
@@ -231,7 +249,7 @@ async def _activate(config: EngineConfig, args: argparse.Namespace, accepted_by:
         save_setup(paths, config)
         state = "activated" if activation.newly_activated else "was already activated"
         print(f"Contacts Migration {state} for {activation.practice.name or 'the practice'}.")
-        if args.no_migrate:
+        if not request.migrate:
             return 0
         return await _sync_with_progress(engine)
     finally:
@@ -255,7 +273,7 @@ async def _sync_with_progress(engine: Engine, reconcile: bool = False) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    config = _engine_config(args)
+    config = _engine_config(_verbose(args), args.retry_for)
 
     async def once() -> int:
         engine = Engine(config, on_retry=print_retry)
@@ -268,8 +286,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    config = _engine_config(args)
-    return asyncio.run(run_agent(config))
+    return run(verbose=_verbose(args))
+
+
+def run(verbose: bool = False) -> int:
+    """The agent with the saved setup until Ctrl+C (``run``)."""
+    return asyncio.run(run_agent(_engine_config(verbose)))
 
 
 async def run_agent(config: EngineConfig) -> int:
@@ -314,9 +336,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    config = _engine_config(args)
+    return verify(as_json=args.json, retry_for=args.retry_for, verbose=_verbose(args))
 
-    async def verify() -> int:
+
+def verify(as_json: bool = False, retry_for: float | None = None, verbose: bool = False) -> int:
+    """Compare the desktop with online contact by contact: 0 identical, 1 not (``verify``)."""
+    config = _engine_config(verbose, retry_for)
+
+    async def compare() -> int:
         engine = Engine(config, on_retry=print_retry)
         try:
             report = await engine.verify()
@@ -327,7 +354,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             ) from error
         finally:
             await engine.aclose()
-        if args.json:
+        if as_json:
             print(
                 json.dumps(
                     {
@@ -356,4 +383,4 @@ def cmd_verify(args: argparse.Namespace) -> int:
                     print(f"  {label}: {shown}{more}")
         return 0 if report.identical else 1
 
-    return asyncio.run(verify())
+    return asyncio.run(compare())

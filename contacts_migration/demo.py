@@ -23,11 +23,17 @@ from typing import Any, Final
 import httpx
 
 from contacts_migration.child import self_command
-from engine.errors import UserFacingError
-from engine.paths import HOME_ENV, app_paths
-from engine.profile import CredentialsFile, read_credentials_file
+from engine import (
+    API_PREFIX,
+    HOME_ENV,
+    CredentialsFile,
+    UserFacingError,
+    app_paths,
+    read_credentials_file,
+)
 
 SANDBOX_START_SECONDS: Final = 30.0
+DEMO_ADMINISTRATOR: Final = "Demo administrator"
 
 
 def register_demo(subparsers: Any) -> None:
@@ -68,7 +74,7 @@ def running_sandbox(data_dir: Path, port: int) -> Iterator[CredentialsFile]:
             if credentials_path.exists():
                 try:
                     found = read_credentials_file(credentials_path)
-                    httpx.get(found.url + "/api/v1/openapi.json", timeout=1.0)
+                    httpx.get(f"{found.url}{API_PREFIX}/openapi.json", timeout=1.0)
                     break
                 except (UserFacingError, httpx.HTTPError):
                     pass
@@ -86,7 +92,8 @@ def running_sandbox(data_dir: Path, port: int) -> Iterator[CredentialsFile]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from contacts_migration.cli import main
+    """Calls the commands' functions directly (never back through argv parsing)."""
+    from contacts_migration import commands
 
     demo_root = app_paths().data_dir / "demo"
     if demo_root.exists():
@@ -94,13 +101,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     (demo_root / "online").mkdir(parents=True)
     os.environ[HOME_ENV] = str(demo_root / "home")
     source = f"sqlite:{demo_root / 'practice.db'}"
+    verbose = bool(getattr(args, "verbose", False))
     print(f"Demo practice in {demo_root}")
-    code = main(
-        ["init-db", "--source", source, "--contacts", str(args.contacts), "--seed", str(args.seed)]
-    )
+    code = commands.init_db(source, args.contacts, args.seed)
     if code != 0:
         return code
-    credentials = str(demo_root / "online" / "credentials.json")
+    credentials = demo_root / "online" / "credentials.json"
     with running_sandbox(demo_root / "online", args.port) as online:
         print(f"Local online service: {online.url}  (its contacts page: {online.url}/)")
         if not (args.headless or args.exit_when_synced):
@@ -110,26 +116,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if problem is None:
                 print("Opening the Maintenance Map and the activation wizard.")
                 print(f"Edit the demo database ({demo_root / 'practice.db'}) to see a sync.")
-                gui = ["gui", "--activate", "--source", source, "--credentials", credentials]
-                return main([*gui, "--accepted-by", "Demo administrator"])
+                return _open_gui(source, credentials, verbose)
             print(f"The windows can't open here: {problem}. Carrying on without them.")
-        code = main(
-            [
-                "activate",
-                "--source",
-                source,
-                "--credentials",
-                credentials,
-                "--accept-terms",
-                "--yes",
-                "--accepted-by",
-                "Demo administrator",
-            ]
+        code = commands.activate(
+            commands.Activation(
+                source=source,
+                credentials_file=credentials,
+                accept_terms=True,
+                assume_yes=True,
+                accepted_by=DEMO_ADMINISTRATOR,
+                verbose=verbose,
+            )
         )
         if code != 0:
             return code
         if args.exit_when_synced:
-            return main(["verify"])
+            return commands.verify(verbose=verbose)
         print("Keeping the contacts in sync: edit the demo database and watch the changes")
         print(f"arrive at {online.url}/ . Press Ctrl+C to stop.")
-        return main(["run"])
+        return commands.run(verbose=verbose)
+
+
+def _open_gui(source: str, credentials: Path, verbose: bool) -> int:
+    """The GUI command with the demo's flags (its handler takes the parsed flags)."""
+    from gui.cli import cmd_gui
+
+    flags = argparse.Namespace(
+        activate=True,
+        source=source,
+        online=None,
+        credentials=credentials,
+        client_id=None,
+        accepted_by=DEMO_ADMINISTRATOR,
+        mapping=None,
+        verbose=verbose,
+    )
+    return cmd_gui(flags)

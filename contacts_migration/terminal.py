@@ -6,8 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from engine.events import EngineEvent, EventKind
-from engine.status import Reason, Status, SyncState
+from engine import EngineEvent, EventKind, Reason, Status, SyncState
 
 _MARKS = {
     SyncState.ACTIVE: "●",

@@ -1,4 +1,224 @@
 """The sync engine: reads the practice database, uploads contacts, keeps them in sync.
 
-Imports no Qt: the CLI, the GUI and the tests all drive it through the same API.
+Imports no Qt. Front ends (the CLI, the GUI) use what this package exports: ``from engine
+import Engine, Status``. ``__all__`` is the public surface, pinned by
+``tests/engine/test_public_api.py``; anything else is the engine's own business.
+
+The names load lazily (PEP 562), so importing one part (the sandbox takes only
+``engine.contract``) never loads the rest, and no import goes round in a circle.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from engine.api import (
+        Activation as Activation,
+        Check as Check,
+        CheckId as CheckId,
+        Engine as Engine,
+        PreflightFailed as PreflightFailed,
+        TermsNotAccepted as TermsNotAccepted,
+    )
+    from engine.config import (
+        EngineConfig as EngineConfig,
+    )
+    from engine.contract import (
+        API_PREFIX as API_PREFIX,
+        Scope as Scope,
+    )
+    from engine.diagnostics.collect import (
+        diagnostics_text as diagnostics_text,
+        write_diagnostics as write_diagnostics,
+    )
+    from engine.errors import (
+        OnlineError as OnlineError,
+        SchemaError as SchemaError,
+        SettingsError as SettingsError,
+        SourceError as SourceError,
+        UserFacingError as UserFacingError,
+    )
+    from engine.events import (
+        EngineEvent as EngineEvent,
+        EventKind as EventKind,
+    )
+    from engine.logs import (
+        LOG_FILE_NAME as LOG_FILE_NAME,
+        setup_logging as setup_logging,
+    )
+    from engine.online import (
+        Credentials as Credentials,
+        Terms as Terms,
+    )
+    from engine.paths import (
+        APP_NAME as APP_NAME,
+        HOME_ENV as HOME_ENV,
+        AppPaths as AppPaths,
+        app_paths as app_paths,
+    )
+    from engine.profile import (
+        CredentialsFile as CredentialsFile,
+        config_from_flags as config_from_flags,
+        engine_config as engine_config,
+        network_options as network_options,
+        read_credentials_file as read_credentials_file,
+    )
+    from engine.resources import (
+        resource_path as resource_path,
+    )
+    from engine.retry import (
+        GaveUp as GaveUp,
+        RetryNotice as RetryNotice,
+    )
+    from engine.secrets import (
+        SecretStore as SecretStore,
+    )
+    from engine.service_url import (
+        require_secure_service_url as require_secure_service_url,
+    )
+    from engine.settings import (
+        load_settings as load_settings,
+    )
+    from engine.setup_store import (
+        save_setup as save_setup,
+    )
+    from engine.source_url import (
+        parse_source_url as parse_source_url,
+    )
+    from engine.state_file import (
+        HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
+        current_status as current_status,
+    )
+    from engine.status import (
+        REASON_TEXT as REASON_TEXT,
+        Light as Light,
+        Phase as Phase,
+        Reason as Reason,
+        Status as Status,
+        SyncState as SyncState,
+    )
+    from engine.texts import (
+        AGREEMENT as AGREEMENT,
+        CONFIRMATION as CONFIRMATION,
+    )
+
+#: Each exported name → the module that defines it.
+_EXPORTS: Final[dict[str, str]] = {
+    "Activation": "engine.api",
+    "Check": "engine.api",
+    "CheckId": "engine.api",
+    "Engine": "engine.api",
+    "PreflightFailed": "engine.api",
+    "TermsNotAccepted": "engine.api",
+    "EngineConfig": "engine.config",
+    "API_PREFIX": "engine.contract",
+    "Scope": "engine.contract",
+    "diagnostics_text": "engine.diagnostics.collect",
+    "write_diagnostics": "engine.diagnostics.collect",
+    "OnlineError": "engine.errors",
+    "SchemaError": "engine.errors",
+    "SettingsError": "engine.errors",
+    "SourceError": "engine.errors",
+    "UserFacingError": "engine.errors",
+    "EngineEvent": "engine.events",
+    "EventKind": "engine.events",
+    "LOG_FILE_NAME": "engine.logs",
+    "setup_logging": "engine.logs",
+    "Credentials": "engine.online",
+    "Terms": "engine.online",
+    "APP_NAME": "engine.paths",
+    "HOME_ENV": "engine.paths",
+    "AppPaths": "engine.paths",
+    "app_paths": "engine.paths",
+    "CredentialsFile": "engine.profile",
+    "config_from_flags": "engine.profile",
+    "engine_config": "engine.profile",
+    "network_options": "engine.profile",
+    "read_credentials_file": "engine.profile",
+    "resource_path": "engine.resources",
+    "GaveUp": "engine.retry",
+    "RetryNotice": "engine.retry",
+    "SecretStore": "engine.secrets",
+    "require_secure_service_url": "engine.service_url",
+    "load_settings": "engine.settings",
+    "save_setup": "engine.setup_store",
+    "parse_source_url": "engine.source_url",
+    "HEARTBEAT_SECONDS": "engine.state_file",
+    "current_status": "engine.state_file",
+    "REASON_TEXT": "engine.status",
+    "Light": "engine.status",
+    "Phase": "engine.status",
+    "Reason": "engine.status",
+    "Status": "engine.status",
+    "SyncState": "engine.status",
+    "AGREEMENT": "engine.texts",
+    "CONFIRMATION": "engine.texts",
+}
+
+__all__ = [
+    "AGREEMENT",
+    "API_PREFIX",
+    "APP_NAME",
+    "CONFIRMATION",
+    "HEARTBEAT_SECONDS",
+    "HOME_ENV",
+    "LOG_FILE_NAME",
+    "REASON_TEXT",
+    "Activation",
+    "AppPaths",
+    "Check",
+    "CheckId",
+    "Credentials",
+    "CredentialsFile",
+    "Engine",
+    "EngineConfig",
+    "EngineEvent",
+    "EventKind",
+    "GaveUp",
+    "Light",
+    "OnlineError",
+    "Phase",
+    "PreflightFailed",
+    "Reason",
+    "RetryNotice",
+    "SchemaError",
+    "Scope",
+    "SecretStore",
+    "SettingsError",
+    "SourceError",
+    "Status",
+    "SyncState",
+    "Terms",
+    "TermsNotAccepted",
+    "UserFacingError",
+    "app_paths",
+    "config_from_flags",
+    "current_status",
+    "diagnostics_text",
+    "engine_config",
+    "load_settings",
+    "network_options",
+    "parse_source_url",
+    "read_credentials_file",
+    "require_secure_service_url",
+    "resource_path",
+    "save_setup",
+    "setup_logging",
+    "write_diagnostics",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Load an exported name from its module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,34 +14,28 @@ How nothing is lost:
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from engine.checkpoint import Checkpoint
 from engine.config import EngineConfig
 from engine.consistency import compare
 from engine.counters import Counters
-from engine.errors import OnlineError
 from engine.health import Channel, Health
-from engine.liveness import LeaseHolder, Watcher, lease_lost_text
+from engine.liveness import LeaseHolder, Watcher, ask_lease_holder, lease_lost_text
 from engine.memory import release_memory
-from engine.online import (
-    CheckpointConflict,
-    NotActivated,
-    OnlineClient,
-    StaleEpoch,
-)
+from engine.online import CheckpointConflict, NotActivated, OnlineClient, StaleEpoch
+from engine.pass_reader import PageReader
 from engine.practice import check_practice_login
 from engine.retry import RetryListener, RetryNotice, backoff, classify
 from engine.source_worker import SourceWorker
 from engine.sources.base import AgentLock, Employee, Source
 from engine.status import EngineState, Fault, Phase, Reason
-from engine.uploader import Item, PageWork, Uploader, prepare
+from engine.uploader import Uploader
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +62,6 @@ class FaultPersisted(Exception):
     def __init__(self, fault: Fault) -> None:
         super().__init__(fault.detail or fault.reason.value)
         self.fault = fault
-
-
-def _backoff(attempt: int, cap: float, retry_after: float | None = None) -> float:
-    """The one retry policy's wait (:func:`engine.retry.backoff`)."""
-    return backoff(attempt, cap, retry_after)
 
 
 class Agent:
@@ -128,6 +117,7 @@ class Agent:
             interval=config.liveness_interval,
             timeout=config.liveness_timeout,
         )
+        self._pages = PageReader(worker, config.page_size, lambda: self._known)
         self._uploader = Uploader(
             config,
             state,
@@ -248,7 +238,7 @@ class Agent:
                 )
             ):
                 raise FaultPersisted(fault)
-            wait = _backoff(attempt, self._config.max_backoff, failure.retry_after)
+            wait = backoff(attempt, self._config.max_backoff, failure.retry_after)
             attempt += 1
             self.counters.retries += 1
             if self.on_retry is not None and fault is not None:
@@ -278,7 +268,9 @@ class Agent:
                     await self._end_session()
                     await self._sleep(self._config.standby_poll)
                 except (StaleEpoch, LeaseLost):
-                    holder = self._lease_holder or await self._ask_lease_holder()
+                    holder = self._lease_holder or await ask_lease_holder(
+                        self._online, self._config.liveness_timeout
+                    )
                     self._on_lease_lost(holder)
                     await self._end_session()
                     await self._sleep(self._config.standby_poll * 5)
@@ -296,14 +288,6 @@ class Agent:
         self._lease_holder = None
         self._lock_lost = False
         await self._release_lock()
-
-    async def _ask_lease_holder(self) -> LeaseHolder:
-        """Which machine took the lease, so the person is told (best effort)."""
-        try:
-            state = await asyncio.wait_for(self._online.sync_state(), self._config.liveness_timeout)
-        except (TimeoutError, OnlineError):
-            return LeaseHolder(0, None)
-        return LeaseHolder(state.epoch, state.lease_machine)
 
     async def _release_lock(self) -> None:
         try:
@@ -414,7 +398,7 @@ class Agent:
         if checkpoint.migrated and not checkpoint.in_pass and checkpoint.lookups != digest:
             log.info("employees or extra-field definitions changed; reconciling")
             await self.reconcile()
-            await self._send([], checkpoint.with_lookups(digest), checkpoint)
+            await self._uploader.send([], checkpoint.with_lookups(digest), checkpoint)
             checkpoint = self._checkpoint
         if checkpoint.in_pass:
             # A pass another run started (resumed after a kill) stops at the watermark it
@@ -445,61 +429,15 @@ class Agent:
         else:
             self._state.total = 0
         self._changed()
-        await self._upload(self._pass_pages(checkpoint), checkpoint, finish=checkpoint.finished())
+        pages = self._pages.pass_pages(checkpoint, self._counted)
+        await self._uploader.upload(pages, checkpoint, finish=checkpoint.finished())
         self._state.pass_started = None
         if full:
             release_memory()
 
-    async def _pass_pages(self, checkpoint: Checkpoint) -> AsyncIterator[PageWork]:
-        after = checkpoint.after
-        size = self._config.page_size
-        since = checkpoint.since
-        #: Online ids at the start: a full pass deletes those missing from its pages.
-        known = sorted(self._known) if since is None else []
-        while True:
-            if since is None:
-
-                def read_full(source: Source, start: int = after) -> PageWork | None:
-                    page = source.read_page(start, size)
-                    if page.last_id is None:
-                        return None
-                    present = {int(doc["id"]) for doc in page.documents}
-                    low = bisect.bisect_right(known, start)
-                    high = bisect.bisect_right(known, page.last_id)
-                    gone = [i for i in known[low:high] if i not in present]
-                    return prepare(page.documents, gone, page.last_id)
-
-                work = await self._worker.call(read_full)
-            else:
-                floor: int = since
-
-                def read_changed(
-                    source: Source, start: int = after, since: int = floor
-                ) -> PageWork | None:
-                    ids = source.changed_ids(since, start, size)
-                    if not ids:
-                        return None
-                    documents = source.read_documents(ids)
-                    present = {int(doc["id"]) for doc in documents}
-                    return prepare(documents, [i for i in ids if i not in present], ids[-1])
-
-                work = await self._worker.call(read_changed)
-            if work is None:
-                return
-            if since is not None:
-                self._state.total += len(work.items) + len(work.set_aside)
-            yield work
-            after = work.after
-
-    async def _upload(
-        self, pages: AsyncIterator[PageWork], checkpoint: Checkpoint, finish: Checkpoint
-    ) -> None:
-        """Send pages as pipelined, compressed batches (see :mod:`engine.uploader`)."""
-        await self._uploader.upload(pages, checkpoint, finish)
-
-    async def _send(self, items: list[Item], target: Checkpoint, progress: Checkpoint) -> None:
-        """One all-or-nothing batch on its own (see :meth:`Uploader.send`)."""
-        await self._uploader.send(items, target, progress)
+    def _counted(self, contacts: int) -> None:
+        """A changes pass read a page of this many contacts: its total grows."""
+        self._state.total += contacts
 
     def _accepted(self, target: Checkpoint, upserts: Sequence[int], deletes: Sequence[int]) -> None:
         """The service applied a batch: its checkpoint and contacts are online."""
@@ -518,11 +456,9 @@ class Agent:
     # -- deletes and reconciliation ------------------------------------------------------
 
     async def _detect_deletes(self) -> None:
-        count = await self._worker.call(lambda source: source.contact_count())
-        expected = len(self._known | self._state.set_aside.keys())
-        if count == expected:
+        desktop = await self._pages.desktop_ids(len(self._known | self._state.set_aside.keys()))
+        if desktop is None:
             return
-        desktop = set(await self._worker.call(lambda source: source.contact_ids()))
         gone = sorted(self._known - desktop)
         for contact_id in list(self._state.set_aside):
             if contact_id not in desktop:
@@ -530,26 +466,8 @@ class Agent:
         missing = sorted(desktop - self._known - self._state.set_aside.keys())
         if gone or missing:
             log.info("found %d deleted and %d unsent contacts", len(gone), len(missing))
-            await self._upload(self._id_pages(missing, gone), self._checkpoint, self._checkpoint)
-
-    async def _id_pages(self, ids: Sequence[int], gone: Sequence[int]) -> AsyncIterator[PageWork]:
-        """Pages of the current documents of these ids (for repairs)."""
-        size = self._config.page_size
-        cursor = self._checkpoint.after
-        if gone:
-            yield PageWork([Item(i, None) for i in gone], cursor)
-        for start in range(0, len(ids), size):
-            chunk = list(ids[start : start + size])
-            online = [i for i in chunk if i in self._known]
-
-            def read(
-                source: Source, chunk: list[int] = chunk, online: list[int] = online
-            ) -> PageWork:
-                documents = source.read_documents(chunk)
-                present = {int(doc["id"]) for doc in documents}
-                return prepare(documents, [i for i in online if i not in present], cursor)
-
-            yield await self._worker.call(read)
+            pages = self._pages.id_pages(missing, gone, self._checkpoint.after)
+            await self._uploader.upload(pages, self._checkpoint, self._checkpoint)
 
     async def reconcile(self) -> None:
         """Compare every contact's hash with the service's and repair any difference."""
@@ -569,7 +487,6 @@ class Agent:
                 len(report.stale),
                 len(report.extra),
             )
-            await self._upload(
-                self._id_pages(repair, report.extra), self._checkpoint, self._checkpoint
-            )
+            pages = self._pages.id_pages(repair, report.extra, self._checkpoint.after)
+            await self._uploader.upload(pages, self._checkpoint, self._checkpoint)
         release_memory()

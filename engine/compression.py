@@ -12,24 +12,17 @@ from __future__ import annotations
 import gzip
 import zlib
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
-ACCEPT_ENCODING_HEADER: Final = "Accept-Encoding"
+from engine.contract import COMPRESSED_ENCODINGS, ContentEncoding as ContentEncoding
+
 #: Fast levels: on a 2-core machine the link, not the compressor, must be the limit.
 ZSTD_LEVEL: Final = 3
 GZIP_LEVEL: Final = 5
 
 
-class ContentEncoding(StrEnum):
-    """Codings in order of preference (best first); identity means none."""
-
-    ZSTD = "zstd"
-    GZIP = "gzip"
-    IDENTITY = "identity"
-
-
-PREFERENCE: Final = (ContentEncoding.ZSTD, ContentEncoding.GZIP)
+#: The codings this client prefers, best first.
+PREFERENCE: Final = COMPRESSED_ENCODINGS
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,16 @@ def lease_lost_text(machine: str | None) -> tuple[str, str]:
     )
 
 
+async def ask_lease_holder(online: OnlineClient, timeout: float) -> LeaseHolder:
+    """Which machine took the lease, so the person is told (best effort: epoch 0 and no
+    machine when the service does not answer in time)."""
+    try:
+        state = await asyncio.wait_for(online.sync_state(), timeout)
+    except (TimeoutError, OnlineError):
+        return LeaseHolder(0, None)
+    return LeaseHolder(state.epoch, state.lease_machine)
+
+
 class Watcher:
     """Runs the liveness round trips and notes what they prove in :class:`Health`."""
 

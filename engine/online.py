@@ -12,18 +12,21 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Final
 
 import httpx
 import orjson
 
-from engine.compression import (
+from engine.compression import EncodedBody, choose_encoding, decompress
+from engine.contract import (
     ACCEPT_ENCODING_HEADER,
+    API_PREFIX,
+    CHECKPOINT_WAIT_HEADER,
+    CONTENT_ENCODING_HEADER,
+    IDEMPOTENCY_KEY_HEADER,
+    RETRY_AFTER_HEADER,
     ContentEncoding,
-    EncodedBody,
-    choose_encoding,
-    decompress,
+    Scope as Scope,
 )
 from engine.document import Document
 from engine.network import NetworkOptions, Unreachable, async_client, unreachable_kind
@@ -43,18 +46,9 @@ from engine.service_url import require_secure_service_url
 
 log = logging.getLogger(__name__)
 
-API_PREFIX: Final = "/api/v1"
 #: Refresh a token this long before the service says it expires.
 TOKEN_MARGIN_SECONDS: Final = 30.0
 HASH_PAGE_SIZE: Final = 20_000
-IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
-#: Asks the service to hold a pipelined batch until its base checkpoint is current.
-CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
-
-
-class Scope(StrEnum):
-    SYNC = "sync"
-    READ = "read"
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,10 @@ class Credentials:
 
 
 @dataclass(frozen=True)
-class SyncState:
+class OnlineSyncState:
+    """The service's sync state of this practice (``GET /sync/state``); not to be confused
+    with :class:`engine.status.SyncState`, the light's state."""
+
     epoch: int
     checkpoint: str | None
     contact_count: int
@@ -99,7 +96,7 @@ class PracticeInfo:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    value = response.headers.get(RETRY_AFTER_HEADER)
     if value is None:
         return None
     try:
@@ -374,12 +371,12 @@ class OnlineClient:
         )
         return int(_require(body, "epoch", int, "the lease request"))
 
-    async def sync_state(self) -> SyncState:
+    async def sync_state(self) -> OnlineSyncState:
         _, body = await self._call("GET", "/sync/state", "the sync state request")
         checkpoint = body.get("checkpoint") if isinstance(body, dict) else None
         if checkpoint is not None and not isinstance(checkpoint, str):
             raise OnlineProtocolError("The online service sent a checkpoint that is not text.")
-        return SyncState(
+        return OnlineSyncState(
             epoch=int(_require(body, "epoch", int, "the sync state request")),
             checkpoint=checkpoint,
             contact_count=int(_require(body, "contact_count", int, "the sync state request")),
@@ -430,11 +427,11 @@ class OnlineClient:
         the current one (pipelining: the batch before it is still being applied).
         A service that refuses the compression (415) is sent the plain body instead.
         """
-        headers = {IDEMPOTENCY_HEADER: idempotency_key}
+        headers = {IDEMPOTENCY_KEY_HEADER: idempotency_key}
         if wait_seconds is not None:
             headers[CHECKPOINT_WAIT_HEADER] = f"{wait_seconds:g}"
         if body.encoding is not ContentEncoding.IDENTITY:
-            headers["Content-Encoding"] = body.encoding.value
+            headers[CONTENT_ENCODING_HEADER] = body.encoding.value
         try:
             _, answer = await self._call(
                 "POST", "/sync/batches", "the upload", content=body.content, headers=headers

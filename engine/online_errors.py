@@ -5,21 +5,9 @@ Kept apart from :mod:`engine.online` (which re-exports them) so the client stays
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from engine.contract import ErrorCode as ErrorCode
 from engine.errors import OnlineError
 from engine.network import UNREACHABLE_TEXT, Unreachable
-
-
-class ErrorCode(StrEnum):
-    """The ``error`` values of the service's JSON errors that the engine acts upon."""
-
-    STALE_EPOCH = "stale_epoch"
-    CHECKPOINT_CONFLICT = "checkpoint_conflict"
-    INVALID_DOCUMENTS = "invalid_documents"
-    NOT_ACTIVATED = "not_activated"
-    TERMS_OUTDATED = "terms_outdated"
-    INVALID_CLIENT = "invalid_client"
 
 
 class TransientOnlineError(OnlineError):

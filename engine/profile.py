@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import EngineConfig
-from engine.errors import SettingsError
+from engine.contract import Scope
+from engine.errors import SettingsError, UserFacingError
 from engine.network import NetworkOptions
-from engine.online import Credentials, Scope
+from engine.online import Credentials
 from engine.paths import AppPaths
 from engine.secrets import SecretStore
+from engine.service_url import require_secure_service_url
 from engine.settings import Settings, load_settings
+from engine.source_url import parse_source_url
 
 
 @dataclass(frozen=True)
@@ -75,4 +79,58 @@ def network_options(settings: Settings) -> NetworkOptions:
     return NetworkOptions(
         proxy=settings.proxy,
         ca_file=Path(settings.ca_file).expanduser() if settings.ca_file else None,
+    )
+
+
+def config_from_flags(
+    paths: AppPaths,
+    source: str,
+    *,
+    online_url: str | None = None,
+    credentials_file: Path | None = None,
+    client_id: str | None = None,
+    mapping_file: Path | None = None,
+    ask_secret: Callable[[str], str | None] | None = None,
+) -> EngineConfig:
+    """An EngineConfig from a front end's flags (``--source``, ``--credentials`` or
+    ``--online`` with ``--client-id``, ``--mapping``), the rest from the saved settings.
+
+    Checked before anything is asked or sent: the source URL's form and an https service
+    address. ``ask_secret`` (a terminal prompt) is tried when no secret is stored for
+    ``client_id``; without it the person is told to pass a credentials file instead.
+    """
+    parse_source_url(source)
+    if credentials_file is not None:
+        found = read_credentials_file(credentials_file)
+        url, credentials = online_url or found.url, found.credentials
+    elif client_id:
+        if not online_url:
+            raise UserFacingError("--online is needed with --client-id.")
+        secret = SecretStore(paths).get(client_id)
+        if not secret and ask_secret is not None:
+            secret = ask_secret(client_id)
+        if not secret:
+            raise SettingsError(
+                f"No client secret for {client_id}.",
+                "Set CONTACTS_MIGRATION_CLIENT_SECRET or run this on a terminal to type it."
+                if ask_secret is not None
+                else "Set CONTACTS_MIGRATION_CLIENT_SECRET, or pass --credentials.",
+            )
+        url, credentials = online_url, Credentials(client_id, secret)
+    else:
+        raise UserFacingError(
+            "--source needs --credentials, or --online with --client-id.",
+            "Say where the online service is and which client the practice uses.",
+        )
+    require_secure_service_url(url)
+    settings = load_settings(paths.settings_file)
+    return EngineConfig(
+        source=source,
+        online_url=url,
+        credentials=credentials,
+        mapping_file=mapping_file,
+        state_file=paths.state_file,
+        network=network_options(settings),
+        retry_for=settings.retry_for_seconds,
+        max_backoff=settings.max_backoff_seconds,
     )

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from contacts_migration.diagnostics import diagnostics_text, write_diagnostics
 from engine.api import Engine
+from engine.diagnostics.collect import diagnostics_text, write_diagnostics
 from engine.errors import UserFacingError
 from engine.paths import AppPaths
 from engine.status import Light, Reason, Status, SyncState

@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -24,20 +24,27 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from engine.contract import (
+    ACCEPT_ENCODING_HEADER,
+    CHECKPOINT_WAIT_HEADER,
+    IDEMPOTENCY_KEY_HEADER,
+    RETRY_AFTER_HEADER,
+    ErrorCode,
+    Scope,
+)
 from sandbox import jsonio
 from sandbox.auth import (
     DEFAULT_TOKEN_LIFETIME,
     MAX_TOKEN_REQUEST_BYTES,
     Authenticator,
     Grant,
-    Scope,
     claimed_credentials,
     parse_form,
 )
 from sandbox.batch import PreparedBatch, prepare_batch
 from sandbox.bodies import is_plain_unicode, text_fields
 from sandbox.decoding import ACCEPTED_ENCODINGS, accept_value, decode_body
-from sandbox.errors import ApiError, ErrorCode
+from sandbox.errors import ApiError
 from sandbox.faults import FaultInjector
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
@@ -48,8 +55,8 @@ from sandbox.limits import (
     MAX_LIST_LIMIT,
     PAGE_SIZE,
 )
-from sandbox.middleware import API_PREFIX, AccessLog, Faults, Latency
-from sandbox.openapi import openapi_document
+from sandbox.middleware import AccessLog, Faults, Latency
+from sandbox.openapi import OPERATIONS, openapi_document
 from sandbox.page import PAGE_CSP, render_page
 from sandbox.scopes import for_scope
 from sandbox.security import HostCheck, SecurityHeaders, printable, read_small_body
@@ -59,9 +66,7 @@ from sandbox.throttle import FailureThrottle
 
 log = logging.getLogger("sandbox")
 
-IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 #: A pipelined batch asks to be held (up to this many seconds) until its base is current.
-CHECKPOINT_WAIT_HEADER: Final = "Checkpoint-Wait"
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
 _ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
@@ -122,6 +127,9 @@ def _read_only() -> ApiError:
     )
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
 class Api:
     """The handlers, bound to one store and one set of options."""
 
@@ -132,7 +140,7 @@ class Api:
         self.throttle = FailureThrottle()
         self.terms = current_terms()
         #: Answers that tell clients which request body codings this service decodes.
-        self.encodings_header = {"Accept-Encoding": accept_value(options.request_encodings)}
+        self.encodings_header = {ACCEPT_ENCODING_HEADER: accept_value(options.request_encodings)}
         #: Set (and replaced) whenever a batch or a lease changed the sync position.
         self._moved = asyncio.Event()
 
@@ -174,6 +182,19 @@ class Api:
 
     def _authorize(self, request: Request, scope: Scope) -> Grant:
         return self.auth.check(request.headers.get("authorization"), scope)
+
+    def guarded(self, handler: Handler, scopes: Mapping[str, Scope | None]) -> Handler:
+        """``handler`` behind the scope check its table entry asks for, per method (HEAD
+        as GET); the grant is left in ``request.state.grant``."""
+
+        async def endpoint(request: Request) -> Response:
+            method = "GET" if request.method == "HEAD" else request.method
+            scope = scopes.get(method)
+            if scope is not None:
+                request.state.grant = self._authorize(request, scope)
+            return await handler(request)
+
+        return endpoint
 
     async def _body(self, request: Request) -> bytes:
         """The body, read chunk by chunk; over the limit it is a 413.
@@ -239,7 +260,7 @@ class Api:
                 429,
                 ErrorCode.RATE_LIMITED,
                 "Too many wrong client secrets; wait and try again.",
-                headers={"Retry-After": str(refusal.retry_after), "Cache-Control": "no-store"},
+                headers={RETRY_AFTER_HEADER: str(refusal.retry_after), "Cache-Control": "no-store"},
             )
         try:
             issued = await run_in_threadpool(self.auth.issue, form, authorization)
@@ -257,17 +278,14 @@ class Api:
         )
 
     async def practice(self, request: Request) -> Response:
-        self._authorize(request, Scope.READ)
         practice = await run_in_threadpool(self.store.practice)
         assert practice is not None
         return jsonio.response(practice.as_json())
 
     async def terms_current(self, request: Request) -> Response:
-        self._authorize(request, Scope.READ)
         return jsonio.response(self.terms.as_json())
 
     async def activation(self, request: Request) -> Response:
-        self._authorize(request, Scope.SYNC)
         if request.method == "DELETE":
             raise ApiError(
                 405,
@@ -288,14 +306,12 @@ class Api:
         return jsonio.response(record, 201 if created else 200)
 
     async def lease(self, request: Request) -> Response:
-        self._authorize(request, Scope.SYNC)
         fields = text_fields(await self._json(request), ("agent_id", "machine"))
         epoch = await run_in_threadpool(self.store.lease, fields["agent_id"], fields["machine"])
         self._notify_moved()
         return jsonio.response({"epoch": epoch})
 
     async def sync_state(self, request: Request) -> Response:
-        self._authorize(request, Scope.READ)
         state = await run_in_threadpool(self.store.sync_state)
         return jsonio.response(
             {
@@ -310,17 +326,16 @@ class Api:
         )
 
     async def batches(self, request: Request) -> Response:
-        self._authorize(request, Scope.SYNC)
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").strip()
         if not key:
             raise ApiError(
                 400,
                 ErrorCode.IDEMPOTENCY_KEY_MISSING,
-                f"Send an {IDEMPOTENCY_HEADER} header, unique to this batch's content.",
+                f"Send an {IDEMPOTENCY_KEY_HEADER} header, unique to this batch's content.",
             )
         if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
             raise _bad_query(
-                f"{IDEMPOTENCY_HEADER} must be printable and at most "
+                f"{IDEMPOTENCY_KEY_HEADER} must be printable and at most "
                 f"{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
             )
         wire = await self._body(request)
@@ -351,10 +366,9 @@ class Api:
         return jsonio.raw_response(outcome.body.encode("utf-8"), outcome.status, headers)
 
     async def contacts(self, request: Request) -> Response:
-        if request.method != "GET":
-            self._authorize(request, Scope.SYNC)
+        if request.method != "GET":  # the table asked for a sync token
             raise _read_only()
-        grant = self._authorize(request, Scope.READ)
+        grant: Grant = request.state.grant
         after = _after(request)
         limit = _limit(request, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
         rows, more = await run_in_threadpool(self.store.contacts_after, after, limit)
@@ -366,10 +380,9 @@ class Api:
         return jsonio.raw_response(f'{{"items":[{items}],"next":{next_after}}}'.encode())
 
     async def contact(self, request: Request) -> Response:
-        if request.method != "GET":
-            self._authorize(request, Scope.SYNC)
+        if request.method != "GET":  # the table asked for a sync token
             raise _read_only()
-        grant = self._authorize(request, Scope.READ)
+        grant: Grant = request.state.grant
         raw_id = request.path_params["id"]
         doc = (
             await run_in_threadpool(self.store.contact, int(raw_id))
@@ -381,7 +394,6 @@ class Api:
         return jsonio.raw_response(for_scope(doc, grant.scope).encode("utf-8"))
 
     async def hashes(self, request: Request) -> Response:
-        self._authorize(request, Scope.READ)
         after = _after(request)
         limit = _limit(request, DEFAULT_HASHES_LIMIT, MAX_HASHES_LIMIT)
         rows = await run_in_threadpool(self.store.hashes_after, after, limit)
@@ -389,7 +401,7 @@ class Api:
         return jsonio.raw_response(f"[{text}]".encode("ascii"))
 
     async def page(self, request: Request) -> Response:
-        if not _is_loopback(request):
+        if not _is_loopback(request):  # its one rule the table can't say: no token locally
             self._authorize(request, Scope.READ)
         query = request.query_params.get("q", "").strip()[:_MAX_QUERY_LENGTH]
         if not is_plain_unicode(query):
@@ -443,30 +455,26 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     )
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+def api_routes(api: Api) -> list[Route]:
+    """The Starlette routes from the one table (:data:`sandbox.openapi.OPERATIONS`) that
+    also makes the OpenAPI paths: each path's handler, its methods, and the scope each
+    method needs, checked before the handler runs. Table order is match order."""
+    table: dict[str, tuple[str, dict[str, Scope | None]]] = {}
+    for op in OPERATIONS:
+        handler, scopes = table.setdefault(op.path, (op.handler, {}))
+        if handler != op.handler:
+            raise ValueError(f"{op.path} has two handlers: {handler} and {op.handler}")
+        scopes[op.method] = op.scope
+    return [
+        Route(path, api.guarded(getattr(api, handler), scopes), methods=list(scopes))
+        for path, (handler, scopes) in table.items()
+    ]
 
 
 def create_app(store: Store, options: ServiceOptions | None = None) -> Starlette:
     options = options or ServiceOptions()
     api = Api(store, options)
-    routes = [
-        Route("/", api.page, methods=["GET"]),
-        Route(f"{API_PREFIX}/openapi.json", api.openapi, methods=["GET"]),
-        Route(f"{API_PREFIX}/oauth/token", api.token, methods=["POST"]),
-        Route(f"{API_PREFIX}/practice", api.practice, methods=["GET"]),
-        Route(f"{API_PREFIX}/terms/current", api.terms_current, methods=["GET"]),
-        Route(f"{API_PREFIX}/practice/activation", api.activation, methods=["POST", "DELETE"]),
-        Route(f"{API_PREFIX}/sync/lease", api.lease, methods=["POST"]),
-        Route(f"{API_PREFIX}/sync/state", api.sync_state, methods=["GET"]),
-        Route(f"{API_PREFIX}/sync/batches", api.batches, methods=["POST"]),
-        Route(f"{API_PREFIX}/contacts", api.contacts, methods=["GET", "POST"]),
-        Route(f"{API_PREFIX}/contacts/hashes", api.hashes, methods=["GET"]),
-        Route(
-            f"{API_PREFIX}/contacts/{{id}}",
-            api.contact,
-            methods=["GET", "PUT", "PATCH", "DELETE"],
-        ),
-    ]
+    routes = api_routes(api)
     host_check = (
         []
         if options.allowed_hosts is None

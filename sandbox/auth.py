@@ -16,11 +16,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 from urllib.parse import parse_qs
 
-from sandbox.errors import ApiError, ErrorCode
+from engine.contract import ErrorCode, Scope
+from sandbox.errors import ApiError
 from sandbox.storage import Store
 
 GRANT_TYPE: Final = "client_credentials"
@@ -29,11 +29,6 @@ DEFAULT_TOKEN_LIFETIME: Final = 3600
 #: A token request is a handful of short fields: anything bigger is refused unread.
 MAX_TOKEN_REQUEST_BYTES: Final = 4096
 MAX_FORM_FIELDS: Final = 8
-
-
-class Scope(StrEnum):
-    SYNC = "sync"  # the agent: everything
-    READ = "read"  # viewers: GET only
 
 
 #: The scopes a client registered with a scope may ask a token for.

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from engine.canonical import canonical_json
+from engine.contract import ErrorCode
 from engine.document import document_problems
 from sandbox.bodies import invalid, is_plain_unicode, require_object, unknown_and_missing
-from sandbox.errors import ApiError, ErrorCode
+from sandbox.errors import ApiError
 
 BATCH_FIELDS: Final = ("epoch", "base_checkpoint", "checkpoint", "upserts", "deletes")
 MAX_CHECKPOINT_LENGTH: Final = 4096

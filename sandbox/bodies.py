@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from sandbox.errors import ApiError, ErrorCode
+from engine.contract import ErrorCode
+from sandbox.errors import ApiError
 
 MAX_TEXT_LENGTH: Final = 500
 #: Unknown field names listed in a refusal; a body with thousands gets a count.

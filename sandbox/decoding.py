@@ -16,10 +16,18 @@ from typing import Final
 
 import zstandard
 
-from sandbox.errors import ApiError, ErrorCode
+from engine.contract import (
+    ACCEPT_ENCODING_HEADER,
+    CHECKPOINT_WAIT_HEADER,
+    COMPRESSED_ENCODINGS,
+    CONTENT_ENCODING_HEADER,
+    ContentEncoding,
+    ErrorCode,
+)
+from sandbox.errors import ApiError
 
 #: The codings this service decodes, best first (its ``Accept-Encoding`` answer header).
-ACCEPTED_ENCODINGS: Final = ("zstd", "gzip")
+ACCEPTED_ENCODINGS: Final = tuple(coding.value for coding in COMPRESSED_ENCODINGS)
 ACCEPT_ENCODING_VALUE: Final = ", ".join(ACCEPTED_ENCODINGS)
 
 MAX_WINDOW: Final = 1 << 24
@@ -49,8 +57,8 @@ def unsupported(encoding: str, accepted: Sequence[str]) -> ApiError:
     return ApiError(
         415,
         ErrorCode.UNSUPPORTED_ENCODING,
-        f"Content-Encoding {encoding!r} is not accepted; send {accept_value(accepted)}.",
-        headers={"Accept-Encoding": accept_value(accepted)},
+        f"{CONTENT_ENCODING_HEADER} {encoding!r} is not accepted; send {accept_value(accepted)}.",
+        headers={ACCEPT_ENCODING_HEADER: accept_value(accepted)},
     )
 
 
@@ -64,7 +72,7 @@ def _zstd(data: bytes, limit: int) -> bytes:
                 if len(out) > limit:
                     raise too_large(limit)
     except zstandard.ZstdError as error:
-        raise _bad_body("zstd") from error
+        raise _bad_body(ContentEncoding.ZSTD) from error
     return bytes(out)
 
 
@@ -79,9 +87,9 @@ def _gzip(data: bytes, limit: int) -> bytes:
                 raise too_large(limit)
             pending = decompressor.unconsumed_tail
         if not decompressor.eof:
-            raise _bad_body("gzip")
+            raise _bad_body(ContentEncoding.GZIP)
     except zlib.error as error:
-        raise _bad_body("gzip") from error
+        raise _bad_body(ContentEncoding.GZIP) from error
     return bytes(out)
 
 
@@ -94,33 +102,33 @@ def decode_body(
     """The plain body; 413 when it decompresses beyond ``limit`` bytes, 415 for a coding
     not in ``accepted`` (naming those that are), 400 for corrupt data."""
     encoding = (content_encoding or "identity").strip().lower()
-    if encoding in ("", "identity"):
+    if encoding in ("", ContentEncoding.IDENTITY):
         return data
-    if encoding == "zstd" and encoding in accepted:
+    if encoding == ContentEncoding.ZSTD and encoding in accepted:
         return _zstd(data, limit)
-    if encoding == "gzip" and encoding in accepted:
+    if encoding == ContentEncoding.GZIP and encoding in accepted:
         return _gzip(data, limit)
     raise unsupported(encoding, accepted)
 
 
 #: How the OpenAPI document states all this (sandbox.openapi).
 OPENAPI_ANSWER_HEADER: Final = {
-    "Accept-Encoding": {
+    ACCEPT_ENCODING_HEADER: {
         "description": "The request body codings this service decodes (RFC 7694), best first.",
         "schema": {"type": "string", "example": ACCEPT_ENCODING_VALUE},
     }
 }
 OPENAPI_BATCH_PARAMETERS: Final = (
     {
-        "name": "Content-Encoding",
+        "name": CONTENT_ENCODING_HEADER,
         "in": "header",
         "required": False,
         "description": "`zstd` or `gzip` for a compressed body; the size limit (413) counts"
         " the decompressed bytes.",
-        "schema": {"type": "string", "enum": [*ACCEPTED_ENCODINGS, "identity"]},
+        "schema": {"type": "string", "enum": [*ACCEPTED_ENCODINGS, ContentEncoding.IDENTITY.value]},
     },
     {
-        "name": "Checkpoint-Wait",
+        "name": CHECKPOINT_WAIT_HEADER,
         "in": "header",
         "required": False,
         "description": "Pipelining: hold this batch up to this many seconds until its"

@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 import orjson
 from starlette.responses import Response
 
-from sandbox.errors import ApiError, ErrorCode
+from engine.contract import ErrorCode
+from sandbox.errors import ApiError
 
 JSON_MEDIA_TYPE = "application/json"
 

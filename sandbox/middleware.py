@@ -14,12 +14,12 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from engine.contract import API_PREFIX, RETRY_AFTER_HEADER, ErrorCode
 from sandbox import jsonio
-from sandbox.errors import ApiError, ErrorCode
+from sandbox.errors import ApiError
 from sandbox.faults import RETRY_AFTER_SECONDS, Fault, FaultInjector
 from sandbox.security import printable
 
-API_PREFIX: Final = "/api/v1"
 #: ASGI scope extension holding a callable that aborts the TCP connection; set by the
 #: sandbox's uvicorn protocol (sandbox.server), absent elsewhere (e.g. in-process tests).
 DROP_CONNECTION_EXTENSION: Final = "sandbox.drop_connection"
@@ -104,7 +104,7 @@ class Faults:
 
 
 def _fault_error(fault: Fault) -> ApiError:
-    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    retry = {RETRY_AFTER_HEADER: str(RETRY_AFTER_SECONDS)}
     match fault:
         case Fault.RATE_LIMITED:
             return ApiError(

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the service, built from the same tables it enforces.
 
-The contact schemas come from ``engine.document``'s field tables, so they can't drift
-from the validation the service applies; ``tests/sandbox`` checks that every route and
+The operations (paths, scopes, answers) are here; the body schemas in
+:mod:`sandbox.openapi_schemas`. ``tests/sandbox`` checks that every route and
 every status the service answers with is described here.
 """
 
@@ -12,193 +12,27 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
 
-from engine.document import (
-    ADDRESS_FIELDS,
-    CONTACT_FIELDS,
-    EMPLOYEE_FIELDS,
-    EXTRA_FIELD_FIELDS,
-    RELATIONSHIP_FIELDS,
-    ContactType,
-    Kind,
-)
-from sandbox.auth import FORM_MEDIA_TYPE, GRANT_TYPE, Scope
-from sandbox.batch import MAX_CHECKPOINT_LENGTH
-from sandbox.bodies import MAX_TEXT_LENGTH
+from engine.contract import API_PREFIX, Scope
+from sandbox.auth import FORM_MEDIA_TYPE
 from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS
-from sandbox.errors import ErrorCode
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
     DEFAULT_LIST_LIMIT,
     MAX_HASHES_LIMIT,
     MAX_LIST_LIMIT,
 )
-
-API_PREFIX: Final = "/api/v1"
-JSON: Final = "application/json"
-HTML: Final = "text/html"
-ID_PATTERN: Final = "^[0-9]{1,18}$"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _text(nullable: bool = False) -> dict[str, Any]:
-    return {"type": ["string", "null"]} if nullable else {"type": "string"}
-
-
-_KIND_SCHEMAS: Final[Mapping[Kind, dict[str, Any]]] = {
-    Kind.ID: {"type": "string", "pattern": ID_PATTERN},
-    Kind.TEXT: {"type": ["string", "null"]},
-    Kind.FLAG: {"type": ["boolean", "null"]},
-    Kind.CONTACT_TYPE: {"type": "string", "enum": [t.value for t in ContactType]},
-    Kind.EMPLOYEE: _nullable(_ref("Employee")),
-    Kind.ADDRESSES: {"type": "array", "items": _ref("Address")},
-    Kind.EXTRA_FIELDS: {"type": "array", "items": _ref("ExtraField")},
-    Kind.RELATIONSHIPS: {"type": "array", "items": _ref("Relationship")},
-}
-
-
-def _object(properties: Mapping[str, Any], *, closed: bool = True) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": dict(properties),
-        "required": list(properties),
-        "additionalProperties": not closed,
-    }
-
-
-def document_schema(fields: Mapping[str, Kind]) -> dict[str, Any]:
-    """A closed object schema with every key required, from a document field table."""
-    return _object({key: _KIND_SCHEMAS[kind] for key, kind in fields.items()})
-
-
-_ACTIVATION_PROPERTIES: Final = {
-    "activated": {"type": "boolean"},
-    "activated_at": {"type": ["string", "null"], "format": "date-time"},
-    "activated_by": _text(nullable=True),
-    "machine": _text(nullable=True),
-    "terms_version": _text(nullable=True),
-}
-
-
-def _schemas() -> dict[str, Any]:
-    request_text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}
-    checkpoint = {"type": "string", "maxLength": MAX_CHECKPOINT_LENGTH}
-    return {
-        "Contact": document_schema(CONTACT_FIELDS),
-        "Employee": document_schema(EMPLOYEE_FIELDS),
-        "Address": document_schema(ADDRESS_FIELDS),
-        "ExtraField": document_schema(EXTRA_FIELD_FIELDS),
-        "Relationship": document_schema(RELATIONSHIP_FIELDS),
-        "Error": {
-            "type": "object",
-            "properties": {
-                "error": {"type": "string", "enum": [code.value for code in ErrorCode]},
-                "message": {"type": "string"},
-                "problems": {"type": "array", "items": _ref("DocumentProblems")},
-                "problems_not_listed": {"type": "integer", "minimum": 1},
-                "current_epoch": {"type": "integer"},
-                "current_checkpoint": _text(nullable=True),
-                "current_version": {"type": "string"},
-            },
-            "required": ["error", "message"],
-            "additionalProperties": False,
-        },
-        "DocumentProblems": _object(
-            {
-                "id": _text(nullable=True),
-                "index": {"type": "integer", "minimum": 0},
-                "problems": {"type": "array", "items": {"type": "string"}},
-            }
-        ),
-        "TokenRequest": {
-            "type": "object",
-            "properties": {
-                "grant_type": {"type": "string", "const": GRANT_TYPE},
-                "client_id": {"type": "string"},
-                "client_secret": {"type": "string"},
-                "scope": {"type": "string", "enum": [s.value for s in Scope]},
-            },
-            "required": ["grant_type"],
-        },
-        "Token": _object(
-            {
-                "access_token": {"type": "string"},
-                "token_type": {"type": "string", "const": "Bearer"},
-                "expires_in": {"type": "integer", "minimum": 1},
-                "scope": {"type": "string", "enum": [s.value for s in Scope]},
-            }
-        ),
-        "Activation": _object(_ACTIVATION_PROPERTIES),
-        "ActivationRecord": _object(
-            {**_ACTIVATION_PROPERTIES, "live_activated": {"type": "boolean"}}
-        ),
-        "Practice": _object(
-            {
-                "practice_id": {"type": "string"},
-                "name": {"type": "string"},
-                "live_activated": {"type": "boolean"},
-                "contacts_migration": _ref("Activation"),
-            }
-        ),
-        "Terms": _object(
-            {"version": {"type": "string"}, "title": {"type": "string"}, "html": {"type": "string"}}
-        ),
-        "ActivationRequest": _object(
-            {"terms_version": request_text, "accepted_by": request_text, "machine": request_text}
-        ),
-        "LeaseRequest": _object({"agent_id": request_text, "machine": request_text}),
-        "Lease": _object({"epoch": {"type": "integer", "minimum": 1}}),
-        "SyncState": _object(
-            {
-                "epoch": {"type": "integer", "minimum": 0},
-                "checkpoint": _nullable(checkpoint),
-                "contact_count": {"type": "integer", "minimum": 0},
-                "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                "last_batch_at": {"type": ["string", "null"], "format": "date-time"},
-                "lease_machine": {"type": ["string", "null"]},
-            }
-        ),
-        "BatchRequest": _object(
-            {
-                "epoch": {"type": "integer", "minimum": 0},
-                "base_checkpoint": _nullable(checkpoint),
-                "checkpoint": checkpoint,
-                "upserts": {"type": "array", "items": _ref("Contact")},
-                "deletes": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
-            }
-        ),
-        "BatchResult": _object(
-            {
-                "applied_upserts": {"type": "integer", "minimum": 0},
-                "applied_deletes": {"type": "integer", "minimum": 0},
-                "checkpoint": {"type": "string"},
-            }
-        ),
-        "ContactPage": _object(
-            {
-                "items": {"type": "array", "items": _ref("Contact")},
-                "next": {"type": ["string", "null"], "pattern": ID_PATTERN},
-            }
-        ),
-        "ContactHash": _object(
-            {
-                "id": {"type": "string", "pattern": ID_PATTERN},
-                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            }
-        ),
-    }
+from sandbox.openapi_schemas import HTML, ID_PATTERN, JSON, component_schemas, ref
 
 
 @dataclass(frozen=True)
 class Operation:
+    """One method on one path: the single table the Starlette routes, the OpenAPI paths
+    and the scope checks are all built from (:func:`sandbox.app.api_routes`)."""
+
     method: str
     path: str
+    #: The name of the :class:`sandbox.app.Api` method that answers it.
+    handler: str
     summary: str
     #: The scope a token needs; None for routes that need no token.
     scope: Scope | None
@@ -255,6 +89,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         "/",
+        "page",
         "The read-only contacts page (HTML), searchable with `q`",
         None,
         {
@@ -275,6 +110,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/openapi.json",
+        "openapi",
         "This document",
         None,
         {200: ("The OpenAPI document", {"type": "object"}, JSON)},
@@ -282,56 +118,61 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/oauth/token",
+        "token",
         "Get an access token (OAuth2 client credentials)",
         None,
         {
-            200: ("A bearer token", _ref("Token"), JSON),
+            200: ("A bearer token", ref("Token"), JSON),
             400: "Missing grant type, unsupported grant type or scope, or not a form.",
             401: "Unknown client or wrong secret (`invalid_client`).",
             413: "The form is larger than 4 KiB.",
             429: "Too many wrong secrets lately for this client id or from this address "
             "(`rate_limited`); nothing was checked. See Retry-After.",
         },
-        request=(FORM_MEDIA_TYPE, _ref("TokenRequest")),
+        request=(FORM_MEDIA_TYPE, ref("TokenRequest")),
         description="Client credentials go in the form or in HTTP Basic authentication.",
     ),
     Operation(
         "GET",
         f"{API_PREFIX}/practice",
+        "practice",
         "The practice and its activation",
         Scope.READ,
-        {200: ("The practice", _ref("Practice"), JSON), **_AUTH_ERRORS},
+        {200: ("The practice", ref("Practice"), JSON), **_AUTH_ERRORS},
     ),
     Operation(
         "GET",
         f"{API_PREFIX}/terms/current",
+        "terms_current",
         "The current Terms of use",
         Scope.READ,
-        {200: ("The terms", _ref("Terms"), JSON), **_AUTH_ERRORS},
+        {200: ("The terms", ref("Terms"), JSON), **_AUTH_ERRORS},
     ),
     Operation(
         "POST",
         f"{API_PREFIX}/practice/activation",
+        "activation",
         "Activate contacts migration (irreversible)",
         Scope.SYNC,
         {
             200: (
                 "Already activated: the first activation's record",
-                _ref("ActivationRecord"),
+                ref("ActivationRecord"),
                 JSON,
             ),
-            201: ("Activated now", _ref("ActivationRecord"), JSON),
+            201: ("Activated now", ref("ActivationRecord"), JSON),
             **_BAD_JSON,
             **_SCOPE_ERRORS,
             409: "The accepted terms are not the current version (`terms_outdated`).",
             **_TOO_LARGE,
             422: "The body is not an ActivationRequest (`invalid_request`).",
         },
-        request=(JSON, _ref("ActivationRequest")),
+        request=(JSON, ref("ActivationRequest")),
     ),
     Operation(
         "DELETE",
         f"{API_PREFIX}/practice/activation",
+        "activation",
         "Deactivation is not possible",
         Scope.SYNC,
         {**_SCOPE_ERRORS, 405: "Always (`irreversible`)."},
@@ -339,32 +180,35 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/sync/lease",
+        "lease",
         "Take the sync lease: raises the epoch, fencing off earlier agents",
         Scope.SYNC,
         {
-            200: ("The new epoch", _ref("Lease"), JSON),
+            200: ("The new epoch", ref("Lease"), JSON),
             **_BAD_JSON,
             **_SCOPE_ERRORS,
             **_TOO_LARGE,
             422: "The body is not a LeaseRequest (`invalid_request`).",
             **_FAULTS,
         },
-        request=(JSON, _ref("LeaseRequest")),
+        request=(JSON, ref("LeaseRequest")),
     ),
     Operation(
         "GET",
         f"{API_PREFIX}/sync/state",
+        "sync_state",
         "Epoch, checkpoint, count and checksum of the online contacts",
         Scope.READ,
-        {200: ("The state", _ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
+        {200: ("The state", ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
     ),
     Operation(
         "POST",
         f"{API_PREFIX}/sync/batches",
+        "batches",
         "Apply upserts and deletes atomically (fenced, compare-and-set, idempotent)",
         Scope.SYNC,
         {
-            200: ("Applied (or the replayed first answer)", _ref("BatchResult"), JSON),
+            200: ("Applied (or the replayed first answer)", ref("BatchResult"), JSON),
             400: "No Idempotency-Key header, or the body is not JSON (or not its coding).",
             **_SCOPE_ERRORS,
             409: "`not_activated`, `stale_epoch` or `checkpoint_conflict`; nothing applied.",
@@ -374,7 +218,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             415: "A Content-Encoding it does not decode (`unsupported_encoding`).",
             **_FAULTS,
         },
-        request=(JSON, _ref("BatchRequest")),
+        request=(JSON, ref("BatchRequest")),
         parameters=[
             *OPENAPI_BATCH_PARAMETERS,
             {
@@ -389,10 +233,11 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/contacts",
+        "contacts",
         "Contacts by ascending id, a page at a time",
         Scope.READ,
         {
-            200: ("A page", _ref("ContactPage"), JSON),
+            200: ("A page", ref("ContactPage"), JSON),
             400: "Bad `after` or `limit` (`invalid_request`).",
             **_AUTH_ERRORS,
         },
@@ -401,6 +246,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "POST",
         f"{API_PREFIX}/contacts",
+        "contacts",
         "Not possible: contacts are read-only",
         Scope.SYNC,
         {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
@@ -408,10 +254,11 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/contacts/hashes",
+        "hashes",
         "Id and hash of each contact, for reconciliation",
         Scope.READ,
         {
-            200: ("Ascending by id", {"type": "array", "items": _ref("ContactHash")}, JSON),
+            200: ("Ascending by id", {"type": "array", "items": ref("ContactHash")}, JSON),
             400: "Bad `after` or `limit` (`invalid_request`).",
             **_AUTH_ERRORS,
             **_FAULTS,
@@ -421,10 +268,11 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         f"{API_PREFIX}/contacts/{{id}}",
+        "contact",
         "One contact",
         Scope.READ,
         {
-            200: ("The contact", _ref("Contact"), JSON),
+            200: ("The contact", ref("Contact"), JSON),
             **_AUTH_ERRORS,
             404: "No such contact (`not_found`).",
         },
@@ -434,6 +282,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         Operation(
             method,
             f"{API_PREFIX}/contacts/{{id}}",
+            "contact",
             "Not possible: contacts are read-only",
             Scope.SYNC,
             {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
@@ -450,7 +299,7 @@ def _response(status: int, spec: str | tuple[str, dict[str, Any], str]) -> dict[
         return {"description": description, "content": {media_type: {"schema": schema}}}
     result: dict[str, Any] = {
         "description": spec,
-        "content": {JSON: {"schema": _ref("Error")}},
+        "content": {JSON: {"schema": ref("Error")}},
     }
     if status in (429, 503):
         result["headers"] = _RETRY
@@ -502,7 +351,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": component_schemas(),
             "securitySchemes": {
                 "oauth2": {
                     "type": "oauth2",

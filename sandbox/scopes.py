@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from engine.contract import Scope
 from sandbox import jsonio
-from sandbox.auth import Scope
 
 WITHHELD_FIELDS: Final = ("tax_file_number",)
 #: Stored documents are canonical JSON: a null field is written exactly like this.

@@ -20,8 +20,9 @@ from typing import Final
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from engine.contract import ErrorCode
 from sandbox import jsonio
-from sandbox.errors import ApiError, ErrorCode
+from sandbox.errors import ApiError
 
 #: Every answer: not sniffed as another type, no Referer leaks, never framed.
 COMMON_HEADERS: Final = (

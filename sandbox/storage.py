@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from engine.canonical import collection_checksum
+from engine.contract import ErrorCode
 from engine.private_files import make_private
 from sandbox.batch import PreparedBatch
-from sandbox.errors import ApiError, ErrorCode
+from sandbox.errors import ApiError
 
 DB_FILE_NAME: Final = "sandbox.db"
 IDEMPOTENCY_RETENTION_SECONDS: Final = 7 * 24 * 3600
@@ -143,7 +144,9 @@ def _practice(row: tuple[Any, ...]) -> Practice:
 
 
 @dataclass(frozen=True)
-class SyncState:
+class ServiceSyncState:
+    """A practice's sync state as stored (answered by ``GET /sync/state``)."""
+
     epoch: int
     checkpoint: str | None
     contact_count: int
@@ -418,14 +421,14 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------
 
-    def sync_state(self) -> SyncState:
+    def sync_state(self) -> ServiceSyncState:
         with self._read() as conn:
             epoch, checkpoint, last_batch_at, lease_machine = conn.execute(
                 "SELECT epoch, checkpoint, last_batch_at, lease_machine FROM practice"
             ).fetchone()
             count: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
             checksum = collection_checksum(conn.execute("SELECT id, hash FROM contacts"))
-        return SyncState(epoch, checkpoint, count, checksum, last_batch_at, lease_machine)
+        return ServiceSyncState(epoch, checkpoint, count, checksum, last_batch_at, lease_machine)
 
     def batch_position(self, key: str) -> tuple[int, str | None, bool]:
         """(epoch, checkpoint, whether ``key`` was already applied): cheap, for a

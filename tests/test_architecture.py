@@ -37,26 +37,9 @@ FORBIDDEN: Final[dict[str, frozenset[str]]] = {
 }
 
 # Phase B: owned by the engineers reworking these files; remove each entry when fixed.
-KNOWN_CYCLES: Final[frozenset[frozenset[str]]] = frozenset(
-    {
-        # cli -> commands -> demo -> cli.main (the demo re-enters argv parsing).
-        frozenset(
-            {"contacts_migration.cli", "contacts_migration.commands", "contacts_migration.demo"}
-        ),
-    }
-)
-KNOWN_FORBIDDEN: Final[frozenset[tuple[str, str]]] = frozenset(
-    {
-        # The GUI reaches up into the app shell for the support text.
-        ("gui.troubleshooting", "contacts_migration.diagnostics"),
-    }
-)
-KNOWN_LONG: Final[frozenset[str]] = frozenset(
-    {
-        "engine/agent.py",
-        "sandbox/openapi.py",
-    }
-)
+KNOWN_CYCLES: Final[frozenset[frozenset[str]]] = frozenset()
+KNOWN_FORBIDDEN: Final[frozenset[tuple[str, str]]] = frozenset()
+KNOWN_LONG: Final[frozenset[str]] = frozenset({})
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from contacts_migration.cli import main
-from contacts_migration.diagnostics import Scrubber, looks_like_tfn
+from engine.diagnostics.scrub import Scrubber, looks_like_tfn
 from engine.logs import LOG_FILE_NAME
 from engine.paths import app_paths
 from engine.secrets import SECRET_ENV, SecretStore

@@ -1,0 +1,112 @@
+"""The engine's public surface is what ``engine/__init__.py`` exports (as httpx pins its
+own): adding or removing a name is a decision, so this list changes with it."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+import engine
+
+EXPECTED: Final = frozenset(
+    {
+        # the engine and what it answers
+        "Engine",
+        "EngineConfig",
+        "Activation",
+        "Check",
+        "CheckId",
+        "Status",
+        "SyncState",
+        "Light",
+        "Phase",
+        "Reason",
+        "REASON_TEXT",
+        "EngineEvent",
+        "EventKind",
+        "GaveUp",
+        "RetryNotice",
+        # errors
+        "UserFacingError",
+        "SettingsError",
+        "SourceError",
+        "SchemaError",
+        "OnlineError",
+        "PreflightFailed",
+        "TermsNotAccepted",
+        # settings, setup and where things live
+        "AppPaths",
+        "app_paths",
+        "APP_NAME",
+        "HOME_ENV",
+        "engine_config",
+        "config_from_flags",
+        "network_options",
+        "read_credentials_file",
+        "CredentialsFile",
+        "Credentials",
+        "load_settings",
+        "save_setup",
+        "SecretStore",
+        "parse_source_url",
+        "require_secure_service_url",
+        "resource_path",
+        "setup_logging",
+        "LOG_FILE_NAME",
+        # the state file other processes read
+        "current_status",
+        "HEARTBEAT_SECONDS",
+        # words and the wire
+        "CONFIRMATION",
+        "AGREEMENT",
+        "Terms",
+        "API_PREFIX",
+        "Scope",
+        # support
+        "diagnostics_text",
+        "write_diagnostics",
+    }
+)
+ROOT: Final = Path(__file__).resolve().parents[2]
+
+
+def test_the_exports_are_the_pinned_list() -> None:
+    assert len(engine.__all__) == len(set(engine.__all__)), "a name exported twice"
+    added = set(engine.__all__) - EXPECTED
+    removed = EXPECTED - set(engine.__all__)
+    assert not added and not removed, f"added {sorted(added)}, removed {sorted(removed)}"
+
+
+def test_every_export_resolves_and_is_listed_for_type_checkers() -> None:
+    for name in engine.__all__:
+        assert getattr(engine, name) is not None, name
+    tree = ast.parse((ROOT / "engine" / "__init__.py").read_text(encoding="utf-8"))
+    typed = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert set(engine.__all__) <= typed  # mypy sees each name's real type
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="NotAThing"):
+        getattr(engine, "NotAThing")  # noqa: B009
+
+
+def test_importing_the_wire_contract_loads_no_client() -> None:
+    """The sandbox imports ``engine.contract``: that must not drag in the engine."""
+    code = (
+        "import sys, engine.contract; "
+        "print(sorted(m for m in sys.modules if m in ('engine.api', 'engine.online', 'httpx')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
