@@ -13,13 +13,8 @@ from typing import Any
 from engine.config import EngineConfig
 from engine.errors import SettingsError, UserFacingError
 from engine.logs import setup_logging
-from engine.online import Credentials
 from engine.paths import AppPaths, app_paths
-from engine.profile import engine_config, network_options, read_credentials_file
-from engine.secrets import SecretStore
-from engine.service_url import require_secure_service_url
-from engine.settings import load_settings
-from engine.source_url import parse_source_url
+from engine.profile import config_from_flags, engine_config
 
 
 def register(subparsers: Any) -> None:
@@ -44,31 +39,14 @@ def register(subparsers: Any) -> None:
 
 
 def _config_from_flags(args: argparse.Namespace, paths: AppPaths) -> EngineConfig:
-    parse_source_url(args.source)
-    if args.credentials is not None:
-        found = read_credentials_file(args.credentials)
-        online_url, credentials = args.online or found.url, found.credentials
-    elif args.client_id and args.online:
-        secret = SecretStore(paths).get(args.client_id)
-        if not secret:
-            raise SettingsError(
-                f"No client secret for {args.client_id}.",
-                "Set CONTACTS_MIGRATION_CLIENT_SECRET, or pass --credentials.",
-            )
-        online_url, credentials = args.online, Credentials(args.client_id, secret)
-    else:
-        raise UserFacingError(
-            "--source needs --credentials, or --online with --client-id.",
-            "Say where the online service is and which client the practice uses.",
-        )
-    require_secure_service_url(online_url)  # before the wizard sends anything
-    return EngineConfig(
-        source=args.source,
-        online_url=online_url,
-        credentials=credentials,
+    """The same builder as the command line's, checked before the wizard sends anything."""
+    return config_from_flags(
+        paths,
+        args.source,
+        online_url=args.online,
+        credentials_file=args.credentials,
+        client_id=args.client_id,
         mapping_file=args.mapping,
-        state_file=paths.state_file,
-        network=network_options(load_settings(paths.settings_file)),
     )
 
 

@@ -32,6 +32,7 @@ from engine.api import Activation, Check, Engine
 from engine.errors import UserFacingError
 from engine.online import Terms
 from engine.status import Status
+from engine.texts import AGREEMENT, CONFIRMATION
 from gui.bridge import StatusBridge
 from gui.icons import IconName, pixmap
 from gui.spinner import Spinner
@@ -40,11 +41,6 @@ from gui.text import tr
 
 log = logging.getLogger(__name__)
 
-CONFIRMATION: Final = (
-    "The process to migrate contact details online may take some time. "
-    "Are you sure you want to continue?"
-)
-AGREEMENT: Final = "I agree with the above terms of use"
 #: The wizard field the Terms checkbox fills; the trailing * makes it mandatory.
 AGREED_FIELD: Final = "agreed*"
 CHECK_ICON_SIZE: Final = 20

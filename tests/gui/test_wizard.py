@@ -17,9 +17,10 @@ from engine.practice_settings import PracticeSetting
 from engine.secrets import SecretStore
 from engine.settings import load_settings
 from engine.status import SyncState
+from engine.texts import AGREEMENT, CONFIRMATION
 from gui.controller import AppController
 from gui.wizard import ActivationWizard
-from gui.wizard_pages import AGREEMENT, CONFIRMATION, PageId
+from gui.wizard_pages import PageId
 from sampledata.sqlite_file import generate_reference_database
 from tests.gui.conftest import Runner, config_for, until
 from tests.gui.support import (
