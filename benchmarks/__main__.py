@@ -31,11 +31,11 @@ from benchmarks.gui_stall import run_in_child
 from benchmarks.procstat import machine_description, sample
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
-from engine.config import EngineConfig
-from engine.online import encode_body
-from engine.paths import HOME_ENV
-from engine.profile import CredentialsFile
-from engine.settings import DEFAULT_BATCH_BYTES, DEFAULT_PAGE_SIZE
+from engine.local.config import EngineConfig
+from engine.local.paths import HOME_ENV
+from engine.local.profile import CredentialsFile
+from engine.local.settings import DEFAULT_BATCH_BYTES, DEFAULT_PAGE_SIZE
+from engine.online.client import encode_body
 from engine.sources.sqlite import SqliteSource
 from sampledata.sqlite_file import generate_reference_database
 
@@ -156,7 +156,7 @@ def measure_floor(workdir: Path, db: Path) -> float:
 
 
 async def _activate_only(online: CredentialsFile) -> None:
-    from engine.online import OnlineClient
+    from engine.online.client import OnlineClient
 
     async with OnlineClient(online.url, online.credentials) as client:
         terms = await client.terms()

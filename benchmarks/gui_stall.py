@@ -12,7 +12,7 @@ from pathlib import Path
 
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
-from engine.config import EngineConfig
+from engine.local.config import EngineConfig
 
 TICK_MS = 10
 

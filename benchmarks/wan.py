@@ -34,12 +34,12 @@ from benchmarks.__main__ import _database, measure_migration
 from benchmarks.procstat import machine_description
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
-from engine.compression import ZSTD_LEVEL
-from engine.config import EngineConfig
-from engine.events import EngineEvent, EventKind
-from engine.online import OnlineClient, Scope, encode_body
-from engine.profile import CredentialsFile, read_credentials_file
+from engine.local.config import EngineConfig
+from engine.local.profile import CredentialsFile, read_credentials_file
+from engine.online.client import OnlineClient, Scope, encode_body
+from engine.online.compression import ZSTD_LEVEL
 from engine.sources.sqlite import SqliteSource
+from engine.status.events import EngineEvent, EventKind
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import Engine, Status``. ``__all__`` is the public surface, pinned by
 ``tests/engine/test_public_api.py``; anything else is the engine's own business.
 
 The names load lazily (PEP 562), so importing one part (the sandbox takes only
-``engine.contract``) never loads the rest, and no import goes round in a circle.
+``engine.contract.wire``) never loads the rest, and no import goes round in a circle.
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ if TYPE_CHECKING:
         PreflightFailed as PreflightFailed,
         TermsNotAccepted as TermsNotAccepted,
     )
-    from engine.config import (
-        EngineConfig as EngineConfig,
-    )
-    from engine.contract import (
+    from engine.contract.wire import (
         API_PREFIX as API_PREFIX,
         Scope as Scope,
     )
@@ -40,64 +37,67 @@ if TYPE_CHECKING:
         SourceError as SourceError,
         UserFacingError as UserFacingError,
     )
-    from engine.events import (
-        EngineEvent as EngineEvent,
-        EventKind as EventKind,
+    from engine.local.config import (
+        EngineConfig as EngineConfig,
     )
-    from engine.logs import (
+    from engine.local.logs import (
         LOG_FILE_NAME as LOG_FILE_NAME,
         setup_logging as setup_logging,
     )
-    from engine.online import (
-        Credentials as Credentials,
-        Terms as Terms,
-    )
-    from engine.paths import (
+    from engine.local.paths import (
         APP_NAME as APP_NAME,
         HOME_ENV as HOME_ENV,
         AppPaths as AppPaths,
         app_paths as app_paths,
     )
-    from engine.profile import (
+    from engine.local.profile import (
         CredentialsFile as CredentialsFile,
         config_from_flags as config_from_flags,
         engine_config as engine_config,
         network_options as network_options,
         read_credentials_file as read_credentials_file,
     )
-    from engine.resources import (
+    from engine.local.resources import (
         resource_path as resource_path,
     )
-    from engine.retry import (
-        GaveUp as GaveUp,
-        RetryNotice as RetryNotice,
-    )
-    from engine.secrets import (
+    from engine.local.secrets import (
         SecretStore as SecretStore,
     )
-    from engine.service_url import (
-        require_secure_service_url as require_secure_service_url,
-    )
-    from engine.settings import (
+    from engine.local.settings import (
         load_settings as load_settings,
     )
-    from engine.setup_store import (
+    from engine.local.setup_store import (
         save_setup as save_setup,
     )
-    from engine.source_url import (
+    from engine.local.source_url import (
         parse_source_url as parse_source_url,
     )
-    from engine.state_file import (
-        HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
-        current_status as current_status,
+    from engine.online.client import (
+        Credentials as Credentials,
+        Terms as Terms,
     )
-    from engine.status import (
+    from engine.online.service_url import (
+        require_secure_service_url as require_secure_service_url,
+    )
+    from engine.status.events import (
+        EngineEvent as EngineEvent,
+        EventKind as EventKind,
+    )
+    from engine.status.model import (
         REASON_TEXT as REASON_TEXT,
         Light as Light,
         Phase as Phase,
         Reason as Reason,
         Status as Status,
         SyncState as SyncState,
+    )
+    from engine.status.state_file import (
+        HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
+        current_status as current_status,
+    )
+    from engine.sync.retry import (
+        GaveUp as GaveUp,
+        RetryNotice as RetryNotice,
     )
     from engine.texts import (
         AGREEMENT as AGREEMENT,
@@ -112,9 +112,9 @@ _EXPORTS: Final[dict[str, str]] = {
     "Engine": "engine.api",
     "PreflightFailed": "engine.api",
     "TermsNotAccepted": "engine.api",
-    "EngineConfig": "engine.config",
-    "API_PREFIX": "engine.contract",
-    "Scope": "engine.contract",
+    "EngineConfig": "engine.local.config",
+    "API_PREFIX": "engine.contract.wire",
+    "Scope": "engine.contract.wire",
     "diagnostics_text": "engine.diagnostics.collect",
     "write_diagnostics": "engine.diagnostics.collect",
     "OnlineError": "engine.errors",
@@ -122,37 +122,37 @@ _EXPORTS: Final[dict[str, str]] = {
     "SettingsError": "engine.errors",
     "SourceError": "engine.errors",
     "UserFacingError": "engine.errors",
-    "EngineEvent": "engine.events",
-    "EventKind": "engine.events",
-    "LOG_FILE_NAME": "engine.logs",
-    "setup_logging": "engine.logs",
-    "Credentials": "engine.online",
-    "Terms": "engine.online",
-    "APP_NAME": "engine.paths",
-    "HOME_ENV": "engine.paths",
-    "AppPaths": "engine.paths",
-    "app_paths": "engine.paths",
-    "CredentialsFile": "engine.profile",
-    "config_from_flags": "engine.profile",
-    "engine_config": "engine.profile",
-    "network_options": "engine.profile",
-    "read_credentials_file": "engine.profile",
-    "resource_path": "engine.resources",
-    "GaveUp": "engine.retry",
-    "RetryNotice": "engine.retry",
-    "SecretStore": "engine.secrets",
-    "require_secure_service_url": "engine.service_url",
-    "load_settings": "engine.settings",
-    "save_setup": "engine.setup_store",
-    "parse_source_url": "engine.source_url",
-    "HEARTBEAT_SECONDS": "engine.state_file",
-    "current_status": "engine.state_file",
-    "REASON_TEXT": "engine.status",
-    "Light": "engine.status",
-    "Phase": "engine.status",
-    "Reason": "engine.status",
-    "Status": "engine.status",
-    "SyncState": "engine.status",
+    "EngineEvent": "engine.status.events",
+    "EventKind": "engine.status.events",
+    "LOG_FILE_NAME": "engine.local.logs",
+    "setup_logging": "engine.local.logs",
+    "Credentials": "engine.online.client",
+    "Terms": "engine.online.client",
+    "APP_NAME": "engine.local.paths",
+    "HOME_ENV": "engine.local.paths",
+    "AppPaths": "engine.local.paths",
+    "app_paths": "engine.local.paths",
+    "CredentialsFile": "engine.local.profile",
+    "config_from_flags": "engine.local.profile",
+    "engine_config": "engine.local.profile",
+    "network_options": "engine.local.profile",
+    "read_credentials_file": "engine.local.profile",
+    "resource_path": "engine.local.resources",
+    "GaveUp": "engine.sync.retry",
+    "RetryNotice": "engine.sync.retry",
+    "SecretStore": "engine.local.secrets",
+    "require_secure_service_url": "engine.online.service_url",
+    "load_settings": "engine.local.settings",
+    "save_setup": "engine.local.setup_store",
+    "parse_source_url": "engine.local.source_url",
+    "HEARTBEAT_SECONDS": "engine.status.state_file",
+    "current_status": "engine.status.state_file",
+    "REASON_TEXT": "engine.status.model",
+    "Light": "engine.status.model",
+    "Phase": "engine.status.model",
+    "Reason": "engine.status.model",
+    "Status": "engine.status.model",
+    "SyncState": "engine.status.model",
     "AGREEMENT": "engine.texts",
     "CONFIRMATION": "engine.texts",
 }

@@ -19,22 +19,22 @@ from typing import Final, TypeVar
 
 import httpx
 
-from engine.agent import Agent, FaultPersisted
-from engine.config import EngineConfig
-from engine.consistency import Comparison, compare
-from engine.counters import Counters
 from engine.errors import OnlineError, SchemaError, SourceError, UserFacingError
-from engine.events import EngineEvent, EventBus, EventKind, Listener
-from engine.online import CredentialsRejected, OnlineClient, PracticeInfo, Terms
-from engine.practice import LoginProblem, check_practice_login, is_set
-from engine.practice_settings import SETTING_TRUE, PracticeSetting
-from engine.retry import GIVE_UP_FIX, GaveUp, RetryListener, RetryNotice, run_with_deadline
-from engine.source_url import parse_source_url
-from engine.source_worker import SourceWorker
+from engine.local.config import EngineConfig
+from engine.local.source_url import parse_source_url
+from engine.online.client import CredentialsRejected, OnlineClient, PracticeInfo, Terms
+from engine.practice.rules import LoginProblem, check_practice_login, is_set
+from engine.practice.setting_rows import SETTING_TRUE, PracticeSetting
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
-from engine.state_file import HEARTBEAT_SECONDS, write_status
-from engine.status import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
+from engine.status.events import EngineEvent, EventBus, EventKind, Listener
+from engine.status.model import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
+from engine.status.state_file import HEARTBEAT_SECONDS, write_status
+from engine.sync.agent import Agent, FaultPersisted
+from engine.sync.consistency import Comparison, compare
+from engine.sync.counters import Counters
+from engine.sync.retry import GIVE_UP_FIX, GaveUp, RetryListener, RetryNotice, run_with_deadline
+from engine.sync.source_worker import SourceWorker
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.api import Engine
 from engine.errors import UserFacingError
-from engine.events import EngineEvent, EventKind
-from engine.state_file import HEARTBEAT_SECONDS, current_status
-from engine.status import Status
+from engine.status.events import EngineEvent, EventKind
+from engine.status.model import Status
+from engine.status.state_file import HEARTBEAT_SECONDS, current_status
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from engine.config import EngineConfig
 from engine.errors import SettingsError, UserFacingError
-from engine.logs import setup_logging
-from engine.paths import AppPaths, app_paths
-from engine.profile import config_from_flags, engine_config
+from engine.local.config import EngineConfig
+from engine.local.logs import setup_logging
+from engine.local.paths import AppPaths, app_paths
+from engine.local.profile import config_from_flags, engine_config
 
 
 def register(subparsers: Any) -> None:

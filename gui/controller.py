@@ -18,12 +18,12 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from engine.api import Activation, Engine
-from engine.config import EngineConfig
 from engine.errors import UserFacingError
-from engine.paths import AppPaths
-from engine.setup_store import save_setup
-from engine.state_file import current_status
-from engine.status import REASON_TEXT, Light, Reason, Status, SyncState
+from engine.local.config import EngineConfig
+from engine.local.paths import AppPaths
+from engine.local.setup_store import save_setup
+from engine.status.model import REASON_TEXT, Light, Reason, Status, SyncState
+from engine.status.state_file import current_status
 from gui.bridge import StateFileWatcher, StatusBridge
 from gui.history import History
 from gui.launcher import LauncherWindow

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import Engine
-from engine.config import EngineConfig
 from engine.errors import UserFacingError
-from engine.paths import AppPaths
-from engine.profile import engine_config
-from engine.secrets import SecretStore
-from engine.settings import load_settings, updated
-from engine.source_url import parse_source_url
+from engine.local.config import EngineConfig
+from engine.local.paths import AppPaths
+from engine.local.profile import engine_config
+from engine.local.secrets import SecretStore
+from engine.local.settings import load_settings, updated
+from engine.local.source_url import parse_source_url
 from gui.tasks import spawn
 from gui.text import tr
 

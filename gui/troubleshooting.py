@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 from engine.api import Engine
 from engine.diagnostics.collect import diagnostics_text, write_diagnostics
 from engine.errors import UserFacingError
-from engine.paths import AppPaths
-from engine.status import Light, Reason, Status, SyncState
+from engine.local.paths import AppPaths
+from engine.status.model import Light, Reason, Status, SyncState
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon, pixmap
 from gui.lights import LIGHT_LOOK

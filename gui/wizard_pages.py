@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from engine.api import Activation, Check, Engine
 from engine.errors import UserFacingError
-from engine.online import Terms
-from engine.status import Status
+from engine.online.client import Terms
+from engine.status.model import Status
 from engine.texts import AGREEMENT, CONFIRMATION
 from gui.bridge import StatusBridge
 from gui.icons import IconName, pixmap

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engine.errors import UserFacingError
-from engine.source_url import SourceKind, SourceUrl
+from engine.local.source_url import SourceKind, SourceUrl
 from engine.sources.dialects.sql import Dialect
 from engine.sources.mapping.schema import ROW_VER, LogicalTable
 from sampledata.ddl import DbApiConnection, SchemaSection, execute_statements, schema_sections

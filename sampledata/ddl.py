@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from engine.resources import resource_path
+from engine.local.resources import resource_path
 from engine.sources.dialects.sql import Dialect
 
 SCHEMA_FILE: Final = "schema.sql"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engine.practice_settings import PracticeSetting
+from engine.practice.setting_rows import PracticeSetting
 from sampledata.tax_numbers import make_abn, make_acn, make_tfn
 from sampledata.vocabulary import (
     AREA_CODES,

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from engine.contract import (
+from engine.contract.wire import (
     ACCEPT_ENCODING_HEADER,
     CHECKPOINT_WAIT_HEADER,
     IDEMPOTENCY_KEY_HEADER,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qs
 
-from engine.contract import ErrorCode, Scope
+from engine.contract.wire import ErrorCode, Scope
 from sandbox.errors import ApiError
 from sandbox.storage import Store
 

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from engine.canonical import canonical_json
-from engine.contract import ErrorCode
-from engine.document import document_problems
+from engine.contract.canonical import canonical_json
+from engine.contract.document import document_problems
+from engine.contract.wire import ErrorCode
 from sandbox.bodies import invalid, is_plain_unicode, require_object, unknown_and_missing
 from sandbox.errors import ApiError
 
@@ -86,7 +86,7 @@ def contact_row(doc: dict[str, Any]) -> ContactRow:
     return ContactRow(
         id=int(doc["id"]),
         doc=stored_text(raw),
-        hash=hashlib.sha256(raw).hexdigest(),  # == engine.canonical.contact_hash(doc)
+        hash=hashlib.sha256(raw).hexdigest(),  # == engine.contract.canonical.contact_hash(doc)
         name=display_name(doc),
         code=_display(doc.get("code")),
         type=_display(doc.get("type")),

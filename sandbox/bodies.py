@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from engine.contract import ErrorCode
+from engine.contract.wire import ErrorCode
 from sandbox.errors import ApiError
 
 MAX_TEXT_LENGTH: Final = 500

@@ -154,7 +154,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from engine.contract import Scope
+    from engine.contract.wire import Scope
     from sandbox.credentials import rotate_secret
     from sandbox.server import _open_store, default_data_dir
 

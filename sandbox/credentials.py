@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from engine.contract import Scope
+from engine.contract.wire import Scope
 from engine.errors import SettingsError
-from engine.private_files import make_private, write_private_text
+from engine.local.private_files import make_private, write_private_text
 from sandbox.auth import sha256_hex
 from sandbox.storage import Store
 

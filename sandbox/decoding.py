@@ -16,7 +16,7 @@ from typing import Final
 
 import zstandard
 
-from engine.contract import (
+from engine.contract.wire import (
     ACCEPT_ENCODING_HEADER,
     CHECKPOINT_WAIT_HEADER,
     COMPRESSED_ENCODINGS,

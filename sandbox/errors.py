@@ -1,4 +1,4 @@
-"""The exception that carries an error code (:class:`engine.contract.ErrorCode`) to a
+"""The exception that carries an error code (:class:`engine.contract.wire.ErrorCode`) to a
 response.
 
 Every refusal is ``{"error": code, "message": plain words}`` so the engine can branch on
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.contract import ErrorCode
+from engine.contract.wire import ErrorCode
 
 
 class ApiError(Exception):

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import orjson
 from starlette.responses import Response
 
-from engine.contract import ErrorCode
+from engine.contract.wire import ErrorCode
 from sandbox.errors import ApiError
 
 JSON_MEDIA_TYPE = "application/json"

@@ -14,7 +14,7 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.contract import API_PREFIX, RETRY_AFTER_HEADER, ErrorCode
+from engine.contract.wire import API_PREFIX, RETRY_AFTER_HEADER, ErrorCode
 from sandbox import jsonio
 from sandbox.errors import ApiError
 from sandbox.faults import RETRY_AFTER_SECONDS, Fault, FaultInjector

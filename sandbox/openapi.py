@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
 
-from engine.contract import API_PREFIX, Scope
+from engine.contract.wire import API_PREFIX, Scope
 from sandbox.auth import FORM_MEDIA_TYPE
 from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS
 from sandbox.limits import (

@@ -1,6 +1,6 @@
 """The OpenAPI component schemas of the service (the shapes of its bodies).
 
-The contact schemas come from ``engine.document``'s field tables, so they can't drift
+The contact schemas come from ``engine.contract.document``'s field tables, so they can't drift
 from the validation the service applies. :mod:`sandbox.openapi` puts them in the document.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from engine.contract import ErrorCode, Scope
-from engine.document import (
+from engine.contract.document import (
     ADDRESS_FIELDS,
     CONTACT_FIELDS,
     EMPLOYEE_FIELDS,
@@ -19,6 +18,7 @@ from engine.document import (
     ContactType,
     Kind,
 )
+from engine.contract.wire import ErrorCode, Scope
 from sandbox.auth import GRANT_TYPE
 from sandbox.batch import MAX_CHECKPOINT_LENGTH
 from sandbox.bodies import MAX_TEXT_LENGTH

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from engine.contract import Scope
+from engine.contract.wire import Scope
 from sandbox import jsonio
 
 WITHHELD_FIELDS: Final = ("tax_file_number",)

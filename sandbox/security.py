@@ -20,7 +20,7 @@ from typing import Final
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.contract import ErrorCode
+from engine.contract.wire import ErrorCode
 from sandbox import jsonio
 from sandbox.errors import ApiError
 

@@ -24,7 +24,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from engine.errors import UserFacingError
-from engine.paths import app_paths
+from engine.local.paths import app_paths
 from sandbox.app import ServiceOptions, create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.middleware import DROP_CONNECTION_EXTENSION

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from engine.canonical import collection_checksum
-from engine.contract import ErrorCode
-from engine.private_files import make_private
+from engine.contract.canonical import collection_checksum
+from engine.contract.wire import ErrorCode
+from engine.local.private_files import make_private
 from sandbox.batch import PreparedBatch
 from sandbox.errors import ApiError
 

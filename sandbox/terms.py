@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final
 
-from engine.resources import resource_path
+from engine.local.resources import resource_path
 
 TERMS_FILE: Final = ("terms", "terms-of-use.html")
 VERSION_FILE: Final = ("terms", "VERSION")

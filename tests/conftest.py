@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import pytest
 
-from engine.paths import HOME_ENV
+from engine.local.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
 from tests.sandbox_harness import RunningSandbox, running_sandbox, start_sandbox
 
@@ -51,12 +51,12 @@ SLOW_FIXTURES: Final = frozenset(
 SLOW_MODULES: Final = frozenset(
     {
         "tests/benchmarks/test_benchmark_smoke.py",
-        "tests/engine/test_concurrent_writers.py",
-        "tests/engine/test_crash_harness.py",
-        "tests/engine/test_crash_safety.py",
-        "tests/engine/test_hostile_data.py",
-        "tests/engine/test_network_faults.py",
-        "tests/engine/test_racing_agents.py",
+        "tests/engine/sync/test_concurrent_writers.py",
+        "tests/engine/sync/test_crash_harness.py",
+        "tests/engine/sync/test_crash_safety.py",
+        "tests/engine/sources/test_hostile_data.py",
+        "tests/engine/online/test_network_faults.py",
+        "tests/engine/sync/test_racing_agents.py",
         "tests/packaging/test_frozen_bundle.py",
         "tests/sandbox/test_server.py",
     }
@@ -64,7 +64,7 @@ SLOW_MODULES: Final = frozenset(
 #: Single tests that run for seconds (many Hypothesis examples, waiting for expiry).
 SLOW_TESTS: Final = frozenset(
     {
-        "tests/engine/test_canonical.py::test_fast_canonical_equals_reference",
+        "tests/engine/contract/test_canonical.py::test_fast_canonical_equals_reference",
         "tests/sandbox/test_openapi.py::test_every_documented_status_happens",
         "tests/sandbox/test_auth.py::test_tokens_expire",
     }
@@ -108,7 +108,7 @@ def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
         yield running
 
 
-#: The handlers ``engine.logs.setup_logging`` adds (pytest's own are subclasses).
+#: The handlers ``engine.local.logs.setup_logging`` adds (pytest's own are subclasses).
 _PROGRAM_HANDLERS = (logging.StreamHandler, logging.handlers.RotatingFileHandler)
 
 

@@ -1,7 +1,7 @@
 """People working in the practice database: writer threads that insert, update and
 delete contacts and their child rows in short transactions, timing every transaction.
 
-Used by tests/engine/test_concurrent_writers.py and runnable alone against any ODBC
+Used by tests/engine/sync/test_concurrent_writers.py and runnable alone against any ODBC
 practice database (for benchmarks)::
 
     python -m tests.writer_load "Driver={PostgreSQL Unicode};Server=...;Database=..." 10

@@ -28,9 +28,9 @@ from typing import Any, Final
 
 from engine.diagnostics.scrub import Scrubber
 from engine.errors import UserFacingError
-from engine.logs import LOG_FILE_NAME
-from engine.paths import AppPaths
-from engine.private_files import write_private
+from engine.local.logs import LOG_FILE_NAME
+from engine.local.paths import AppPaths
+from engine.local.private_files import write_private
 
 #: The installed distribution whose version names this program.
 APP_DISTRIBUTION: Final = "contacts-migration"
@@ -45,7 +45,7 @@ LOG_LINES_IN_TEXT: Final = 20
 def _known_secrets(paths: AppPaths, client_id: str | None) -> list[str]:
     """The values to search for and mask: never written anywhere, only looked for. Both
     the environment's and the stored secret, as either may be in a log."""
-    from engine.secrets import SECRET_ENV, SecretStore
+    from engine.local.secrets import SECRET_ENV, SecretStore
 
     found = [os.environ.get(SECRET_ENV, "")]
     if client_id:
@@ -70,7 +70,7 @@ def _settings(paths: AppPaths) -> tuple[dict[str, Any], str | None]:
     source = data.get("source")
     if isinstance(source, dict) and isinstance(source.get("url"), str):
         from engine.errors import SettingsError
-        from engine.source_url import parse_source_url
+        from engine.local.source_url import parse_source_url
 
         try:
             source["url"] = parse_source_url(source["url"]).redacted()
@@ -127,7 +127,7 @@ def _versions() -> dict[str, Any]:
 
 
 def _network(settings: dict[str, Any]) -> dict[str, Any]:
-    from engine.network import system_proxies
+    from engine.online.network import system_proxies
 
     online = settings.get("settings", {}).get("online")
     online = online if isinstance(online, dict) else {}
@@ -150,7 +150,7 @@ def _environment_names() -> list[str]:
 
 
 def _status(paths: AppPaths) -> dict[str, Any]:
-    from engine.state_file import current_status
+    from engine.status.state_file import current_status
 
     try:
         status: dict[str, Any] = current_status(paths.state_file, time.time()).to_json()

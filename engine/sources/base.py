@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from engine.document import Document
+from engine.contract.document import Document
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 
 import pyodbc
 
-from engine.document import Document
+from engine.contract.document import Document
 from engine.errors import SourceError
 from engine.sources.base import AgentLock, Page
 from engine.sources.cursor_source import CursorSource

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.source_url import SourceKind, SourceUrl
+from engine.local.source_url import SourceKind, SourceUrl
 from engine.sources.base import AgentLock, Source
 from engine.sources.mapping.mapping_file import load_mapping
 

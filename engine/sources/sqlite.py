@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Final, TypeVar
 
-from engine.document import Document
+from engine.contract.document import Document
 from engine.errors import SchemaError, SourceError
 from engine.sources.base import Page
 from engine.sources.cursor_source import CursorSource

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.wan import Scenario, raw_json_bytes, shaping
 from engine.api import Engine
-from engine.paths import HOME_ENV
+from engine.local.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import activate, config_for
 from tests.sandbox_harness import running_sandbox

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from contacts_migration.cli import main
-from engine.practice_settings import PracticeSetting
+from engine.practice.setting_rows import PracticeSetting
 from tests.sandbox_harness import RunningSandbox
 
 

@@ -17,12 +17,12 @@ import pytest
 
 from contacts_migration.cli import main
 from engine.diagnostics.scrub import Scrubber, looks_like_tfn
-from engine.logs import LOG_FILE_NAME
-from engine.paths import app_paths
-from engine.secrets import SECRET_ENV, SecretStore
-from engine.settings import Settings, save_settings
-from engine.state_file import write_status
-from engine.status import Light, Status, SyncState
+from engine.local.logs import LOG_FILE_NAME
+from engine.local.paths import app_paths
+from engine.local.secrets import SECRET_ENV, SecretStore
+from engine.local.settings import Settings, save_settings
+from engine.status.model import Light, Status, SyncState
+from engine.status.state_file import write_status
 
 SECRET = "s3cr3t-Value-9f8e7d6c5b4a"
 ODBC_PASSWORD = "hunter2-Odbc"
@@ -60,7 +60,7 @@ def leaky_home(monkeypatch: pytest.MonkeyPatch) -> Path:
         ),
     )
     (paths.log_dir / LOG_FILE_NAME).write_text(
-        "2024-05-01 10:00:00,123 INFO engine.agent [MainThread] batch of 1000 contacts\n"
+        "2024-05-01 10:00:00,123 INFO engine.sync.agent [MainThread] batch of 1000 contacts\n"
         f"2024-05-01 10:00:01,456 WARNING engine.mapping [worker] contact 7 note: TFN {TFN}\n",
         encoding="utf-8",
     )

@@ -22,8 +22,8 @@ from typing import Any, Final, Protocol
 import pytest
 
 from engine.api import Engine
-from engine.config import EngineConfig
-from engine.online import Credentials
+from engine.local.config import EngineConfig
+from engine.online.client import Credentials
 from engine.sources.base import Source
 from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_component, require_odbc_driver

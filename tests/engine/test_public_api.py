@@ -101,10 +101,11 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_importing_the_wire_contract_loads_no_client() -> None:
-    """The sandbox imports ``engine.contract``: that must not drag in the engine."""
+    """The sandbox imports ``engine.contract.wire``: that must not drag in the engine."""
     code = (
-        "import sys, engine.contract; "
-        "print(sorted(m for m in sys.modules if m in ('engine.api', 'engine.online', 'httpx')))"
+        "import sys, engine.contract.wire; "
+        "print(sorted(m for m in sys.modules"
+        " if m in ('engine.api', 'engine.online.client', 'httpx')))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT

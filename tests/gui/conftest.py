@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import pytest
 
 from engine.api import Engine
-from engine.config import EngineConfig
-from engine.online import Credentials
-from engine.paths import app_paths
+from engine.local.config import EngineConfig
+from engine.local.paths import app_paths
+from engine.online.client import Credentials
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QSystemTrayIcon, QWizard
 
-from engine.config import EngineConfig
-from engine.paths import app_paths
-from engine.practice_settings import PracticeSetting
+from engine.local.config import EngineConfig
+from engine.local.paths import app_paths
+from engine.practice.setting_rows import PracticeSetting
 from gui.controller import AppController
 from gui.wizard import ActivationWizard
 

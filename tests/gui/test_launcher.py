@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.api import Engine
-from engine.config import EngineConfig
+from engine.local.config import EngineConfig
 from gui.launcher import ACTIVATE_TEXT, ACTIVATED_TEXT
 from tests.gui.conftest import Runner, until
 from tests.gui.support import make_controller

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.status import EngineState, Fault, Phase, Reason, Status, derive_status
+from engine.status.model import EngineState, Fault, Phase, Reason, Status, derive_status
 from gui.icons import IconName
 from gui.notifications import MIN_INTERVAL_SECONDS, Notice, NoticeKind, Notifier
 from tests.gui.conftest import Runner, config_for, until

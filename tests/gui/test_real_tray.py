@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Final
 
 from engine.api import Engine
-from engine.config import EngineConfig
-from engine.paths import app_paths
-from engine.state_file import write_status
-from engine.status import REASON_TEXT, Light, Reason, Status, SyncState
+from engine.local.config import EngineConfig
+from engine.local.paths import app_paths
+from engine.status.model import REASON_TEXT, Light, Reason, Status, SyncState
+from engine.status.state_file import write_status
 from tests.gui.desktop import Desktop, real_desktop, wait_for
 from tests.gui.support import ACCEPTED_BY, set_live_activated
 from tests.sandbox_harness import RunningSandbox

@@ -19,8 +19,8 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from engine.api import Activation
-from engine.config import EngineConfig
-from engine.status import Light, Progress, Reason, SetAside, Status, SyncState
+from engine.local.config import EngineConfig
+from engine.status.model import Light, Progress, Reason, SetAside, Status, SyncState
 from gui.icons import IconName, icon
 from gui.lights import LIGHT_LOOK
 from gui.wizard import ActivationWizard

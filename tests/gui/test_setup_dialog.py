@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.paths import app_paths
-from engine.settings import load_settings
+from engine.local.paths import app_paths
+from engine.local.settings import load_settings
 from tests.gui.conftest import Runner, until
 from tests.gui.support import make_controller
 from tests.sandbox_harness import RunningSandbox

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from engine.config import EngineConfig
-from engine.status import EngineState, Fault, Phase, Reason, Status, derive_status
+from engine.local.config import EngineConfig
+from engine.status.model import EngineState, Fault, Phase, Reason, Status, derive_status
 from gui import formatting
 from gui.bridge import StatusBridge
 from gui.history import History

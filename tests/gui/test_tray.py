@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import QApplication
 
-from engine.status import EngineState, Fault, Light, Phase, Reason, Status, derive_status
+from engine.status.model import EngineState, Fault, Light, Phase, Reason, Status, derive_status
 from gui.bridge import StatusBridge
 from gui.icons import IconName
 from gui.tray import Tray

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QApplication
 
 from contacts_migration import __version__
 from engine.api import Engine
-from engine.config import EngineConfig
-from engine.logs import LOG_FILE_NAME
-from engine.paths import app_paths
-from engine.secrets import SECRET_ENV, SecretStore
-from engine.setup_store import save_setup
-from engine.status import EngineState, Fault, Light, Phase, Reason, Status, derive_status
+from engine.local.config import EngineConfig
+from engine.local.logs import LOG_FILE_NAME
+from engine.local.paths import app_paths
+from engine.local.secrets import SECRET_ENV, SecretStore
+from engine.local.setup_store import save_setup
+from engine.status.model import EngineState, Fault, Light, Phase, Reason, Status, derive_status
 from gui.bridge import StatusBridge
 from gui.controller import red_status
 from gui.troubleshooting import GUIDE, RETRYING_NOTE, STATE_NOTES, TroubleshootingDialog
@@ -132,7 +132,9 @@ def test_copy_diagnostics_has_versions_and_status_but_no_secret(
     paths.log_dir.mkdir(parents=True, exist_ok=True)
     with (paths.log_dir / LOG_FILE_NAME).open("a", encoding="utf-8") as log_file:
         for secret in (ENV_SECRET, STORED_SECRET, memory_secret):
-            log_file.write(f"2024-05-01 10:00:00,000 WARNING engine.online planted {secret}\n")
+            log_file.write(
+                f"2024-05-01 10:00:00,000 WARNING engine.online.client planted {secret}\n"
+            )
 
     async def scenario() -> None:
         controller = make_controller(gui_config)

@@ -11,12 +11,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog
 
-from engine.config import EngineConfig
-from engine.paths import app_paths
-from engine.practice_settings import PracticeSetting
-from engine.secrets import SecretStore
-from engine.settings import load_settings
-from engine.status import SyncState
+from engine.local.config import EngineConfig
+from engine.local.paths import app_paths
+from engine.local.secrets import SecretStore
+from engine.local.settings import load_settings
+from engine.practice.setting_rows import PracticeSetting
+from engine.status.model import SyncState
 from engine.texts import AGREEMENT, CONFIRMATION
 from gui.controller import AppController
 from gui.wizard import ActivationWizard

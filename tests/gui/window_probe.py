@@ -23,10 +23,10 @@ import qasync  # after PySide6, so qasync binds to it
 
 # isort: on
 
-from engine.config import EngineConfig
-from engine.online import Credentials
-from engine.paths import app_paths
-from engine.status import Reason
+from engine.local.config import EngineConfig
+from engine.local.paths import app_paths
+from engine.online.client import Credentials
+from engine.status.model import Reason
 from gui.app import application
 from gui.controller import AppController, red_status
 

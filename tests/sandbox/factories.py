@@ -1,10 +1,10 @@
-"""Valid contact documents for sandbox tests, built from engine.document's field tables."""
+"""Valid contact documents for sandbox tests, built from engine.contract.document's field tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.document import (
+from engine.contract.document import (
     ADDRESS_FIELDS,
     CONTACT_FIELDS,
     EXTRA_FIELD_FIELDS,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.canonical import collection_checksum, contact_hash
+from engine.contract.canonical import collection_checksum, contact_hash
 from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate, api
 from tests.sandbox_harness import RunningSandbox, running_sandbox

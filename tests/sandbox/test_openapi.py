@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from engine.document import document_problems
+from engine.contract.document import document_problems
 from sandbox.app import create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.openapi import openapi_document

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from engine.contract import API_PREFIX, Scope
+from engine.contract.wire import API_PREFIX, Scope
 from sandbox.app import create_app
 from sandbox.openapi import OPERATIONS, openapi_document
 from sandbox.storage import Store

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.canonical import collection_checksum, contact_hash
+from engine.contract.canonical import collection_checksum, contact_hash
 from sandbox import jsonio
 from sandbox.batch import contact_row, prepare_batch
 from sandbox.errors import ApiError

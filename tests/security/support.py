@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-from engine.paths import HOME_ENV
+from engine.local.paths import HOME_ENV
 
 #: Generous: the machine is shared and busy; nothing here measures speed.
 TIMEOUT: Final = 30.0

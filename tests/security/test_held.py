@@ -41,17 +41,17 @@ ALREADY_COVERED: Final = (
     ("JSON bombs", "tests/sandbox/test_batches.py", "test_unparseable_batch_bodies_are_400"),
     (
         "TLS verification",
-        "tests/engine/test_network.py",
+        "tests/engine/online/test_network.py",
         "test_without_the_ca_the_certificate_is_refused_with_a_clear_message",
     ),
     (
         "TLS verification",
-        "tests/engine/test_network.py",
+        "tests/engine/online/test_network.py",
         "test_the_ca_file_does_not_excuse_a_wrong_host_name",
     ),
     (
         "no redirects followed",
-        "tests/engine/test_online_responses.py",
+        "tests/engine/online/test_online_responses.py",
         "test_hostile_batch_answers_raise",
     ),
 )

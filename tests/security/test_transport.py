@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from engine.errors import SettingsError
-from engine.online import Credentials, OnlineClient
-from engine.paths import AppPaths
-from engine.service_url import InsecureServiceUrl, service_url_problem
+from engine.local.paths import AppPaths
+from engine.online.client import Credentials, OnlineClient
+from engine.online.service_url import InsecureServiceUrl, service_url_problem
 from gui.cli import _config_from_flags
 from tests.security.support import run_cli
 

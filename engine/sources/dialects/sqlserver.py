@@ -34,7 +34,7 @@ Lock
     checked with ``APPLOCK_MODE``.
 
 Nothing here has run against a live SQL Server (none runs on the development machines):
-the statements are covered by reviewed snapshot tests (tests/engine/test_sqlserver_sql.py).
+the statements are covered by reviewed snapshot tests (tests/engine/sources/test_sqlserver_sql.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, Final
 
-from engine.document import Document
+from engine.contract.document import Document
 from engine.sources.base import Employee
 from engine.sources.mapping.schema import ADDRESS_COLUMNS, CONTACT_COLUMNS, ValueKind
 from engine.sources.mapping.values import (

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from engine.errors import SettingsError
-from engine.resources import resource_path
+from engine.local.resources import resource_path
 from engine.sources.mapping.schema import (
     LOGICAL_COLUMNS,
     MAPPING_FORMAT,

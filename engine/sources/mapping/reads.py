@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-from engine.document import Document
+from engine.contract.document import Document
 from engine.sources.base import Employee, Page
 from engine.sources.mapping.assembly import (
     Lookups,

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from engine.document import ContactType
+from engine.contract.document import ContactType
 from engine.sources.base import Employee
 
 

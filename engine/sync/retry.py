@@ -1,0 +1,217 @@
+"""The one retry policy of every online call: the agent's loop and every one-shot command.
+
+What each failure means is decided here once (:func:`classify`): which status reason it
+is, whether a retry can fix it, and how long the service asked us to wait. The agent
+retries for ever (its light says how long it has been failing); a one-shot call
+(``verify``, ``activate``, ``sync --once``, the wizard's checks, Retry now) keeps trying
+until a deadline (:func:`run_with_deadline`), reports each retry, and when it gives up
+says how long it tried and what failed last (:class:`GaveUp`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+import httpx
+
+from engine.errors import OnlineError, SchemaError, SourceError
+from engine.local.settings import DEFAULT_MAX_BACKOFF_SECONDS, DEFAULT_RETRY_FOR_SECONDS
+from engine.online.client import (
+    CheckpointConflict,
+    CredentialsRejected,
+    InvalidDocuments,
+    NotActivated,
+    OnlineProtocolError,
+    PayloadTooLarge,
+    RequestRefused,
+    StaleEpoch,
+    TransientOnlineError,
+)
+from engine.practice.rules import LoginProblem
+from engine.status.model import Reason
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: A Retry-After longer than this many backoff caps is not honoured in full.
+RETRY_AFTER_CAPS: Final = 5.0
+
+#: Failures the caller handles itself (fencing, conflicts, batch splitting, set-asides).
+_PASSED_THROUGH: Final = (
+    StaleEpoch,
+    CheckpointConflict,
+    PayloadTooLarge,
+    InvalidDocuments,
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What one failed try means."""
+
+    reason: Reason
+    #: The failure in plain words (the exception's problem).
+    detail: str
+    #: A retry can't fix it (wrong credentials, not activated, the login, the schema):
+    #: the agent's light turns red at once; a one-shot call stops at once.
+    immediate: bool = False
+    #: A passing fault (connection, timeout, 429/5xx, database briefly unreachable): a
+    #: one-shot call retries it until its deadline. The agent retries every failure.
+    transient: bool = False
+    #: Seconds the service asked us to wait (Retry-After).
+    retry_after: float | None = None
+
+
+def classify(error: BaseException) -> Failure | None:
+    """The meaning of ``error``; None for what the caller must handle itself."""
+    if isinstance(error, _PASSED_THROUGH):
+        return None
+    if isinstance(error, TransientOnlineError):
+        return Failure(
+            Reason.ONLINE_UNREACHABLE, error.problem, transient=True, retry_after=error.retry_after
+        )
+    if isinstance(error, httpx.TransportError | httpx.DecodingError):
+        return Failure(
+            Reason.ONLINE_UNREACHABLE,
+            f"The online service can't be reached ({type(error).__name__}).",
+            transient=True,
+        )
+    if isinstance(error, CredentialsRejected):
+        return Failure(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
+    if isinstance(error, NotActivated):
+        return Failure(Reason.NOT_ACTIVATED, "", immediate=True)
+    if isinstance(error, OnlineProtocolError):  # garbage from a proxy or a broken node
+        return Failure(Reason.ONLINE_ERROR, error.problem, transient=True)
+    if isinstance(error, RequestRefused | OnlineError):  # a 4xx: asking again won't help
+        return Failure(Reason.ONLINE_ERROR, error.problem)
+    if isinstance(error, LoginProblem):
+        return Failure(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, error.problem, immediate=True)
+    if isinstance(error, SchemaError):
+        return Failure(Reason.DATABASE_SCHEMA, error.problem, immediate=True)
+    if isinstance(error, SourceError):
+        return Failure(Reason.DATABASE_UNREACHABLE, error.problem, transient=True)
+    return None
+
+
+def backoff(attempt: int, cap: float, retry_after: float | None = None) -> float:
+    """Seconds to wait before try ``attempt + 1``: exponential with jitter, so many
+    agents never retry in step, and at least what the service asked for (bounded)."""
+    wait = random.uniform(0.5, 1.0) * min(cap, 0.5 * 2.0 ** min(attempt, 30))
+    if retry_after is not None:
+        wait = max(wait, min(retry_after, RETRY_AFTER_CAPS * cap))
+    return wait
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to the person before each retry of a one-shot call."""
+
+    #: What is being tried ("the comparison", "the activation"...).
+    what: str
+    failure: Failure
+    #: How many tries failed so far.
+    attempt: int
+    #: Seconds since this call started failing.
+    elapsed: float
+    #: Seconds until the next try.
+    wait: float
+    #: Seconds it keeps trying before giving up.
+    retry_for: float
+
+    def describe(self) -> str:
+        return (
+            f"Retrying {self.what} in {self.wait:.1f} s because: {self.failure.detail}"
+            f" (attempt {self.attempt}, tried for {self.elapsed:.0f} s;"
+            f" gives up after {self.retry_for:.0f} s)"
+        )
+
+
+RetryListener = Callable[[RetryNotice], None]
+
+#: What a person can do when a one-shot call gave up, by the reason of its last failure.
+GIVE_UP_FIX: Final[dict[Reason, str]] = {
+    Reason.ONLINE_UNREACHABLE: (
+        "Check this computer's internet connection and proxy settings, then run it again"
+        " (--retry-for SECONDS tries for longer). Nothing was changed by the failed tries."
+    ),
+    Reason.DATABASE_UNREACHABLE: (
+        "Check that the database server is on and reachable from this computer, then run"
+        " it again (--retry-for SECONDS tries for longer)."
+    ),
+    Reason.ONLINE_ERROR: (
+        "Check the online service address and any proxy in between; if it lasts, send a"
+        " diagnostics file ('contacts-migration diagnostics') to support."
+    ),
+}
+
+
+class GaveUp(OnlineError):
+    """A one-shot call kept failing until its deadline; says how long and what failed."""
+
+    def __init__(self, notice: RetryNotice) -> None:
+        failure = notice.failure
+        super().__init__(
+            f"Gave up on {notice.what} after trying for {notice.elapsed:.0f} s"
+            f" ({notice.attempt} tries). The last failure: {failure.detail}",
+            GIVE_UP_FIX.get(failure.reason, GIVE_UP_FIX[Reason.ONLINE_UNREACHABLE]),
+        )
+        self.notice = notice
+
+
+async def run_with_deadline(
+    operation: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    retry_for: float = DEFAULT_RETRY_FOR_SECONDS,
+    max_backoff: float = DEFAULT_MAX_BACKOFF_SECONDS,
+    on_retry: RetryListener | None = None,
+) -> T:
+    """``operation()``, tried again on transient failures until ``retry_for`` seconds
+    have passed since it started failing; then :class:`GaveUp` (from the last error).
+    Anything a retry can't fix is raised as it is, at once."""
+    attempt = 0
+    started = time.monotonic()
+    while True:
+        try:
+            return await operation()
+        except Exception as error:
+            failure = classify(error)
+            if failure is None or not failure.transient:
+                raise
+            attempt += 1
+            elapsed = time.monotonic() - started
+            remaining = retry_for - elapsed
+            wait = min(backoff(attempt - 1, max_backoff, failure.retry_after), max(remaining, 0))
+            notice = RetryNotice(what, failure, attempt, elapsed, wait, retry_for)
+            if remaining <= 0:
+                log.info("giving up on %s: %s", what, failure.detail)  # the caller says it
+                raise GaveUp(notice) from error
+            log.info("%s", notice.describe())
+            if on_retry is not None:
+                on_retry(notice)
+            await asyncio.sleep(wait)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How a one-shot caller retries: its deadline, backoff cap and listener."""
+
+    retry_for: float = DEFAULT_RETRY_FOR_SECONDS
+    max_backoff: float = DEFAULT_MAX_BACKOFF_SECONDS
+    on_retry: RetryListener | None = None
+
+    async def run(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
+        return await run_with_deadline(
+            operation,
+            what=what,
+            retry_for=self.retry_for,
+            max_backoff=self.max_backoff,
+            on_retry=self.on_retry,
+        )

@@ -1,0 +1,420 @@
+"""The upload path: pages of contacts become compressed batches, several in flight.
+
+Why it is shaped like this: a practice uploads over its own internet link (5-20 Mbit/s
+up, 20-60 ms away), so the link, not the database, sets the pace. Reading the next page,
+assembling, encoding and compressing a batch (in a worker thread) all overlap the upload
+of the batches before it, and up to :data:`WINDOW` batches are in flight at once so the
+link keeps sending while the service processes a batch.
+
+How that stays safe (the contract change, see ``sandbox.app.Api._wait_for_base``): each
+batch's compare-and-set ``base_checkpoint`` is the checkpoint of the batch before it; a
+batch sent while that one is unanswered carries ``Checkpoint-Wait`` and the service holds
+it until its base is current, then applies it exactly as before (all or nothing, the
+checkpoint moved in the same transaction, never ahead of the data). Answers are settled
+strictly in order. When a batch fails (too large, a refused contact, a checkpoint that
+moved), the ones behind it are cancelled, the failed one is handled alone exactly as a
+single batch always was, and the ones behind it are sent again with the same
+``Idempotency-Key`` and body, so one the service applied meanwhile is only replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Protocol, TypeVar
+
+from engine.contract.document import Document, document_problems
+from engine.local.config import EngineConfig
+from engine.online.client import (
+    CheckpointConflict,
+    InvalidDocuments,
+    OnlineClient,
+    PayloadTooLarge,
+    encode_batch,
+    encode_body,
+)
+from engine.online.compression import EncodedBody, compress
+from engine.status.model import EngineState
+from engine.sync.checkpoint import Checkpoint
+from engine.sync.counters import Counters
+from engine.sync.failpoints import Failpoint, reached
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Batches in flight at once (the service holds the later ones until their base is in).
+WINDOW: Final = 3
+#: How long the service may hold a pipelined batch for the one before it.
+CHECKPOINT_WAIT_SECONDS: Final = 20.0
+#: The first batch of an upload is small, so the first answer (and progress) comes soon.
+FIRST_BATCH_BYTES: Final = 128 * 1024
+MIN_BATCH_BYTES: Final = 32 * 1024
+
+
+@dataclass(frozen=True)
+class Item:
+    """One contact's change: its encoded document, or None when it is deleted."""
+
+    contact_id: int
+    body: bytes | None
+
+
+@dataclass
+class PageWork:
+    items: list[Item]
+    #: The pass cursor once this page is online.
+    after: int
+    set_aside: dict[int, str] = field(default_factory=dict)
+    #: Ids the page covered that are fine again (no longer set aside).
+    cleared: list[int] = field(default_factory=list)
+
+
+def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -> PageWork:
+    """Validate and encode in the worker thread, so the event loop never does it."""
+    reached(Failpoint.DURING_READ)
+    items: list[Item] = [Item(contact_id, None) for contact_id in deleted]
+    work = PageWork(items, after)
+    for doc in documents:
+        contact_id = int(doc["id"])
+        problems = document_problems(doc)
+        if problems:
+            work.set_aside[contact_id] = "; ".join(problems)
+            continue
+        work.cleared.append(contact_id)
+        items.append(Item(contact_id, encode_body(doc)))
+    items.sort(key=lambda item: item.contact_id)
+    return work
+
+
+def item_size(item: Item) -> int:
+    return len(item.body) + 1 if item.body is not None else 12
+
+
+class Guard(Protocol):
+    """The agent's retry policy (``Agent._guarded``): retries what a retry can fix."""
+
+    def __call__(self, operation: Callable[[], Awaitable[T]]) -> Awaitable[T]: ...
+
+
+@dataclass
+class Batch:
+    items: list[Item]
+    target: Checkpoint
+    #: The pass checkpoint a part of this batch advances when it has to be split.
+    progress: Checkpoint
+    #: The compare-and-set base: the checkpoint the batch before it leaves online.
+    base: str | None
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    body: EncodedBody | None = None
+
+    @property
+    def upserts(self) -> list[Item]:
+        return [item for item in self.items if item.body is not None]
+
+    @property
+    def deletes(self) -> list[int]:
+        return [item.contact_id for item in self.items if item.body is None]
+
+
+class LinkMeter:
+    """Measured throughput and round trip of the link, for batch sizing.
+
+    A batch should take a few round trips to send (so headers and answers are a small
+    share) and at most about a second (so progress moves and a retry costs little).
+    Throughput is measured between settled batches (the pipeline keeps the link busy, so
+    that is what the link and service together deliver); the round trip from batches
+    sent alone.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.round_trip: float | None = None
+        #: Wire bytes per second, smoothed.
+        self.rate: float | None = None
+        #: Plain bytes per wire byte (the compression ratio), smoothed.
+        self.ratio = 1.0
+        self._last_settled: float | None = None
+
+    def sent_alone(self, seconds: float) -> None:
+        seconds = max(seconds, 1e-4)
+        self.round_trip = seconds if self.round_trip is None else min(self.round_trip, seconds)
+
+    def settled(self, wire: int, raw: int, busy: bool) -> None:
+        """A batch was answered; ``busy``: others were in flight right behind it."""
+        now = time.monotonic()
+        self.ratio = 0.7 * self.ratio + 0.3 * (raw / max(wire, 1))
+        if busy and self._last_settled is not None:
+            rate = wire / max(now - self._last_settled, 1e-4)
+            self.rate = rate if self.rate is None else 0.7 * self.rate + 0.3 * rate
+        self._last_settled = now if busy else None
+
+    def batch_bytes(self) -> int:
+        """The plain (uncompressed) size the next batch should have."""
+        if self.round_trip is None:
+            return min(FIRST_BATCH_BYTES, self.max_bytes)
+        if self.rate is None:
+            return self.max_bytes
+        seconds = min(max(4 * self.round_trip, 0.25), 1.0)
+        wanted = int(self.rate * self.ratio * seconds)
+        return max(min(wanted, self.max_bytes), min(MIN_BATCH_BYTES, self.max_bytes))
+
+
+class Uploader:
+    """Sends pages of changes as pipelined, compressed, all-or-nothing batches."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        state: EngineState,
+        online: OnlineClient,
+        counters: Counters,
+        guarded: Guard,
+        position: Callable[[], tuple[int, str | None]],
+        before_post: Callable[[], Awaitable[None]],
+        accepted: Callable[[Checkpoint, Sequence[int], Sequence[int]], None],
+        changed: Callable[[], None],
+    ) -> None:
+        """``position`` gives (epoch, checkpoint text online); ``before_post`` checks the
+        single-agent lock; ``accepted`` records a batch the service applied."""
+        self._config = config
+        self._state = state
+        self._online = online
+        self._counters = counters
+        self._guarded = guarded
+        self._position = position
+        self._before_post = before_post
+        self._accepted = accepted
+        self._changed = changed
+        self.meter = LinkMeter(config.batch_bytes)
+
+    # -- one batch on the wire --------------------------------------------------------
+
+    async def _encode(self, batch: Batch) -> EncodedBody:
+        if batch.body is None:
+            epoch = self._position()[0]
+            encoding = self._online.request_encoding
+            bodies = [item.body for item in batch.items if item.body is not None]
+            deletes = batch.deletes
+            target = batch.target.encode()
+
+            def build() -> EncodedBody:
+                plain = encode_batch(epoch, batch.base, target, bodies, deletes)
+                return compress(plain, encoding)
+
+            batch.body = await asyncio.to_thread(build)
+        return batch.body
+
+    async def _post(self, batch: Batch, pipelined: bool) -> None:
+        body = await self._encode(batch)
+
+        async def post() -> None:
+            await self._before_post()
+            reached(Failpoint.BEFORE_BATCH)
+            self._counters.batch_attempts += 1
+            self._counters.contacts_sent += len(batch.items)
+            self._counters.bytes_sent += body.raw_size
+            self._counters.batches_pipelined += pipelined
+            started = time.monotonic()
+            await self._online.post_encoded_batch(
+                body,
+                batch.key,
+                batch.target.encode(),
+                wait_seconds=CHECKPOINT_WAIT_SECONDS if pipelined else None,
+            )
+            if not pipelined:
+                self.meter.sent_alone(time.monotonic() - started)
+
+        await self._guarded(post)
+
+    def _record(self, batch: Batch, busy: bool = False) -> None:
+        reached(Failpoint.AFTER_BATCH_ACCEPTED)
+        body = batch.body
+        if body is not None:
+            self._state.bytes_done += body.raw_size
+            self._state.wire_bytes_done += len(body.content)
+            self.meter.settled(len(body.content), body.raw_size, busy)
+        self._accepted(batch.target, [i.contact_id for i in batch.upserts], batch.deletes)
+        if self._state.rate_from is None and self._state.pass_started is not None:
+            self._state.rate_from = time.time()
+            self._state.rate_from_done = self._state.done
+
+    # -- one batch alone: the contract as it always was --------------------------------
+
+    async def send(self, items: list[Item], target: Checkpoint, progress: Checkpoint) -> None:
+        """One all-or-nothing batch; splits on 413, sets aside what the service refuses.
+
+        ``progress`` is the checkpoint a partial batch advances (the pass in progress).
+        """
+        base = self._position()[1]
+        if not items and target.encode() == base:
+            return
+        await self._send_alone(Batch(items, target, progress, base))
+
+    async def _send_alone(self, batch: Batch) -> None:
+        try:
+            await self._post(batch, pipelined=False)
+        except (PayloadTooLarge, InvalidDocuments, CheckpointConflict) as error:
+            await self._recover(batch, error, pipelined=False)
+            return
+        self._record(batch)
+
+    async def _recover(self, batch: Batch, error: Exception, pipelined: bool) -> None:
+        """Handle a failed batch alone; it is the oldest unsettled one, so the checkpoint
+        online is its base (or its target, when only the answer was lost)."""
+        items, target, progress = batch.items, batch.target, batch.progress
+        if isinstance(error, PayloadTooLarge):
+            if len(items) == 1:
+                self._state.set_aside[items[0].contact_id] = (
+                    "the contact is larger than the online service accepts"
+                )
+                await self.send([], target, progress)
+                return
+            half = len(items) // 2
+            first = progress.advanced(items[half - 1].contact_id) if progress.in_pass else progress
+            await self.send(items[:half], first, progress)
+            await self.send(items[half:], target, progress)
+            return
+        if isinstance(error, InvalidDocuments):
+            rejected = {int(i) for i in error.problems if i.isdigit()}
+            for contact_id in rejected:
+                self._state.set_aside[contact_id] = "; ".join(
+                    error.problems.get(str(contact_id), ["refused by the online service"])
+                )
+            self._changed()
+            remaining = [item for item in items if item.contact_id not in rejected]
+            if len(remaining) == len(items):
+                raise error
+            await self.send(remaining, target, progress)
+            return
+        state = await self._guarded(self._online.sync_state)
+        if state.checkpoint == target.encode():
+            self._record(batch)  # applied; only its answer was lost
+            return
+        if pipelined and state.checkpoint == batch.base:
+            # held too long for the batch before it; that one is in now: send it again
+            await self._send_alone(batch)
+            return
+        raise error
+
+    # -- a stream of pages: pipelined -------------------------------------------------
+
+    async def upload(
+        self,
+        pages: AsyncIterator[PageWork],
+        checkpoint: Checkpoint,
+        finish: Checkpoint,
+    ) -> None:
+        """Send pages in byte-sized batches, several in flight, settled in order.
+
+        Inside a pass each batch carries the pass checkpoint advanced to its last
+        contact, and the last batch carries ``finish``; outside a pass (repairs) every
+        batch keeps the checkpoint as it is.
+        """
+        queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
+
+        async def produce() -> None:
+            try:
+                async for work in pages:
+                    await queue.put(work)
+            except Exception as error:  # handed to the consumer, which raises it
+                await queue.put(error)
+                return
+            await queue.put(None)
+
+        producer = asyncio.create_task(produce())
+        flight: deque[tuple[Batch, asyncio.Task[None]]] = deque()
+        chain = self._position()[1]
+
+        async def launch(items: list[Item], target: Checkpoint) -> None:
+            nonlocal chain
+            if not items and target.encode() == chain:
+                return
+            batch = Batch(items, target, checkpoint, chain)
+            chain = target.encode()
+            await self._encode(batch)  # in a thread, while earlier batches are on the wire
+            flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
+            while len(flight) >= WINDOW:
+                await self._settle(flight)
+
+        try:
+            pending: list[Item] = []
+            pending_bytes = 0
+            limit = self.meter.batch_bytes()
+            while True:
+                work = await queue.get()
+                if work is None:
+                    break
+                if isinstance(work, BaseException):
+                    raise work
+                self._note_set_aside(work)
+                for item in work.items:
+                    size = item_size(item)
+                    if pending and pending_bytes + size > limit:
+                        target = (
+                            checkpoint.advanced(pending[-1].contact_id)
+                            if checkpoint.in_pass
+                            else checkpoint
+                        )
+                        await launch(pending, target)
+                        pending, pending_bytes = [], 0
+                        limit = self.meter.batch_bytes()
+                    pending.append(item)
+                    pending_bytes += size
+            await launch(pending, finish)
+            while flight:
+                await self._settle(flight)
+        finally:
+            await _cancel([task for _, task in flight])
+            flight.clear()
+            if not producer.done():
+                producer.cancel()
+                try:
+                    await producer
+                except (asyncio.CancelledError, Exception):
+                    log.debug("page reader stopped", exc_info=True)
+
+    async def _settle(self, flight: deque[tuple[Batch, asyncio.Task[None]]]) -> None:
+        """Wait for the oldest batch in flight and record it; on a failure, handle it
+        alone and send the ones behind it again (same keys, same bodies)."""
+        batch, task = flight[0]
+        try:
+            await task
+        except (PayloadTooLarge, InvalidDocuments, CheckpointConflict) as error:
+            flight.popleft()
+            behind = [queued for queued, _ in flight]
+            await _cancel([running for _, running in flight])
+            flight.clear()
+            log.info("batch needs handling alone (%s); %d behind it resent", error, len(behind))
+            await self._recover(batch, error, pipelined=True)
+            for later in behind:
+                flight.append((later, asyncio.create_task(self._post(later, bool(flight)))))
+            return
+        flight.popleft()
+        self._record(batch, busy=bool(flight))
+        # Answers often land together; a finished task's await does not yield, so give the
+        # loop (a GUI's, too) its turn between them.
+        await asyncio.sleep(0)
+
+    def _note_set_aside(self, work: PageWork) -> None:
+        for contact_id in work.cleared:
+            self._state.set_aside.pop(contact_id, None)
+        if work.set_aside:
+            for contact_id, reason in work.set_aside.items():
+                log.warning("contact %d set aside: %s", contact_id, reason)
+            self._state.set_aside.update(work.set_aside)
+            self._changed()
+
+
+async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
