@@ -19,8 +19,6 @@ if TYPE_CHECKING:
         Check as Check,
         CheckId as CheckId,
         Engine as Engine,
-        PreflightFailed as PreflightFailed,
-        TermsNotAccepted as TermsNotAccepted,
     )
     from engine.contract.wire import (
         API_PREFIX as API_PREFIX,
@@ -31,10 +29,13 @@ if TYPE_CHECKING:
         write_diagnostics as write_diagnostics,
     )
     from engine.errors import (
+        GaveUp as GaveUp,
         OnlineError as OnlineError,
+        PreflightFailed as PreflightFailed,
         SchemaError as SchemaError,
         SettingsError as SettingsError,
         SourceError as SourceError,
+        TermsNotAccepted as TermsNotAccepted,
         UserFacingError as UserFacingError,
     )
     from engine.local.config import (
@@ -95,10 +96,7 @@ if TYPE_CHECKING:
         HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
         current_status as current_status,
     )
-    from engine.sync.retry import (
-        GaveUp as GaveUp,
-        RetryNotice as RetryNotice,
-    )
+    from engine.sync.retry import RetryNotice as RetryNotice
     from engine.texts import (
         AGREEMENT as AGREEMENT,
         CONFIRMATION as CONFIRMATION,
@@ -110,8 +108,8 @@ _EXPORTS: Final[dict[str, str]] = {
     "Check": "engine.api",
     "CheckId": "engine.api",
     "Engine": "engine.api",
-    "PreflightFailed": "engine.api",
-    "TermsNotAccepted": "engine.api",
+    "PreflightFailed": "engine.errors",
+    "TermsNotAccepted": "engine.errors",
     "EngineConfig": "engine.local.config",
     "API_PREFIX": "engine.contract.wire",
     "Scope": "engine.contract.wire",
@@ -138,7 +136,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "network_options": "engine.local.profile",
     "read_credentials_file": "engine.local.profile",
     "resource_path": "engine.local.resources",
-    "GaveUp": "engine.sync.retry",
+    "GaveUp": "engine.errors",
     "RetryNotice": "engine.sync.retry",
     "SecretStore": "engine.local.secrets",
     "require_secure_service_url": "engine.online.service_url",

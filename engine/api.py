@@ -19,11 +19,22 @@ from typing import Final, TypeVar
 
 import httpx
 
-from engine.errors import OnlineError, SchemaError, SourceError, UserFacingError
+from engine.errors import (
+    GIVE_UP_FIX,
+    CredentialsRejected,
+    GaveUp,
+    LoginProblem,
+    OnlineError,
+    PreflightFailed,
+    SchemaError,
+    SourceError,
+    TermsNotAccepted,
+    UserFacingError,
+)
 from engine.local.config import EngineConfig
 from engine.local.source_url import parse_source_url
-from engine.online.client import CredentialsRejected, OnlineClient, PracticeInfo, Terms
-from engine.practice.rules import LoginProblem, check_practice_login, is_set
+from engine.online.client import OnlineClient, PracticeInfo, Terms
+from engine.practice.rules import check_practice_login, is_set
 from engine.practice.setting_rows import SETTING_TRUE, PracticeSetting
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
@@ -33,7 +44,7 @@ from engine.status.state_file import HEARTBEAT_SECONDS, write_status
 from engine.sync.agent import Agent, FaultPersisted
 from engine.sync.consistency import Comparison, compare
 from engine.sync.counters import Counters
-from engine.sync.retry import GIVE_UP_FIX, GaveUp, RetryListener, RetryNotice, run_with_deadline
+from engine.sync.retry import RetryListener, RetryNotice, run_with_deadline
 from engine.sync.source_worker import SourceWorker
 
 log = logging.getLogger(__name__)
@@ -69,22 +80,6 @@ class Check:
     @property
     def title(self) -> str:
         return CHECK_TITLES[self.check]
-
-
-class TermsNotAccepted(UserFacingError):
-    def __init__(self, terms: Terms) -> None:
-        super().__init__(
-            f"The Terms of use ({terms.title}, version {terms.version}) must be accepted first.",
-            "Read them and agree in the wizard, or pass --accept-terms.",
-        )
-        self.terms = terms
-
-
-class PreflightFailed(UserFacingError):
-    def __init__(self, failed: list[Check]) -> None:
-        lines = "; ".join(f"{c.problem} {c.fix}".strip() for c in failed)
-        super().__init__(f"Contacts Migration can't be activated yet: {lines}")
-        self.failed = failed
 
 
 @dataclass(frozen=True)

@@ -26,23 +26,24 @@ from engine.contract.wire import (
     IDEMPOTENCY_KEY_HEADER,
     RETRY_AFTER_HEADER,
     ContentEncoding,
+    ErrorCode,
     Scope as Scope,
 )
-from engine.online.compression import EncodedBody, choose_encoding, decompress
-from engine.online.network import NetworkOptions, Unreachable, async_client, unreachable_kind
-from engine.online.refusals import (
-    CheckpointConflict as CheckpointConflict,
-    CredentialsRejected as CredentialsRejected,
-    ErrorCode as ErrorCode,
-    InvalidDocuments as InvalidDocuments,
-    NotActivated as NotActivated,
-    OnlineProtocolError as OnlineProtocolError,
-    PayloadTooLarge as PayloadTooLarge,
-    RequestRefused as RequestRefused,
-    StaleEpoch as StaleEpoch,
-    TransientOnlineError as TransientOnlineError,
+from engine.errors import (
+    CheckpointConflict,
+    CredentialsRejected,
+    InvalidDocuments,
+    NotActivated,
+    OnlineProtocolError,
+    PayloadTooLarge,
+    RequestRefused,
+    StaleEpoch,
+    TransientOnlineError,
 )
+from engine.online.compression import EncodedBody, choose_encoding, decompress
+from engine.online.network import NetworkOptions, async_client, unreachable_kind
 from engine.online.service_url import require_secure_service_url
+from engine.online.unreachable import Unreachable
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ import ssl
 import sys
 import urllib.request
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
 
-from engine.errors import OnlineError, SettingsError
+from engine.errors import SettingsError, UntrustedCertificate
+from engine.online.unreachable import Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +45,6 @@ class NetworkOptions:
     proxy: str | None = None
     #: A PEM file of extra CA certificates, trusted on top of the OS store.
     ca_file: Path | None = None
-
-
-class UntrustedCertificate(OnlineError):
-    """The server's certificate does not chain to a trusted root: never accepted."""
-
-    def __init__(self, host: str, reason: str) -> None:
-        super().__init__(
-            f"The online service's certificate at {host} is not trusted by this computer "
-            f"({reason}).",
-            "If the practice's network inspects HTTPS, ask IT to install its root "
-            "certificate in the operating system's certificate store, or name it in "
-            "[online] ca_file in settings.toml.",
-        )
-        self.host = host
-        self.reason = reason
 
 
 def check_proxy(value: str) -> str | None:
@@ -207,60 +192,6 @@ def async_client(
     """An ``httpx.AsyncClient`` set up for the practice's network (see the module doc)."""
     return _ExplainingClient(**client_arguments(options, transport), **kwargs)
 
-
-class Unreachable(StrEnum):
-    """What was observed when the online service could not be used; each has its advice."""
-
-    NO_NETWORK = "no_network"
-    NAME_NOT_FOUND = "name_not_found"
-    REFUSED = "refused"
-    NOT_ANSWERING = "not_answering"
-    DROPPED = "dropped"
-    PROXY = "proxy"
-    CERTIFICATE = "certificate"
-    FAILING = "failing"
-
-
-#: One plain sentence and the advice for each observation.
-UNREACHABLE_TEXT: Final[dict[Unreachable, tuple[str, str]]] = {
-    Unreachable.NO_NETWORK: (
-        "This computer has no network connection.",
-        "Check this computer's network cable or Wi-Fi; it will retry by itself.",
-    ),
-    Unreachable.NAME_NOT_FOUND: (
-        "The online service's address can't be found.",
-        "Check this computer's internet connection and DNS, and the online service "
-        "address in the settings; it will retry by itself.",
-    ),
-    Unreachable.REFUSED: (
-        "The online service is not accepting connections.",
-        "The service may be down or restarting; it will retry by itself. If this lasts, "
-        "check the service address or ask the service's support.",
-    ),
-    Unreachable.NOT_ANSWERING: (
-        "The online service is not answering.",
-        "The service or the network to it is slow or down; it will retry by itself.",
-    ),
-    Unreachable.DROPPED: (
-        "The connection to the online service keeps breaking.",
-        "Check the network between this computer and the service (firewall, VPN); it "
-        "will retry by itself.",
-    ),
-    Unreachable.PROXY: (
-        "The proxy server refused the connection to the online service.",
-        "Check the proxy settings ([online] proxy) or ask IT to allow the service's address.",
-    ),
-    Unreachable.CERTIFICATE: (
-        "The online service's secure connection can't be trusted.",
-        "If the practice's network inspects HTTPS, ask IT to install its root certificate "
-        "in the operating system's store, or name it in [online] ca_file.",
-    ),
-    Unreachable.FAILING: (
-        "The online service is answering with errors.",
-        "The problem is on the service's side; it will retry by itself. If this lasts, "
-        "send a diagnostics file to support.",
-    ),
-}
 
 _NO_NETWORK_ERRNOS: Final = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
 

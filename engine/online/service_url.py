@@ -15,16 +15,12 @@ from typing import Final
 
 import httpx
 
-from engine.errors import SettingsError
+from engine.errors import InsecureServiceUrl
 
 SECURE_SCHEME: Final = "https"
 PLAIN_SCHEME: Final = "http"
 #: Host names that always mean this computer.
 LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.", "ip6-localhost"})
-
-
-class InsecureServiceUrl(SettingsError):
-    """The online service's address would send secrets and contacts unencrypted."""
 
 
 def is_loopback_host(host: str) -> bool:

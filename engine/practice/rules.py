@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from engine.errors import UserFacingError
+from engine.errors import LoginProblem
 from engine.practice.setting_rows import SETTING_TRUE, PracticeSetting
 from engine.sources.base import Employee
-
-
-class LoginProblem(UserFacingError):
-    """The practice's online login email is missing or not an active employee's."""
 
 
 def check_practice_login(settings: Mapping[str, str], employees: Sequence[Employee]) -> Employee:

@@ -15,7 +15,7 @@ from typing import Final
 
 import pyodbc
 
-from engine.errors import SchemaError, SourceError
+from engine.errors import ConnectionStringError, SchemaError, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,6 @@ class SqlState(StrEnum):
 
 
 _SECRET_KEYS: Final = (Keyword.PWD.value, Keyword.PASSWORD.value)
-
-
-class ConnectionStringError(SourceError):
-    """The connection string itself can't be read."""
 
 
 @dataclass(frozen=True)

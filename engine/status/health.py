@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
-from engine.online.client import TransientOnlineError
-from engine.online.network import UNREACHABLE_TEXT, Unreachable, UntrustedCertificate
+from engine.errors import TransientOnlineError, UntrustedCertificate
+from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 from engine.status.model import EngineState, Fault, Reason
 
 log = logging.getLogger(__name__)

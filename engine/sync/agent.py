@@ -21,8 +21,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from engine.errors import CheckpointConflict, NotActivated, StaleEpoch
 from engine.local.config import EngineConfig
-from engine.online.client import CheckpointConflict, NotActivated, OnlineClient, StaleEpoch
+from engine.online.client import OnlineClient
 from engine.practice.rules import check_practice_login
 from engine.sources.base import AgentLock, Employee, Source
 from engine.status.health import Channel, Health

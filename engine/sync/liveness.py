@@ -16,15 +16,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from engine.errors import OnlineError, SchemaError, SourceError
-from engine.online.client import (
+from engine.errors import (
     CredentialsRejected,
+    LoginProblem,
     NotActivated,
-    OnlineClient,
+    OnlineError,
+    SchemaError,
+    SourceError,
     TransientOnlineError,
 )
-from engine.online.network import Unreachable
-from engine.practice.rules import LoginProblem
+from engine.online.client import OnlineClient
+from engine.online.unreachable import Unreachable
 from engine.status.health import Channel, Health
 from engine.status.model import Reason
 

@@ -1,7 +1,8 @@
 """The one retry policy of every online call: the agent's loop and every one-shot command.
 
-What each failure means is decided here once (:func:`classify`): which status reason it
-is, whether a retry can fix it, and how long the service asked us to wait. The agent
+What each failure means is read from one table, :data:`engine.errors.STATUS_REASONS`, by
+:func:`classify`: which status reason it is, whether a retry can fix it, and how long the
+service asked us to wait. The agent
 retries for ever (its light says how long it has been failing); a one-shot call
 (``verify``, ``activate``, ``sync --once``, the wizard's checks, Retry now) keeps trying
 until a deadline (:func:`run_with_deadline`), reports each retry, and when it gives up
@@ -20,20 +21,8 @@ from typing import Final, TypeVar
 
 import httpx
 
-from engine.errors import OnlineError, SchemaError, SourceError
+from engine.errors import GaveUp, Retry, TransientOnlineError, UserFacingError, status_reason
 from engine.local.settings import DEFAULT_MAX_BACKOFF_SECONDS, DEFAULT_RETRY_FOR_SECONDS
-from engine.online.client import (
-    CheckpointConflict,
-    CredentialsRejected,
-    InvalidDocuments,
-    NotActivated,
-    OnlineProtocolError,
-    PayloadTooLarge,
-    RequestRefused,
-    StaleEpoch,
-    TransientOnlineError,
-)
-from engine.practice.rules import LoginProblem
 from engine.status.model import Reason
 
 log = logging.getLogger(__name__)
@@ -42,14 +31,6 @@ T = TypeVar("T")
 
 #: A Retry-After longer than this many backoff caps is not honoured in full.
 RETRY_AFTER_CAPS: Final = 5.0
-
-#: Failures the caller handles itself (fencing, conflicts, batch splitting, set-asides).
-_PASSED_THROUGH: Final = (
-    StaleEpoch,
-    CheckpointConflict,
-    PayloadTooLarge,
-    InvalidDocuments,
-)
 
 
 @dataclass(frozen=True)
@@ -70,34 +51,26 @@ class Failure:
 
 
 def classify(error: BaseException) -> Failure | None:
-    """The meaning of ``error``; None for what the caller must handle itself."""
-    if isinstance(error, _PASSED_THROUGH):
-        return None
-    if isinstance(error, TransientOnlineError):
-        return Failure(
-            Reason.ONLINE_UNREACHABLE, error.problem, transient=True, retry_after=error.retry_after
-        )
-    if isinstance(error, httpx.TransportError | httpx.DecodingError):
+    """The meaning of ``error`` (from :data:`engine.errors.STATUS_REASONS`); None for what
+    the caller must handle itself."""
+    if isinstance(error, httpx.TransportError | httpx.DecodingError):  # escaped the client
         return Failure(
             Reason.ONLINE_UNREACHABLE,
             f"The online service can't be reached ({type(error).__name__}).",
             transient=True,
         )
-    if isinstance(error, CredentialsRejected):
-        return Failure(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
-    if isinstance(error, NotActivated):
-        return Failure(Reason.NOT_ACTIVATED, "", immediate=True)
-    if isinstance(error, OnlineProtocolError):  # garbage from a proxy or a broken node
-        return Failure(Reason.ONLINE_ERROR, error.problem, transient=True)
-    if isinstance(error, RequestRefused | OnlineError):  # a 4xx: asking again won't help
-        return Failure(Reason.ONLINE_ERROR, error.problem)
-    if isinstance(error, LoginProblem):
-        return Failure(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, error.problem, immediate=True)
-    if isinstance(error, SchemaError):
-        return Failure(Reason.DATABASE_SCHEMA, error.problem, immediate=True)
-    if isinstance(error, SourceError):
-        return Failure(Reason.DATABASE_UNREACHABLE, error.problem, transient=True)
-    return None
+    if not isinstance(error, UserFacingError):
+        return None
+    row = status_reason(error)
+    if row is None:
+        return None
+    return Failure(
+        row.reason,
+        error.problem if row.with_detail else "",
+        immediate=row.retry is Retry.CANNOT_HELP,
+        transient=row.retry is Retry.HELPS,
+        retry_after=error.retry_after if isinstance(error, TransientOnlineError) else None,
+    )
 
 
 def backoff(attempt: int, cap: float, retry_after: float | None = None) -> float:
@@ -134,35 +107,6 @@ class RetryNotice:
 
 
 RetryListener = Callable[[RetryNotice], None]
-
-#: What a person can do when a one-shot call gave up, by the reason of its last failure.
-GIVE_UP_FIX: Final[dict[Reason, str]] = {
-    Reason.ONLINE_UNREACHABLE: (
-        "Check this computer's internet connection and proxy settings, then run it again"
-        " (--retry-for SECONDS tries for longer). Nothing was changed by the failed tries."
-    ),
-    Reason.DATABASE_UNREACHABLE: (
-        "Check that the database server is on and reachable from this computer, then run"
-        " it again (--retry-for SECONDS tries for longer)."
-    ),
-    Reason.ONLINE_ERROR: (
-        "Check the online service address and any proxy in between; if it lasts, send a"
-        " diagnostics file ('contacts-migration diagnostics') to support."
-    ),
-}
-
-
-class GaveUp(OnlineError):
-    """A one-shot call kept failing until its deadline; says how long and what failed."""
-
-    def __init__(self, notice: RetryNotice) -> None:
-        failure = notice.failure
-        super().__init__(
-            f"Gave up on {notice.what} after trying for {notice.elapsed:.0f} s"
-            f" ({notice.attempt} tries). The last failure: {failure.detail}",
-            GIVE_UP_FIX.get(failure.reason, GIVE_UP_FIX[Reason.ONLINE_UNREACHABLE]),
-        )
-        self.notice = notice
 
 
 async def run_with_deadline(

@@ -30,15 +30,9 @@ from dataclasses import dataclass, field
 from typing import Final, Protocol, TypeVar
 
 from engine.contract.document import Document, document_problems
+from engine.errors import CheckpointConflict, InvalidDocuments, PayloadTooLarge
 from engine.local.config import EngineConfig
-from engine.online.client import (
-    CheckpointConflict,
-    InvalidDocuments,
-    OnlineClient,
-    PayloadTooLarge,
-    encode_batch,
-    encode_body,
-)
+from engine.online.client import OnlineClient, encode_batch, encode_body
 from engine.online.compression import EncodedBody, compress
 from engine.status.model import EngineState
 from engine.sync.checkpoint import Checkpoint

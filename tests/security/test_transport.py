@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.errors import SettingsError
+from engine.errors import InsecureServiceUrl, SettingsError
 from engine.local.paths import AppPaths
 from engine.online.client import Credentials, OnlineClient
-from engine.online.service_url import InsecureServiceUrl, service_url_problem
+from engine.online.service_url import service_url_problem
 from gui.cli import _config_from_flags
 from tests.security.support import run_cli
 

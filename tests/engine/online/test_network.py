@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import OnlineError, SettingsError
+from engine.errors import OnlineError, SettingsError, TransientOnlineError, UntrustedCertificate
 from engine.local.settings import Settings, load_settings, save_settings
-from engine.online.client import Credentials, OnlineClient, TransientOnlineError
+from engine.online.client import Credentials, OnlineClient
 from engine.online.network import (
     LOOPBACK_PATTERNS,
     NetworkOptions,
-    UntrustedCertificate,
     bypass_patterns,
     client_arguments,
 )

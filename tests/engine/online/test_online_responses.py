@@ -12,14 +12,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from engine.online.client import (
-    Credentials,
-    CredentialsRejected,
-    OnlineClient,
-    OnlineProtocolError,
-    StaleEpoch,
-    TransientOnlineError,
-)
+from engine.errors import CredentialsRejected, OnlineProtocolError, StaleEpoch, TransientOnlineError
+from engine.online.client import Credentials, OnlineClient
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -11,14 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SchemaError, SourceError, UserFacingError
+from engine.errors import ConnectionStringError, SchemaError, SourceError, UserFacingError
 from engine.sources.odbc import OdbcAgentLock, OdbcSource
-from engine.sources.odbc_connect import (
-    ConnectionString,
-    ConnectionStringError,
-    Keyword,
-    translate_error,
-)
+from engine.sources.odbc_connect import ConnectionString, Keyword, translate_error
 from engine.sources.sqlite import SqliteAgentLock, SqliteSource
 from sampledata.database_init import init_odbc_database
 from sampledata.sqlite_file import generate_reference_database

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from engine.errors import SchemaError, SourceError
+from engine.errors import LoginProblem, SchemaError, SourceError
 from engine.local.config import EngineConfig
 from engine.local.settings import DEFAULT_LIVENESS_SECONDS
 from engine.online.client import Credentials, OnlineClient
-from engine.online.network import UNREACHABLE_TEXT, Unreachable
-from engine.practice.rules import LoginProblem
+from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 from engine.status.health import Health
 from engine.status.model import (
     FAULT_GRACE_SECONDS,

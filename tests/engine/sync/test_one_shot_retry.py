@@ -17,16 +17,17 @@ import httpx
 import pytest
 
 from engine.api import CheckId, Engine
-from engine.errors import UserFacingError
-from engine.online.client import (
+from engine.errors import (
     CheckpointConflict,
     CredentialsRejected,
+    GaveUp,
     OnlineProtocolError,
     RequestRefused,
     TransientOnlineError,
+    UserFacingError,
 )
 from engine.status.model import Reason
-from engine.sync.retry import GaveUp, RetryNotice, backoff, classify
+from engine.sync.retry import RetryNotice, backoff, classify
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import activate, config_for, desktop
 from tests.sandbox_harness import running_sandbox
