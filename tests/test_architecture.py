@@ -36,6 +36,26 @@ FORBIDDEN: Final[dict[str, frozenset[str]]] = {
     "sampledata": frozenset({"gui", "contacts_migration", "sandbox"}),
 }
 
+#: What the engine's top level holds: the front door (``__init__``, ``api``), the one
+#: error tree, the words every front end shares, and one folder per job. A new module
+#: goes into the folder whose job it does (or a new folder whose name says its job).
+ENGINE_TOP_LEVEL: Final = frozenset(
+    {
+        "__init__.py",
+        "api.py",
+        "errors.py",
+        "texts.py",
+        "contract",
+        "diagnostics",
+        "local",
+        "online",
+        "practice",
+        "sources",
+        "status",
+        "sync",
+    }
+)
+
 # Phase B: owned by the engineers reworking these files; remove each entry when fixed.
 KNOWN_CYCLES: Final[frozenset[frozenset[str]]] = frozenset()
 KNOWN_FORBIDDEN: Final[frozenset[tuple[str, str]]] = frozenset()
@@ -227,3 +247,26 @@ def test_no_shipped_module_is_over_the_line_limit() -> None:
     new = sorted(f"{name} ({lengths[name]} lines)" for name in long - KNOWN_LONG)
     assert not new, f"over {MAX_LINES} lines: {new}"
     assert not sorted(KNOWN_LONG - long), f"fixed, remove: {sorted(KNOWN_LONG - long)}"
+
+
+def test_the_engine_top_level_holds_only_its_chosen_parts() -> None:
+    found = {
+        path.name
+        for path in (ROOT / "engine").iterdir()
+        if path.suffix == ".py" or (path.is_dir() and (path / "__init__.py").is_file())
+    }
+    assert found == ENGINE_TOP_LEVEL, (
+        f"new at the top: {sorted(found - ENGINE_TOP_LEVEL)}; "
+        f"gone: {sorted(ENGINE_TOP_LEVEL - found)} (put modules in the folder for their job)"
+    )
+
+
+def test_engine_subpackages_re_export_nothing() -> None:
+    """Importing ``engine.sources`` must not load its modules (light imports, no cycles)."""
+    exporting = sorted(
+        init.relative_to(ROOT).as_posix()
+        for init in (ROOT / "engine").rglob("__init__.py")
+        if init.parent != ROOT / "engine"
+        and any(_import_nodes(ast.parse(init.read_text(encoding="utf-8"))))
+    )
+    assert exporting == []

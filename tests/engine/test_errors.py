@@ -139,7 +139,9 @@ def test_the_meanings_cover_the_tree() -> None:
     assert {type(error) for error, _ in MEANINGS} == set(STATUS_REASONS)
 
 
-@pytest.mark.parametrize(("error", "meaning"), MEANINGS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    ("error", "meaning"), MEANINGS, ids=[type(e).__name__ for e, _ in MEANINGS]
+)
 def test_each_error_means_what_it_always_meant(
     error: UserFacingError, meaning: tuple[Reason, bool, bool] | None
 ) -> None:
