@@ -35,6 +35,7 @@ from engine.config import EngineConfig
 from engine.counters import Counters
 from engine.document import Document, document_problems
 from engine.failpoints import Failpoint, reached
+from engine.memory import few_collections
 from engine.online import (
     CheckpointConflict,
     InvalidDocuments,
@@ -317,6 +318,15 @@ class Uploader:
         contact, and the last batch carries ``finish``; outside a pass (repairs) every
         batch keeps the checkpoint as it is.
         """
+        with few_collections():  # pages of documents: short-lived, freed by refcount
+            await self._upload(pages, checkpoint, finish)
+
+    async def _upload(
+        self,
+        pages: AsyncIterator[PageWork],
+        checkpoint: Checkpoint,
+        finish: Checkpoint,
+    ) -> None:
         queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
 
         async def produce() -> None:
