@@ -1,5 +1,5 @@
-"""``python -m benchmarks.wan [--contacts N] [--output FILE]``: the first upload over a
-practice's real internet link.
+"""``python -m benchmarks.wan [--contacts N] [--output FILE] [--link 20|5] [--edits-only]``:
+the first upload over a practice's real internet link.
 
 Each scenario puts :mod:`benchmarks.shaper` (one shared link: bandwidth per direction and
 a round trip) between the engine and the real sandbox, migrates every contact, and
