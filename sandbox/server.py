@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -25,6 +26,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from engine.errors import UserFacingError
 from engine.local.paths import app_paths
+from engine.sync.memory import PASS_GC_THRESHOLD
 from sandbox.app import ServiceOptions, create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.middleware import DROP_CONNECTION_EXTENSION
@@ -185,6 +187,11 @@ def serve(options: ServeOptions, announce: Callable[[str], None] = print) -> int
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         server = _Server(config)
+        # Each batch parses thousands of documents that die young (freed by reference
+        # counting); at the default threshold they set off collections that walk the
+        # whole process. Everything made so far lives as long as the server: frozen.
+        gc.set_threshold(PASS_GC_THRESHOLD, *gc.get_threshold()[1:])
+        gc.freeze()
         announce(f"Sandbox online service running at {url}")
         announce(f"API: {url}/api/v1 — contacts page: {url}/")
         announce(f"Credentials: {credentials_path}")

@@ -24,13 +24,21 @@ from engine.sources.cursor_source import CursorSource
 from engine.sources.dialects.sqlite import TRIGGERS_SQL, SqliteDialect, check_triggers
 from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.queries import Queries
-from engine.sources.mapping.reads import fetch_changed_ids, fetch_documents, fetch_page
+from engine.sources.mapping.reads import (
+    fetch_changed_ids,
+    fetch_documents,
+    fetch_few_changed_ids,
+    fetch_page,
+)
 from engine.sources.mapping.schema import LogicalTable, SchemaMapping
 from engine.sources.mapping.schema_check import missing_schema_parts, schema_error
 
 #: How long a statement waits for another program's write lock before giving up.
 DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 5.0
 LOCK_SUFFIX: Final = ".contacts-migration.lock"
+#: A change scan reads up to this many changed rows through the RowVer indexes before it
+#: falls back to the scan in contact order (few changes: the usual poll after an edit).
+FEW_CHANGES: Final = 2000
 
 T = TypeVar("T")
 _CONNECTION_SERIALS: Final = itertools.count(1)
@@ -127,6 +135,8 @@ class SqliteSource(CursorSource):
         self._connection: sqlite3.Connection | None = connect(path, busy_timeout=busy_timeout)
         self._serial = next(_CONNECTION_SERIALS)
         self._identity = _file_identity(path)
+        #: The ``since`` of the last change scan that found more than FEW_CHANGES rows.
+        self._many_changes_since: int | None = None
 
     def _check_file(self) -> None:
         """An open connection keeps reading a deleted or replaced file: say so instead,
@@ -242,7 +252,16 @@ class SqliteSource(CursorSource):
         return self._lossless(read)
 
     def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
+        """The few changes of a poll through the RowVer indexes; once that found many
+        for this ``since`` (a bulk change: the rest of its pass), the ordered scan."""
         with self._transaction() as cursor:
+            if self._many_changes_since != since:
+                found = fetch_few_changed_ids(
+                    cursor, self.queries, since, after_id, limit, FEW_CHANGES
+                )
+                if found is not None:
+                    return found
+                self._many_changes_since = since
             return fetch_changed_ids(cursor, self.queries, since, after_id, limit)
 
     def read_documents(self, ids: Sequence[int]) -> list[Document]:

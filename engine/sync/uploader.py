@@ -38,6 +38,7 @@ from engine.status.model import EngineState
 from engine.sync.checkpoint import Checkpoint
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
+from engine.sync.memory import few_collections
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +312,15 @@ class Uploader:
         contact, and the last batch carries ``finish``; outside a pass (repairs) every
         batch keeps the checkpoint as it is.
         """
+        with few_collections():  # pages of documents: short-lived, freed by refcount
+            await self._upload(pages, checkpoint, finish)
+
+    async def _upload(
+        self,
+        pages: AsyncIterator[PageWork],
+        checkpoint: Checkpoint,
+        finish: Checkpoint,
+    ) -> None:
         queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
 
         async def produce() -> None:

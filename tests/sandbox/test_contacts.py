@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -124,12 +123,12 @@ def test_limits_at_their_maximum_are_accepted(loaded: tuple[Agent, list[Any]]) -
     assert len(agent.client.get("/contacts/hashes", params={"limit": 50000}).json()) == len(docs)
 
 
-def test_big_batch_is_applied_quickly(sandbox_server: RunningSandbox) -> None:
-    """A 4 MiB batch of ~3000 contacts: well under half a second, end to end."""
+def test_big_batch_is_applied_whole(sandbox_server: RunningSandbox) -> None:
+    """A 4 MiB batch of 3000 contacts is applied all at once, and a second one replaces
+    every contact of the first (how fast: ``python -m benchmarks.service_batch``)."""
     with api(sandbox_server) as client:
         activate(client)
         agent = Agent(client)
-        timings = []
         for attempt in range(2):
             docs = [contact(i, padding=300, code=f"A{attempt}-{i}") for i in range(1, 3001)]
             body = json.dumps(
@@ -142,14 +141,14 @@ def test_big_batch_is_applied_quickly(sandbox_server: RunningSandbox) -> None:
                 }
             ).encode()
             assert 3_500_000 < len(body) <= 4 * 1024 * 1024
-            started = time.perf_counter()
             response = client.post(
                 "/sync/batches",
                 content=body,
                 headers={"Idempotency-Key": str(uuid.uuid4()), "content-type": "application/json"},
             )
-            timings.append(time.perf_counter() - started)
             assert response.status_code == 200, response.text
             assert response.json()["applied_upserts"] == 3000
-        assert min(timings) < 0.5, timings
+            assert agent.state()["checkpoint"] == f"big-{attempt}"
         assert agent.state()["contact_count"] == 3000
+        for contact_id in (1, 1500, 3000):
+            assert client.get(f"/contacts/{contact_id}").json()["code"] == f"A1-{contact_id}"

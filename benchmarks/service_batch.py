@@ -1,0 +1,89 @@
+"""``python -m benchmarks.service_batch [--contacts N] [--rounds R]``: how fast the online
+service (the sandbox) applies one big batch, end to end on loopback.
+
+The service's share of an upload: read the body, decompress it, parse, validate and hash
+every contact, and write them with the checkpoint in one transaction. Each round posts
+the same ``N`` generated contacts (about 1.2 KB of JSON each; 3,000 are about 3.6 MB, the
+size ``tests/sandbox/test_contacts.py::test_big_batch_is_applied_whole`` sends) as plain
+JSON and as zstd, alternately, and reports the fastest and the median round of each.
+Wall time on a busy machine is noise: compare runs made on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from benchmarks.__main__ import _activate_only, _database, _sign_in
+from contacts_migration.demo import running_sandbox
+from engine.online.client import encode_batch, encode_body
+from engine.online.compression import ContentEncoding, compress
+from engine.sources.sqlite import SqliteSource
+
+
+def _bodies(db: Path, contacts: int) -> list[bytes]:
+    source = SqliteSource(db)
+    page = source.read_page(0, contacts)
+    source.close()
+    return [encode_body(doc) for doc in page.documents]
+
+
+def measure(workdir: Path, contacts: int, rounds: int) -> dict[ContentEncoding, list[float]]:
+    """Seconds per batch, by body coding."""
+    db = _database(workdir, max(contacts, 20_000))
+    bodies = _bodies(db, contacts)
+    online_dir = workdir / f"service-{uuid.uuid4().hex[:6]}"
+    online_dir.mkdir()
+    timings: dict[ContentEncoding, list[float]] = {
+        ContentEncoding.IDENTITY: [],
+        ContentEncoding.ZSTD: [],
+    }
+    with running_sandbox(online_dir, 0) as online:
+        asyncio.run(_activate_only(online))
+        with httpx.Client(base_url=online.url + "/api/v1", timeout=120) as api:
+            _sign_in(api, online)
+            lease = api.post("/sync/lease", json={"agent_id": "bench", "machine": "m"})
+            epoch = int(lease.json()["epoch"])
+            base: str | None = None
+            for number in range(rounds * len(timings)):
+                encoding = list(timings)[number % len(timings)]
+                plain = encode_batch(epoch, base, str(number), bodies, [])
+                body = compress(plain, encoding)
+                headers = {"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"}
+                if encoding is not ContentEncoding.IDENTITY:
+                    headers["Content-Encoding"] = encoding.value
+                started = time.perf_counter()
+                response = api.post("/sync/batches", content=body.content, headers=headers)
+                timings[encoding].append(time.perf_counter() - started)
+                response.raise_for_status()
+                base = str(number)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.service_batch", description=__doc__)
+    parser.add_argument("--contacts", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-service-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    for encoding, seconds in measure(workdir, args.contacts, args.rounds).items():
+        best = min(seconds)
+        print(
+            f"{args.contacts:,} contacts in one batch ({encoding.value}): fastest"
+            f" {best * 1000:.0f} ms ({args.contacts / best:,.0f} contacts/s), median"
+            f" {statistics.median(seconds) * 1000:.0f} ms over {len(seconds)} rounds"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
