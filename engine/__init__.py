@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     )
     from engine.profile import (
         CredentialsFile as CredentialsFile,
+        config_from_answers as config_from_answers,
         config_from_flags as config_from_flags,
         engine_config as engine_config,
         network_options as network_options,
@@ -133,6 +134,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "AppPaths": "engine.paths",
     "app_paths": "engine.paths",
     "CredentialsFile": "engine.profile",
+    "config_from_answers": "engine.profile",
     "config_from_flags": "engine.profile",
     "engine_config": "engine.profile",
     "network_options": "engine.profile",
@@ -194,6 +196,7 @@ __all__ = [
     "TermsNotAccepted",
     "UserFacingError",
     "app_paths",
+    "config_from_answers",
     "config_from_flags",
     "current_status",
     "diagnostics_text",

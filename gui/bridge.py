@@ -15,11 +15,15 @@ from typing import Final
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.api import Engine
-from engine.errors import UserFacingError
-from engine.events import EngineEvent, EventKind
-from engine.state_file import HEARTBEAT_SECONDS, current_status
-from engine.status import Status
+from engine import (
+    HEARTBEAT_SECONDS,
+    Engine,
+    EngineEvent,
+    EventKind,
+    Status,
+    UserFacingError,
+    current_status,
+)
 
 log = logging.getLogger(__name__)
 

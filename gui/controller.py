@@ -17,13 +17,20 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
-from engine.api import Activation, Engine
-from engine.config import EngineConfig
-from engine.errors import UserFacingError
-from engine.paths import AppPaths
-from engine.setup_store import save_setup
-from engine.state_file import current_status
-from engine.status import REASON_TEXT, Light, Reason, Status, SyncState
+from engine import (
+    REASON_TEXT,
+    Activation,
+    AppPaths,
+    Engine,
+    EngineConfig,
+    Light,
+    Reason,
+    Status,
+    SyncState,
+    UserFacingError,
+    current_status,
+    save_setup,
+)
 from gui.bridge import StateFileWatcher, StatusBridge
 from gui.history import History
 from gui.launcher import LauncherWindow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from engine.status import Light, Phase, Status
+from engine import Light, Phase, Status
 from gui.icons import IconName
 from gui.text import tr
 

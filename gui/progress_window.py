@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.status import Light, Status
+from engine import Light, Status
 from gui.bridge import StatusBridge
 from gui.history import History
 from gui.icons import IconName, icon

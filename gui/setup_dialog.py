@@ -2,7 +2,7 @@
 
 "Not set up" must lead somewhere a person can act on, not back to the command line.
 The answers are turned into the engine's configuration by the engine's own set-up code
-(``engine.profile.engine_config``, then an ``Engine``), so every check the engine makes
+(``engine.config_from_answers``, then an ``Engine``), so every check the engine makes
 applies here too. Nothing is saved until the activation succeeds.
 """
 
@@ -25,14 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import Engine
-from engine.config import EngineConfig
-from engine.errors import UserFacingError
-from engine.paths import AppPaths
-from engine.profile import engine_config
-from engine.secrets import SecretStore
-from engine.settings import load_settings, updated
-from engine.source_url import parse_source_url
+from engine import AppPaths, Engine, EngineConfig, UserFacingError, config_from_answers
 from gui.tasks import spawn
 from gui.text import tr
 
@@ -54,15 +47,13 @@ class SetupAnswers:
 def build_config(paths: AppPaths, answers: SetupAnswers) -> EngineConfig:
     """The configuration these answers describe, through the engine's own set-up code;
     raises UserFacingError with the engine's words when an answer is not usable."""
-    parse_source_url(answers.source)
-    settings = updated(
-        load_settings(paths.settings_file),
+    return config_from_answers(
+        paths,
         source=answers.source,
         online_url=answers.online_url,
         client_id=answers.client_id,
+        client_secret=answers.client_secret,
     )
-    SecretStore(paths).set(answers.client_id, answers.client_secret)
-    return engine_config(paths, settings)
 
 
 class SetupDialog(QDialog):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.status import Light, Status
+from engine import Light, Status
 from gui import formatting
 from gui.icons import pixmap
 from gui.lights import LIGHT_LOOK, headline, small_catch_up

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from engine.status import Light, Status
+from engine import Light, Status
 from gui import formatting
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon

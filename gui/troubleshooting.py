@@ -27,11 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import Engine
-from engine.diagnostics.collect import diagnostics_text, write_diagnostics
-from engine.errors import UserFacingError
-from engine.paths import AppPaths
-from engine.status import Light, Reason, Status, SyncState
+from engine import (
+    AppPaths,
+    Engine,
+    Light,
+    Reason,
+    Status,
+    SyncState,
+    UserFacingError,
+    diagnostics_text,
+    write_diagnostics,
+)
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon, pixmap
 from gui.lights import LIGHT_LOOK

@@ -14,8 +14,7 @@ from typing import Final
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizard, QWizardPage
 
-from engine.errors import UserFacingError
-from engine.status import Light, Status, SyncState
+from engine import Light, Status, SyncState, UserFacingError
 from gui import formatting
 from gui.spinner import Spinner
 from gui.status_panel import StatusPanel

@@ -28,11 +28,16 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from engine.api import Activation, Check, Engine
-from engine.errors import UserFacingError
-from engine.online import Terms
-from engine.status import Status
-from engine.texts import AGREEMENT, CONFIRMATION
+from engine import (
+    AGREEMENT,
+    CONFIRMATION,
+    Activation,
+    Check,
+    Engine,
+    Status,
+    Terms,
+    UserFacingError,
+)
 from gui.bridge import StatusBridge
 from gui.icons import IconName, pixmap
 from gui.spinner import Spinner

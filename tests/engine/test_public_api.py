@@ -46,6 +46,7 @@ EXPECTED: Final = frozenset(
         "HOME_ENV",
         "engine_config",
         "config_from_flags",
+        "config_from_answers",
         "network_options",
         "read_credentials_file",
         "CredentialsFile",
