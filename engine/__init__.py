@@ -66,6 +66,11 @@ if TYPE_CHECKING:
         network_options as network_options,
         read_credentials_file as read_credentials_file,
     )
+    from engine.reasons import (
+        REASON_WORDS as REASON_WORDS,
+        FrontEnd as FrontEnd,
+        Reason as Reason,
+    )
     from engine.resources import (
         resource_path as resource_path,
     )
@@ -93,10 +98,8 @@ if TYPE_CHECKING:
         current_status as current_status,
     )
     from engine.status import (
-        REASON_TEXT as REASON_TEXT,
         Light as Light,
         Phase as Phase,
-        Reason as Reason,
         Status as Status,
         SyncState as SyncState,
     )
@@ -149,10 +152,11 @@ _EXPORTS: Final[dict[str, str]] = {
     "parse_source_url": "engine.source_url",
     "HEARTBEAT_SECONDS": "engine.state_file",
     "current_status": "engine.state_file",
-    "REASON_TEXT": "engine.status",
+    "REASON_WORDS": "engine.reasons",
+    "FrontEnd": "engine.reasons",
+    "Reason": "engine.reasons",
     "Light": "engine.status",
     "Phase": "engine.status",
-    "Reason": "engine.status",
     "Status": "engine.status",
     "SyncState": "engine.status",
     "AGREEMENT": "engine.texts",
@@ -167,7 +171,7 @@ __all__ = [
     "HEARTBEAT_SECONDS",
     "HOME_ENV",
     "LOG_FILE_NAME",
-    "REASON_TEXT",
+    "REASON_WORDS",
     "Activation",
     "AppPaths",
     "Check",
@@ -178,6 +182,7 @@ __all__ = [
     "EngineConfig",
     "EngineEvent",
     "EventKind",
+    "FrontEnd",
     "GaveUp",
     "Light",
     "OnlineError",

@@ -28,13 +28,14 @@ from engine.events import EngineEvent, EventBus, EventKind, Listener
 from engine.online import CredentialsRejected, OnlineClient, PracticeInfo, Terms
 from engine.practice import LoginProblem, check_practice_login, is_set
 from engine.practice_settings import SETTING_TRUE, PracticeSetting
+from engine.reasons import REASON_WORDS
 from engine.retry import GIVE_UP_FIX, GaveUp, RetryListener, RetryNotice, run_with_deadline
 from engine.source_url import parse_source_url
 from engine.source_worker import SourceWorker
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
 from engine.state_file import HEARTBEAT_SECONDS, write_status
-from engine.status import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
+from engine.status import EngineState, Phase, Reason, Status, derive_status
 
 log = logging.getLogger(__name__)
 
@@ -332,8 +333,8 @@ class Engine:
         except GaveUp as error:
             checks.append(Check(CheckId.ONLINE, False, error.problem, error.fix))
         except OnlineError as error:
-            problem, fix = REASON_TEXT[Reason.ONLINE_UNREACHABLE]
-            checks.append(Check(CheckId.ONLINE, False, error.problem or problem, fix))
+            words = REASON_WORDS[Reason.ONLINE_UNREACHABLE]
+            checks.append(Check(CheckId.ONLINE, False, error.problem or words.problem, words.fix))
         return checks
 
     async def terms(self) -> Terms:

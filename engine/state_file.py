@@ -10,7 +10,8 @@ from typing import Final
 
 from engine.errors import SettingsError
 from engine.private_files import write_private_text
-from engine.status import NOT_RESPONDING_TEXT, REASON_TEXT, Light, Reason, Status, SyncState
+from engine.reasons import NOT_RESPONDING, REASON_WORDS
+from engine.status import Light, Reason, Status, SyncState
 
 #: A running agent rewrites the file at least this often, so a reader can tell a
 #: live status from the last words of an agent that is gone.
@@ -43,11 +44,13 @@ def current_status(path: Path, now: float) -> Status:
     machine asleep) - never the last state a gone agent wrote."""
     status = read_status(path)
     if status is None:
-        problem, fix = REASON_TEXT[Reason.STOPPED]
-        return Status(SyncState.INACTIVE, Light.RED, problem, Reason.STOPPED, fix, updated_at=now)
+        words = REASON_WORDS[Reason.STOPPED]
+        return Status(
+            SyncState.INACTIVE, Light.RED, words.problem, Reason.STOPPED, words.fix, updated_at=now
+        )
     silent = now - status.updated_at
     if status.reason is not Reason.STOPPED and silent > STALE_AFTER_SECONDS:
-        problem, fix = NOT_RESPONDING_TEXT
+        problem, fix = NOT_RESPONDING.problem, NOT_RESPONDING.fix
         return replace(
             status,
             state=SyncState.INACTIVE,

@@ -18,7 +18,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from engine import (
-    REASON_TEXT,
+    REASON_WORDS,
     Activation,
     AppPaths,
     Engine,
@@ -58,9 +58,15 @@ SaveSetup = Callable[[AppPaths, EngineConfig], None]
 
 def red_status(reason: Reason, detail: str = "") -> Status:
     """The engine's own words for a reason the GUI learns before any agent runs."""
-    problem, fix = REASON_TEXT[reason]
+    words = REASON_WORDS[reason]
     return Status(
-        SyncState.INACTIVE, Light.RED, problem, reason, fix, detail=detail, updated_at=time.time()
+        SyncState.INACTIVE,
+        Light.RED,
+        words.problem,
+        reason,
+        words.fix,
+        detail=detail,
+        updated_at=time.time(),
     )
 
 
@@ -68,7 +74,7 @@ def sync_outcome(engine: Engine, sent_before: int) -> str:
     """The outcome of "Sync now" in words, from the engine's status and counters."""
     status = engine.status()
     if status.retrying or status.light is Light.RED:
-        problem = REASON_TEXT[status.reason][0] if status.reason else status.message
+        problem = REASON_WORDS[status.reason].problem if status.reason else status.message
         return tr("Still not working: ") + problem + " " + tr("It keeps trying by itself.")
     sent = engine.counters().contacts_sent - sent_before
     if sent > 0:
@@ -207,7 +213,8 @@ class AppController(QObject):
 
     def require_engine(self) -> Engine:
         if self.engine is None:
-            raise self._setup_problem or UserFacingError(*REASON_TEXT[Reason.NOT_CONFIGURED])
+            words = REASON_WORDS[Reason.NOT_CONFIGURED]
+            raise self._setup_problem or UserFacingError(words.problem, words.fix)
         return self.engine
 
     # -- commands from the launcher, tray and windows ----------------------------------------

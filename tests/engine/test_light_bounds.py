@@ -26,10 +26,10 @@ from engine.liveness import LeaseHolder, Watcher, lease_lost_text
 from engine.network import UNREACHABLE_TEXT, Unreachable
 from engine.online import Credentials, OnlineClient
 from engine.practice import LoginProblem
+from engine.reasons import REASON_WORDS
 from engine.settings import DEFAULT_LIVENESS_SECONDS
 from engine.status import (
     FAULT_GRACE_SECONDS,
-    REASON_TEXT,
     EngineState,
     Light,
     Phase,
@@ -279,7 +279,7 @@ async def test_fault_kind_in_phase(kind: Kind, phase: Phase) -> None:
         assert at_once.reason is kind.reason
         assert at_once.light is (Light.RED if kind.immediate else Light.ORANGE)
         assert at_once.light is not Light.GREEN
-        expected = kind.message or REASON_TEXT[kind.reason][0]
+        expected = kind.message or REASON_WORDS[kind.reason].problem
         assert expected.lower().rstrip(".") in at_once.message.lower()
         assert at_once.fix and at_once.detail
         assert at_once.message.count(". ") == 0, "one plain sentence"
