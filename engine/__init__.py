@@ -98,10 +98,12 @@ if TYPE_CHECKING:
         current_status as current_status,
     )
     from engine.status import (
+        Command as Command,
         Light as Light,
         Phase as Phase,
         Status as Status,
         SyncState as SyncState,
+        red_status as red_status,
     )
     from engine.texts import (
         AGREEMENT as AGREEMENT,
@@ -155,10 +157,12 @@ _EXPORTS: Final[dict[str, str]] = {
     "REASON_WORDS": "engine.reasons",
     "FrontEnd": "engine.reasons",
     "Reason": "engine.reasons",
+    "Command": "engine.status",
     "Light": "engine.status",
     "Phase": "engine.status",
     "Status": "engine.status",
     "SyncState": "engine.status",
+    "red_status": "engine.status",
     "AGREEMENT": "engine.texts",
     "CONFIRMATION": "engine.texts",
 }
@@ -176,6 +180,7 @@ __all__ = [
     "AppPaths",
     "Check",
     "CheckId",
+    "Command",
     "Credentials",
     "CredentialsFile",
     "Engine",
@@ -210,6 +215,7 @@ __all__ = [
     "network_options",
     "parse_source_url",
     "read_credentials_file",
+    "red_status",
     "require_secure_service_url",
     "resource_path",
     "save_setup",

@@ -15,7 +15,6 @@ log = logging.getLogger(__name__)
 class EventKind(StrEnum):
     STATUS = "status"  # the status changed (state, message, progress)
     BATCH = "batch"  # a batch was accepted online
-    SET_ASIDE = "set_aside"  # a contact could not be sent; the reason is in the status
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 from engine.errors import SettingsError
 from engine.private_files import write_private_text
-from engine.reasons import NOT_RESPONDING, REASON_WORDS
-from engine.status import Light, Reason, Status, SyncState
+from engine.reasons import NOT_RESPONDING
+from engine.status import Reason, Status, red_status
 
 #: A running agent rewrites the file at least this often, so a reader can tell a
 #: live status from the last words of an agent that is gone.
@@ -44,23 +43,15 @@ def current_status(path: Path, now: float) -> Status:
     machine asleep) - never the last state a gone agent wrote."""
     status = read_status(path)
     if status is None:
-        words = REASON_WORDS[Reason.STOPPED]
-        return Status(
-            SyncState.INACTIVE, Light.RED, words.problem, Reason.STOPPED, words.fix, updated_at=now
-        )
+        return red_status(Reason.STOPPED, updated_at=now)
     silent = now - status.updated_at
     if status.reason is not Reason.STOPPED and silent > STALE_AFTER_SECONDS:
-        problem, fix = NOT_RESPONDING.problem, NOT_RESPONDING.fix
-        return replace(
-            status,
-            state=SyncState.INACTIVE,
-            light=Light.RED,
-            message=problem,
-            reason=Reason.STOPPED,
-            fix=fix,
+        return red_status(  # what the gone agent knew stays; its progress does not
+            Reason.STOPPED,
+            message=NOT_RESPONDING.problem,
+            fix=NOT_RESPONDING.fix,
             detail=f"Its last sign of life was {silent:.0f} s ago (it writes one every "
             f"{HEARTBEAT_SECONDS:g} s while running).",
-            progress=None,
-            retrying=False,
+            **status.facts(),
         )
     return status

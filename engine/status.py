@@ -30,6 +30,29 @@ class Light(StrEnum):
     RED = "red"
 
 
+class Command(StrEnum):
+    """What the one button beside a status does; every view offers the same one."""
+
+    SYNC = "sync"  # "Sync now": all is well or on its way, check now anyway
+    RETRY = "retry"  # "Retry now": red, try again at once instead of at the next backoff
+    ACTIVATE = "activate"  # "Activate…": set up and activate first; nothing to retry yet
+
+
+#: Red for these reasons: what is missing is the set-up and activation, not a retry.
+NEEDS_ACTIVATION: Final = frozenset({Reason.NOT_CONFIGURED, Reason.NOT_ACTIVATED})
+
+#: The Status fields that are facts rather than the verdict (light, words, progress):
+#: what a red status keeps of what was known.
+FACT_FIELDS: Final = (
+    "online_count",
+    "set_aside",
+    "last_sync_at",
+    "updated_at",
+    "machine",
+    "details",
+    "phase",
+)
+
 LIGHT_OF_STATE: Final[dict[SyncState, Light]] = {
     SyncState.MIGRATING: Light.ORANGE,
     SyncState.ACTIVE: Light.GREEN,
@@ -90,6 +113,17 @@ class Status:
     machine: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def command(self) -> Command:
+        """The one button every view offers beside this status."""
+        if self.light is not Light.RED:
+            return Command.SYNC
+        return Command.ACTIVATE if self.reason in NEEDS_ACTIVATION else Command.RETRY
+
+    def facts(self) -> dict[str, Any]:
+        """What this status knows besides its verdict (see :data:`FACT_FIELDS`)."""
+        return {name: getattr(self, name) for name in FACT_FIELDS}
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["set_aside"] = [asdict(item) for item in self.set_aside]
@@ -116,6 +150,30 @@ class Status:
             machine=str(data.get("machine", "")),
             details=dict(data.get("details") or {}),
         )
+
+
+def red_status(
+    reason: Reason,
+    *,
+    message: str = "",
+    fix: str = "",
+    detail: str = "",
+    retrying: bool = False,
+    **facts: Any,
+) -> Status:
+    """The one way a red status is made: the reason's own words unless ``message`` and
+    ``fix`` fit what was observed better; ``facts`` are :data:`FACT_FIELDS` values."""
+    words = REASON_WORDS[reason]
+    return Status(
+        SyncState.INACTIVE,
+        Light.RED,
+        message or words.problem,
+        reason,
+        fix or words.fix,
+        detail=detail,
+        retrying=retrying,
+        **facts,
+    )
 
 
 @dataclass
@@ -187,19 +245,13 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
         "phase": state.phase,
     }
     if state.phase is Phase.STOPPED:  # a clean stop says so, whatever it last saw
-        words = REASON_WORDS[Reason.STOPPED]
-        return Status(
-            SyncState.INACTIVE, Light.RED, words.problem, Reason.STOPPED, words.fix, **common
-        )
+        return red_status(Reason.STOPPED, **common)
     fault = state.fault
     if fault is not None and (fault.immediate or now - fault.since >= grace):
-        problem, fix = fault.text
-        return Status(
-            SyncState.INACTIVE,
-            Light.RED,
-            problem,
+        return red_status(
             fault.reason,
-            fix,
+            message=fault.message,
+            fix=fault.fix,
             detail=fault.detail,
             retrying=True,
             **common,

@@ -29,6 +29,7 @@ from engine import (
     SyncState,
     UserFacingError,
     current_status,
+    red_status,
     save_setup,
 )
 from gui.bridge import StateFileWatcher, StatusBridge
@@ -54,20 +55,6 @@ SYNC_REPORT_SECONDS: Final = 20.0
 SYNC_REPORT_POLL_SECONDS: Final = 0.1
 
 SaveSetup = Callable[[AppPaths, EngineConfig], None]
-
-
-def red_status(reason: Reason, detail: str = "") -> Status:
-    """The engine's own words for a reason the GUI learns before any agent runs."""
-    words = REASON_WORDS[reason]
-    return Status(
-        SyncState.INACTIVE,
-        Light.RED,
-        words.problem,
-        reason,
-        words.fix,
-        detail=detail,
-        updated_at=time.time(),
-    )
 
 
 def sync_outcome(engine: Engine, sent_before: int) -> str:
@@ -144,7 +131,11 @@ class AppController(QObject):
         if engine is None:
             problem = self._setup_problem
             self.bridge.publish(
-                red_status(Reason.NOT_CONFIGURED, problem.problem if problem else "")
+                red_status(
+                    Reason.NOT_CONFIGURED,
+                    detail=problem.problem if problem else "",
+                    updated_at=time.time(),
+                )
             )
             self.set_activated(False)
             return
@@ -152,11 +143,15 @@ class AppController(QObject):
             activated = await engine.is_activated()
         except UserFacingError as error:
             log.warning("could not tell whether the practice is activated: %s", error)
-            self.bridge.publish(red_status(Reason.DATABASE_UNREACHABLE, error.problem))
+            self.bridge.publish(
+                red_status(
+                    Reason.DATABASE_UNREACHABLE, detail=error.problem, updated_at=time.time()
+                )
+            )
             return
         self.set_activated(activated)
         if not activated:
-            self.bridge.publish(red_status(Reason.NOT_ACTIVATED))
+            self.bridge.publish(red_status(Reason.NOT_ACTIVATED, updated_at=time.time()))
         elif not engine.running and not self._watcher.active:
             self._run_or_watch()
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from engine import (
     REASON_WORDS,
     AppPaths,
+    Command,
     Engine,
     FrontEnd,
     Light,
@@ -42,7 +43,7 @@ from engine import (
 )
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon, pixmap
-from gui.lights import LIGHT_LOOK
+from gui.lights import COMMAND_LABEL, LIGHT_LOOK, command_label
 from gui.tasks import spawn
 from gui.text import tr
 
@@ -138,7 +139,7 @@ class TroubleshootingDialog(QDialog):
         self.feedback.setProperty("role", "muted")
         self.feedback.setAccessibleName(tr("Diagnostics"))
         self.feedback.hide()  # until there is something to say
-        self.retry_button = QPushButton(tr("&Retry now"))
+        self.retry_button = QPushButton(tr(COMMAND_LABEL[Command.RETRY]))
         self.retry_button.setProperty("role", "primary")
         self.retry_button.clicked.connect(commands.sync_now)
         self.close_button = QPushButton(tr("C&lose"))
@@ -216,10 +217,7 @@ class TroubleshootingDialog(QDialog):
             where.append(tr("Settings file: ") + str(self.paths.settings_file))
         self.where.setText("\n".join(where))
         self.where.setVisible(bool(where))
-        if status.reason is Reason.NOT_ACTIVATED:
-            self.retry_button.setText(tr("&Activate…"))
-        else:
-            self.retry_button.setText(tr("&Retry now") if red else tr("&Sync now"))
+        self.retry_button.setText(command_label(status))
         self.retry_button.setAccessibleName(self.retry_button.text().replace("&", ""))
 
     # -- diagnostics -------------------------------------------------------------------------

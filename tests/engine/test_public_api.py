@@ -23,6 +23,8 @@ EXPECTED: Final = frozenset(
         "CheckId",
         "Status",
         "SyncState",
+        "Command",
+        "red_status",
         "Light",
         "Phase",
         "Reason",

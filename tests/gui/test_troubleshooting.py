@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from contacts_migration import __version__
 from contacts_migration.cli import main as cli_main
+from engine import Light, Reason, Status, red_status
 from engine.api import Engine
 from engine.config import EngineConfig
 from engine.logs import LOG_FILE_NAME
@@ -26,9 +27,8 @@ from engine.reasons import REASON_WORDS, FrontEnd
 from engine.secrets import SECRET_ENV, SecretStore
 from engine.setup_store import save_setup
 from engine.state_file import write_status
-from engine.status import EngineState, Fault, Light, Phase, Reason, Status, derive_status
+from engine.status import EngineState, Fault, Phase, derive_status
 from gui.bridge import StatusBridge
-from gui.controller import red_status
 from gui.troubleshooting import RETRYING_NOTE, STATE_NOTES, TroubleshootingDialog
 from tests.gui.conftest import Runner, until
 from tests.gui.support import make_controller
@@ -88,7 +88,9 @@ def test_a_red_status_shows_its_reasons_diagnosis_and_steps(
     assert shown_steps(dialog).count("<li>") == len(gui_steps(reason))
     assert "FRONT-DESK" in dialog.where.text()
     assert str(app_paths().settings_file) in dialog.where.text()
-    expected = "&Activate…" if reason is Reason.NOT_ACTIVATED else "&Retry now"
+    expected = (
+        "&Activate…" if reason in (Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED) else "&Retry now"
+    )
     assert dialog.retry_button.text() == expected
     dialog.retry_button.click()
     assert commands.calls == ["sync_now"]
@@ -174,7 +176,11 @@ def test_copy_diagnostics_has_versions_and_status_but_no_secret(
         controller = make_controller(gui_config)
         await controller.start(show_launcher=False)
         controller.bridge.publish(
-            red_status(Reason.CREDENTIALS_REJECTED, f"(401 for secret {STORED_SECRET})")
+            red_status(
+                Reason.CREDENTIALS_REJECTED,
+                detail=f"(401 for secret {STORED_SECRET})",
+                updated_at=time.time(),
+            )
         )
         controller.show_progress()
         window = controller.progress_window
@@ -210,7 +216,7 @@ def test_copy_diagnostics_has_versions_and_status_but_no_secret(
         assert chooser is not None and chooser.isVisible()
         chooser.reject()
 
-        controller.bridge.publish(red_status(Reason.STOPPED))
+        controller.bridge.publish(red_status(Reason.STOPPED, updated_at=time.time()))
         assert window.troubleshooting_button.isVisible()
         controller.tray.troubleshooting_action.trigger()
         assert dialog.isVisible()
