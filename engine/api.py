@@ -284,8 +284,10 @@ class Engine:
         return await compare(self._worker, self._online, self.config.page_size, self._retrying)
 
     def _retried(self, notice: RetryNotice) -> None:
+        """Tell ``on_retry`` and every subscriber (a window's "trying again" line)."""
         if self.on_retry is not None:
             self.on_retry(notice)
+        self._events.publish(EngineEvent(EventKind.RETRY, self.status(), notice=notice))
 
     async def _retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
         """One online call of a one-shot method under the one retry policy: transient

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from typing import Final, TypeVar
 import httpx
 
 from engine.errors import OnlineError, SchemaError, SourceError
+from engine.network import UNREACHABLE_TEXT, unreachable_kind
 from engine.online import (
     CheckpointConflict,
     CredentialsRejected,
@@ -33,6 +35,7 @@ from engine.online import (
     TransientOnlineError,
 )
 from engine.practice import LoginProblem
+from engine.reasons import REASON_WORDS
 from engine.settings import DEFAULT_MAX_BACKOFF_SECONDS, DEFAULT_RETRY_FOR_SECONDS
 from engine.status import Reason
 
@@ -67,6 +70,14 @@ class Failure:
     transient: bool = False
     #: Seconds the service asked us to wait (Retry-After).
     retry_after: float | None = None
+    #: What was observed, in one plain sentence for a person (no address, no exception
+    #: name); empty: the reason's own sentence.
+    summary: str = ""
+
+    @property
+    def plain(self) -> str:
+        """The failure in one plain sentence."""
+        return self.summary or REASON_WORDS[self.reason].problem
 
 
 def classify(error: BaseException) -> Failure | None:
@@ -75,13 +86,18 @@ def classify(error: BaseException) -> Failure | None:
         return None
     if isinstance(error, TransientOnlineError):
         return Failure(
-            Reason.ONLINE_UNREACHABLE, error.problem, transient=True, retry_after=error.retry_after
+            Reason.ONLINE_UNREACHABLE,
+            error.problem,
+            transient=True,
+            retry_after=error.retry_after,
+            summary=error.summary,
         )
     if isinstance(error, httpx.TransportError | httpx.DecodingError):
         return Failure(
             Reason.ONLINE_UNREACHABLE,
             f"The online service can't be reached ({type(error).__name__}).",
             transient=True,
+            summary=UNREACHABLE_TEXT[unreachable_kind(error)][0],
         )
     if isinstance(error, CredentialsRejected):
         return Failure(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
@@ -124,6 +140,16 @@ class RetryNotice:
     wait: float
     #: Seconds it keeps trying before giving up.
     retry_for: float
+
+    def plain(self, waited: float = 0.0) -> str:
+        """For a person watching a window, ``waited`` seconds after the notice: what
+        failed and when it is tried again, no addresses or exception names."""
+        left = math.ceil(self.wait - waited)
+        when = f"in {left} s" if left > 0 else "now"
+        return (
+            f"{self.failure.plain} Trying again {when} (attempt {self.attempt + 1}; it keeps"
+            f" trying for up to {self.retry_for:.0f} s)…"
+        )
 
     def describe(self) -> str:
         return (

@@ -64,6 +64,8 @@ class StatusBridge(QObject):
         self.status_changed.emit(status)
 
     def _on_event(self, event: EngineEvent) -> None:
+        if event.kind is EventKind.RETRY:
+            return  # the status is unchanged; the window waiting on that call says it
         if event.kind is EventKind.BATCH:
             self.batch_sent.emit(event.upserts, event.deletes)
         self.publish(event.status)

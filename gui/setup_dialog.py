@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from engine import AppPaths, Engine, EngineConfig, UserFacingError, config_from_answers
 from gui.tasks import spawn
 from gui.text import tr
+from gui.wizard_task import problem_text
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class SetupDialog(QDialog):
             config = await asyncio.to_thread(build_config, self._paths, answers)
             engine = Engine(config)  # on the loop's thread: it owns loop-bound clients
         except UserFacingError as error:
-            self.problem.setText(f"{error.problem}\n{tr('What to do: ')}{error.fix}".strip())
+            self.problem.setText(problem_text(error.problem, error.fix))
             self.problem.show()
             return
         finally:

@@ -42,15 +42,15 @@ from engine import (
     write_diagnostics,
 )
 from gui.bridge import StatusBridge
-from gui.icons import IconName, icon, pixmap
-from gui.lights import COMMAND_LABEL, LIGHT_LOOK, command_label
+from gui.icons import IconName, icon
+from gui.lights import COMMAND_LABEL, command_label
+from gui.status_panel import StatusHeader
 from gui.tasks import spawn
 from gui.text import tr
 
 log = logging.getLogger(__name__)
 
 DIALOG_SIZE: Final = QSize(660, 500)
-LIGHT_SIZE: Final = 40
 
 
 #: Green and orange need no fixing: a sentence each.
@@ -105,13 +105,8 @@ class TroubleshootingDialog(QDialog):
         self.setWindowIcon(icon(IconName.APP))
         self.setModal(False)
 
-        self.light = QLabel()
-        self.light.setFixedSize(LIGHT_SIZE, LIGHT_SIZE)
-        self.headline = QLabel()
-        self.headline.setProperty("role", "headline")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header = StatusHeader()
+        self.headline, self.message = self.header.headline, self.header.message
         self.meaning_title = QLabel(tr("What this means"))
         self.meaning_title.setProperty("role", "headline")
         self.meaning = QLabel()
@@ -146,13 +141,6 @@ class TroubleshootingDialog(QDialog):
         self.close_button.setAccessibleName(tr("Close"))
         self.close_button.clicked.connect(self.close)
 
-        words = QVBoxLayout()
-        words.setSpacing(2)
-        words.addWidget(self.headline)
-        words.addWidget(self.message)
-        top = QHBoxLayout()
-        top.addWidget(self.light, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(words, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.save_button)
@@ -161,7 +149,7 @@ class TroubleshootingDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 18, 18, 18)
-        layout.addLayout(top)
+        layout.addWidget(self.header)
         layout.addSpacing(8)
         layout.addWidget(self.meaning_title)
         layout.addWidget(self.meaning)
@@ -192,12 +180,7 @@ class TroubleshootingDialog(QDialog):
 
     def show_status(self, status: Status) -> None:
         self.status = status
-        look = LIGHT_LOOK[status.light]
-        self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
-        self.light.setAccessibleName(tr(look.headline))
-        self.headline.setText(tr(look.headline))
-        self.headline.setStyleSheet(f"color: {look.colour};")
-        self.message.setText(status.message)
+        self.header.show_status(status)
         trouble = self.trouble()
         red = status.light is Light.RED
         words = REASON_WORDS[trouble] if trouble is not None else None
