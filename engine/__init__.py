@@ -63,7 +63,6 @@ if TYPE_CHECKING:
         config_from_answers as config_from_answers,
         config_from_flags as config_from_flags,
         engine_config as engine_config,
-        network_options as network_options,
         read_credentials_file as read_credentials_file,
     )
     from engine.reasons import (
@@ -77,15 +76,6 @@ if TYPE_CHECKING:
     from engine.retry import (
         GaveUp as GaveUp,
         RetryNotice as RetryNotice,
-    )
-    from engine.secrets import (
-        SecretStore as SecretStore,
-    )
-    from engine.service_url import (
-        require_secure_service_url as require_secure_service_url,
-    )
-    from engine.settings import (
-        load_settings as load_settings,
     )
     from engine.setup_store import (
         save_setup as save_setup,
@@ -142,14 +132,10 @@ _EXPORTS: Final[dict[str, str]] = {
     "config_from_answers": "engine.profile",
     "config_from_flags": "engine.profile",
     "engine_config": "engine.profile",
-    "network_options": "engine.profile",
     "read_credentials_file": "engine.profile",
     "resource_path": "engine.resources",
     "GaveUp": "engine.retry",
     "RetryNotice": "engine.retry",
-    "SecretStore": "engine.secrets",
-    "require_secure_service_url": "engine.service_url",
-    "load_settings": "engine.settings",
     "save_setup": "engine.setup_store",
     "parse_source_url": "engine.source_url",
     "HEARTBEAT_SECONDS": "engine.state_file",
@@ -197,7 +183,6 @@ __all__ = [
     "RetryNotice",
     "SchemaError",
     "Scope",
-    "SecretStore",
     "SettingsError",
     "SourceError",
     "Status",
@@ -211,12 +196,9 @@ __all__ = [
     "current_status",
     "diagnostics_text",
     "engine_config",
-    "load_settings",
-    "network_options",
     "parse_source_url",
     "read_credentials_file",
     "red_status",
-    "require_secure_service_url",
     "resource_path",
     "save_setup",
     "setup_logging",
