@@ -329,7 +329,7 @@ def test_an_activation_failure_reads_in_plain_words(
 ) -> None:
     # The activation rides out a failing service until its deadline (issue 11); a short
     # one here, so the failure it finally reports is seen in seconds.
-    config = replace(gui_config, retry_for=2.0)
+    config = replace(gui_config, retry_for=5.0)
 
     async def scenario() -> None:
         controller = make_controller(config)

@@ -9,6 +9,7 @@ from engine.api import CheckId
 from engine.config import EngineConfig
 from engine.online import Credentials
 from engine.paths import app_paths
+from engine.retry import RetryNotice
 from tests.engine.test_one_shot_retry import closed_port
 from tests.gui.conftest import Runner, until
 from tests.gui.support import Button, can_go_forward, make_controller, press
@@ -32,10 +33,16 @@ def test_the_checks_say_each_retry_of_a_service_that_refuses(
         wizard = await open_wizard(controller)
         page = wizard.preflight_page
         shown: list[str] = []  # the line as it read at each retry
-        page.task.retried.connect(lambda _notice: shown.append(page.task.waiting.text()))
+        seen: list[bool] = []  # and whether it, the spinner and the checks were going
+
+        def said(_notice: RetryNotice) -> None:
+            shown.append(page.task.waiting.text())
+            seen.append(page.task.waiting.isVisible() and page.spinner.spinning and page.checking)
+
+        page.task.retried.connect(said)
         press(wizard, Button.NextButton)  # Yes: the checks start
         await until(lambda: len(shown) >= 2, what="two retries said in the wizard")
-        assert page.task.waiting.isVisible() and page.spinner.spinning and page.checking
+        assert all(seen)
         first, second = shown[:2]
         assert first.startswith("The online service is not accepting connections. Trying again")
         assert "(attempt 2;" in first and "(attempt 3;" in second
