@@ -65,11 +65,6 @@ if TYPE_CHECKING:
         engine_config as engine_config,
         read_credentials_file as read_credentials_file,
     )
-    from engine.reasons import (
-        REASON_WORDS as REASON_WORDS,
-        FrontEnd as FrontEnd,
-        Reason as Reason,
-    )
     from engine.resources import (
         resource_path as resource_path,
     )
@@ -98,6 +93,9 @@ if TYPE_CHECKING:
     from engine.texts import (
         AGREEMENT as AGREEMENT,
         CONFIRMATION as CONFIRMATION,
+        REASON_WORDS as REASON_WORDS,
+        FrontEnd as FrontEnd,
+        Reason as Reason,
     )
 
 #: Each exported name → the module that defines it.
@@ -140,9 +138,6 @@ _EXPORTS: Final[dict[str, str]] = {
     "parse_source_url": "engine.source_url",
     "HEARTBEAT_SECONDS": "engine.state_file",
     "current_status": "engine.state_file",
-    "REASON_WORDS": "engine.reasons",
-    "FrontEnd": "engine.reasons",
-    "Reason": "engine.reasons",
     "Command": "engine.status",
     "Light": "engine.status",
     "Phase": "engine.status",
@@ -151,6 +146,9 @@ _EXPORTS: Final[dict[str, str]] = {
     "red_status": "engine.status",
     "AGREEMENT": "engine.texts",
     "CONFIRMATION": "engine.texts",
+    "REASON_WORDS": "engine.texts",
+    "FrontEnd": "engine.texts",
+    "Reason": "engine.texts",
 }
 
 __all__ = [

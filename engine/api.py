@@ -28,7 +28,6 @@ from engine.events import EngineEvent, EventBus, EventKind, Listener
 from engine.online import CredentialsRejected, OnlineClient, PracticeInfo, Terms
 from engine.practice import LoginProblem, check_practice_login, is_set
 from engine.practice_settings import SETTING_TRUE, PracticeSetting
-from engine.reasons import REASON_WORDS
 from engine.retry import GIVE_UP_FIX, GaveUp, RetryListener, RetryNotice, run_with_deadline
 from engine.source_url import parse_source_url
 from engine.source_worker import SourceWorker
@@ -36,6 +35,7 @@ from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
 from engine.state_file import HEARTBEAT_SECONDS, write_status
 from engine.status import EngineState, Phase, Reason, Status, derive_status
+from engine.texts import REASON_WORDS
 
 log = logging.getLogger(__name__)
 

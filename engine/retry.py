@@ -35,9 +35,9 @@ from engine.online import (
     TransientOnlineError,
 )
 from engine.practice import LoginProblem
-from engine.reasons import REASON_WORDS
 from engine.settings import DEFAULT_MAX_BACKOFF_SECONDS, DEFAULT_RETRY_FOR_SECONDS
 from engine.status import Reason
+from engine.texts import REASON_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,6 @@ class Failure:
     transient: bool = False
     #: Seconds the service asked us to wait (Retry-After).
     retry_after: float | None = None
-    #: What was observed, in one plain sentence for a person (no address, no exception
-    #: name); empty: the reason's own sentence.
-    summary: str = ""
-
-    @property
-    def plain(self) -> str:
-        """The failure in one plain sentence."""
-        return self.summary or REASON_WORDS[self.reason].problem
 
 
 def classify(error: BaseException) -> Failure | None:
@@ -86,18 +78,13 @@ def classify(error: BaseException) -> Failure | None:
         return None
     if isinstance(error, TransientOnlineError):
         return Failure(
-            Reason.ONLINE_UNREACHABLE,
-            error.problem,
-            transient=True,
-            retry_after=error.retry_after,
-            summary=error.summary,
+            Reason.ONLINE_UNREACHABLE, error.problem, transient=True, retry_after=error.retry_after
         )
     if isinstance(error, httpx.TransportError | httpx.DecodingError):
         return Failure(
             Reason.ONLINE_UNREACHABLE,
             f"The online service can't be reached ({type(error).__name__}).",
             transient=True,
-            summary=UNREACHABLE_TEXT[unreachable_kind(error)][0],
         )
     if isinstance(error, CredentialsRejected):
         return Failure(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
@@ -140,15 +127,28 @@ class RetryNotice:
     wait: float
     #: Seconds it keeps trying before giving up.
     retry_for: float
+    #: What was observed, in one plain sentence (no address, no exception name); empty:
+    #: the failure reason's own sentence.
+    summary: str = ""
+
+    @staticmethod
+    def observed(error: BaseException) -> str:
+        """The plain sentence for what ``error`` shows (refused, no network...), if any."""
+        if isinstance(error, TransientOnlineError):
+            return error.summary
+        if isinstance(error, httpx.TransportError):
+            return UNREACHABLE_TEXT[unreachable_kind(error)][0]
+        return ""
 
     def plain(self, waited: float = 0.0) -> str:
         """For a person watching a window, ``waited`` seconds after the notice: what
         failed and when it is tried again, no addresses or exception names."""
         left = math.ceil(self.wait - waited)
         when = f"in {left} s" if left > 0 else "now"
+        problem = self.summary or REASON_WORDS[self.failure.reason].problem
         return (
-            f"{self.failure.plain} Trying again {when} (attempt {self.attempt + 1}; it keeps"
-            f" trying for up to {self.retry_for:.0f} s)…"
+            f"{problem} Trying again {when} (attempt {self.attempt + 1}; it keeps trying for"
+            f" up to {self.retry_for:.0f} s)…"
         )
 
     def describe(self) -> str:
@@ -215,7 +215,9 @@ async def run_with_deadline(
             elapsed = time.monotonic() - started
             remaining = retry_for - elapsed
             wait = min(backoff(attempt - 1, max_backoff, failure.retry_after), max(remaining, 0))
-            notice = RetryNotice(what, failure, attempt, elapsed, wait, retry_for)
+            notice = RetryNotice(
+                what, failure, attempt, elapsed, wait, retry_for, RetryNotice.observed(error)
+            )
             if remaining <= 0:
                 log.info("giving up on %s: %s", what, failure.detail)  # the caller says it
                 raise GaveUp(notice) from error

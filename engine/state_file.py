@@ -9,8 +9,8 @@ from typing import Final
 
 from engine.errors import SettingsError
 from engine.private_files import write_private_text
-from engine.reasons import NOT_RESPONDING
 from engine.status import Reason, Status, red_status
+from engine.texts import NOT_RESPONDING
 
 #: A running agent rewrites the file at least this often, so a reader can tell a
 #: live status from the last words of an agent that is gone.

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 # Reason is re-exported: the status model is where the rest of the engine finds it.
-from engine.reasons import REASON_WORDS, Reason as Reason
+from engine.texts import REASON_WORDS, Reason as Reason
 
 #: A fault being retried stays orange ("retrying") this long before it turns red.
 FAULT_GRACE_SECONDS: Final = 60.0

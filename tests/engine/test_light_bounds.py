@@ -26,7 +26,6 @@ from engine.liveness import LeaseHolder, Watcher, lease_lost_text
 from engine.network import UNREACHABLE_TEXT, Unreachable
 from engine.online import Credentials, OnlineClient
 from engine.practice import LoginProblem
-from engine.reasons import REASON_WORDS
 from engine.settings import DEFAULT_LIVENESS_SECONDS
 from engine.status import (
     FAULT_GRACE_SECONDS,
@@ -36,6 +35,7 @@ from engine.status import (
     Reason,
     derive_status,
 )
+from engine.texts import REASON_WORDS
 
 #: The promised bounds (README "What the light means").
 LEAVES_GREEN_WITHIN = 10.0

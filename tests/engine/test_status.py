@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from engine.reasons import REASON_WORDS
 from engine.status import (
     FACT_FIELDS,
     FAULT_GRACE_SECONDS,
@@ -17,6 +16,7 @@ from engine.status import (
     derive_status,
     red_status,
 )
+from engine.texts import REASON_WORDS
 
 
 def test_idle_agent_is_green() -> None:

@@ -21,9 +21,9 @@ from typing import Final
 from engine.api import Engine
 from engine.config import EngineConfig
 from engine.paths import app_paths
-from engine.reasons import REASON_WORDS
 from engine.state_file import write_status
 from engine.status import Light, Reason, Status, SyncState
+from engine.texts import REASON_WORDS
 from tests.gui.desktop import Desktop, real_desktop, wait_for
 from tests.gui.support import ACCEPTED_BY, set_live_activated
 from tests.sandbox_harness import RunningSandbox

@@ -23,11 +23,11 @@ from engine.api import Engine
 from engine.config import EngineConfig
 from engine.logs import LOG_FILE_NAME
 from engine.paths import app_paths
-from engine.reasons import REASON_WORDS, FrontEnd
 from engine.secrets import SECRET_ENV, SecretStore
 from engine.setup_store import save_setup
 from engine.state_file import write_status
 from engine.status import EngineState, Fault, Phase, derive_status
+from engine.texts import REASON_WORDS, FrontEnd
 from gui.bridge import StatusBridge
 from gui.troubleshooting import RETRYING_NOTE, STATE_NOTES, TroubleshootingDialog
 from tests.gui.conftest import Runner, until

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from engine.reasons import ACTION_WORDS, NOT_RESPONDING, REASON_WORDS, Action, FrontEnd, Reason
+from engine.texts import ACTION_WORDS, NOT_RESPONDING, REASON_WORDS, Action, FrontEnd, Reason
 
 
 def placeholders(step: str) -> set[str]:
