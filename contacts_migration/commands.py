@@ -331,7 +331,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         print(json.dumps(data, indent=2))
     else:
-        print(describe_long(status, now))
+        print(describe_long(status, now, paths.settings_file))
     return 0
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
-from engine import EngineEvent, EventKind, Reason, Status, SyncState
+from engine import REASON_WORDS, EngineEvent, EventKind, FrontEnd, Light, Reason, Status, SyncState
 
 _MARKS = {
     SyncState.ACTIVE: "●",
@@ -56,7 +57,19 @@ def describe(status: Status) -> str:
     return text
 
 
-def describe_long(status: Status, now: float | None = None) -> str:
+def fix_steps(status: Status) -> tuple[str, ...]:
+    """The numbered steps for a red status (the troubleshooting dialog's, in a terminal's
+    words); none while it is green or orange."""
+    if status.light is not Light.RED or status.reason is None:
+        return ()
+    return REASON_WORDS[status.reason].steps_for(FrontEnd.CLI)
+
+
+def describe_long(
+    status: Status, now: float | None = None, settings_file: Path | None = None
+) -> str:
+    """The status in full; a red one with the steps to fix it, and where the settings
+    file is (the steps refer to it)."""
     lines = [describe(status)]
     lines.append(
         "  Last successful sync: "
@@ -72,6 +85,12 @@ def describe_long(status: Status, now: float | None = None) -> str:
         lines.append(f"  Set aside: contact {item.contact_id}: {item.reason}")
     if len(status.set_aside) > 20:
         lines.append(f"  … and {len(status.set_aside) - 20} more set aside")
+    steps = fix_steps(status)
+    if steps:
+        lines.append("  How to fix it:")
+        lines.extend(f"    {number}. {step}" for number, step in enumerate(steps, 1))
+        if settings_file is not None:
+            lines.append(f"  Settings file: {settings_file}")
     return "\n".join(lines)
 
 

@@ -53,19 +53,13 @@ if TYPE_CHECKING:
     )
     from engine.local.profile import (
         CredentialsFile as CredentialsFile,
+        config_from_answers as config_from_answers,
         config_from_flags as config_from_flags,
         engine_config as engine_config,
-        network_options as network_options,
         read_credentials_file as read_credentials_file,
     )
     from engine.local.resources import (
         resource_path as resource_path,
-    )
-    from engine.local.secrets import (
-        SecretStore as SecretStore,
-    )
-    from engine.local.settings import (
-        load_settings as load_settings,
     )
     from engine.local.setup_store import (
         save_setup as save_setup,
@@ -77,29 +71,31 @@ if TYPE_CHECKING:
         Credentials as Credentials,
         Terms as Terms,
     )
-    from engine.online.service_url import (
-        require_secure_service_url as require_secure_service_url,
-    )
     from engine.status.events import (
         EngineEvent as EngineEvent,
         EventKind as EventKind,
     )
     from engine.status.model import (
-        REASON_TEXT as REASON_TEXT,
+        Command as Command,
         Light as Light,
         Phase as Phase,
-        Reason as Reason,
         Status as Status,
         SyncState as SyncState,
+        red_status as red_status,
     )
     from engine.status.state_file import (
         HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
         current_status as current_status,
     )
-    from engine.sync.retry import RetryNotice as RetryNotice
+    from engine.sync.retry import (
+        RetryNotice as RetryNotice,
+    )
     from engine.texts import (
         AGREEMENT as AGREEMENT,
         CONFIRMATION as CONFIRMATION,
+        REASON_WORDS as REASON_WORDS,
+        FrontEnd as FrontEnd,
+        Reason as Reason,
     )
 
 #: Each exported name → the module that defines it.
@@ -131,28 +127,28 @@ _EXPORTS: Final[dict[str, str]] = {
     "AppPaths": "engine.local.paths",
     "app_paths": "engine.local.paths",
     "CredentialsFile": "engine.local.profile",
+    "config_from_answers": "engine.local.profile",
     "config_from_flags": "engine.local.profile",
     "engine_config": "engine.local.profile",
-    "network_options": "engine.local.profile",
     "read_credentials_file": "engine.local.profile",
     "resource_path": "engine.local.resources",
     "GaveUp": "engine.errors",
     "RetryNotice": "engine.sync.retry",
-    "SecretStore": "engine.local.secrets",
-    "require_secure_service_url": "engine.online.service_url",
-    "load_settings": "engine.local.settings",
     "save_setup": "engine.local.setup_store",
     "parse_source_url": "engine.local.source_url",
     "HEARTBEAT_SECONDS": "engine.status.state_file",
     "current_status": "engine.status.state_file",
-    "REASON_TEXT": "engine.status.model",
+    "Command": "engine.status.model",
     "Light": "engine.status.model",
     "Phase": "engine.status.model",
-    "Reason": "engine.status.model",
     "Status": "engine.status.model",
     "SyncState": "engine.status.model",
+    "red_status": "engine.status.model",
     "AGREEMENT": "engine.texts",
     "CONFIRMATION": "engine.texts",
+    "REASON_WORDS": "engine.texts",
+    "FrontEnd": "engine.texts",
+    "Reason": "engine.texts",
 }
 
 __all__ = [
@@ -163,17 +159,19 @@ __all__ = [
     "HEARTBEAT_SECONDS",
     "HOME_ENV",
     "LOG_FILE_NAME",
-    "REASON_TEXT",
+    "REASON_WORDS",
     "Activation",
     "AppPaths",
     "Check",
     "CheckId",
+    "Command",
     "Credentials",
     "CredentialsFile",
     "Engine",
     "EngineConfig",
     "EngineEvent",
     "EventKind",
+    "FrontEnd",
     "GaveUp",
     "Light",
     "OnlineError",
@@ -183,7 +181,6 @@ __all__ = [
     "RetryNotice",
     "SchemaError",
     "Scope",
-    "SecretStore",
     "SettingsError",
     "SourceError",
     "Status",
@@ -192,15 +189,14 @@ __all__ = [
     "TermsNotAccepted",
     "UserFacingError",
     "app_paths",
+    "config_from_answers",
     "config_from_flags",
     "current_status",
     "diagnostics_text",
     "engine_config",
-    "load_settings",
-    "network_options",
     "parse_source_url",
     "read_credentials_file",
-    "require_secure_service_url",
+    "red_status",
     "resource_path",
     "save_setup",
     "setup_logging",

@@ -39,13 +39,14 @@ from engine.practice.setting_rows import SETTING_TRUE, PracticeSetting
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
 from engine.status.events import EngineEvent, EventBus, EventKind, Listener
-from engine.status.model import REASON_TEXT, EngineState, Phase, Reason, Status, derive_status
+from engine.status.model import EngineState, Phase, Reason, Status, derive_status
 from engine.status.state_file import HEARTBEAT_SECONDS, write_status
 from engine.sync.agent import Agent, FaultPersisted
 from engine.sync.consistency import Comparison, compare
 from engine.sync.counters import Counters
 from engine.sync.retry import RetryListener, RetryNotice, run_with_deadline
 from engine.sync.source_worker import SourceWorker
+from engine.texts import REASON_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -286,8 +287,10 @@ class Engine:
         return await compare(self._worker, self._online, self.config.page_size, self._retrying)
 
     def _retried(self, notice: RetryNotice) -> None:
+        """Tell ``on_retry`` and every subscriber (a window's "trying again" line)."""
         if self.on_retry is not None:
             self.on_retry(notice)
+        self._events.publish(EngineEvent(EventKind.RETRY, self.status(), notice=notice))
 
     async def _retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
         """One online call of a one-shot method under the one retry policy: transient
@@ -335,8 +338,8 @@ class Engine:
         except GaveUp as error:
             checks.append(Check(CheckId.ONLINE, False, error.problem, error.fix))
         except OnlineError as error:
-            problem, fix = REASON_TEXT[Reason.ONLINE_UNREACHABLE]
-            checks.append(Check(CheckId.ONLINE, False, error.problem or problem, fix))
+            words = REASON_WORDS[Reason.ONLINE_UNREACHABLE]
+            checks.append(Check(CheckId.ONLINE, False, error.problem or words.problem, words.fix))
         return checks
 
     async def terms(self) -> Terms:

@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
-from engine.status.model import Reason
+from engine.texts import Reason
 
 if TYPE_CHECKING:
     from engine.api import Check

@@ -20,9 +20,7 @@ import qasync  # after PySide6, so qasync binds to it
 
 # isort: on
 
-from engine.errors import UserFacingError
-from engine.local.config import EngineConfig
-from engine.local.paths import APP_NAME, AppPaths
+from engine import APP_NAME, AppPaths, EngineConfig, UserFacingError
 from gui.controller import AppController
 from gui.exception_hook import ExceptionHook
 from gui.icons import IconName, icon

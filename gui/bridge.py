@@ -15,11 +15,15 @@ from typing import Final
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.api import Engine
-from engine.errors import UserFacingError
-from engine.status.events import EngineEvent, EventKind
-from engine.status.model import Status
-from engine.status.state_file import HEARTBEAT_SECONDS, current_status
+from engine import (
+    HEARTBEAT_SECONDS,
+    Engine,
+    EngineEvent,
+    EventKind,
+    Status,
+    UserFacingError,
+    current_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,8 @@ class StatusBridge(QObject):
         self.status_changed.emit(status)
 
     def _on_event(self, event: EngineEvent) -> None:
+        if event.kind is EventKind.RETRY:
+            return  # the status is unchanged; the window waiting on that call says it
         if event.kind is EventKind.BATCH:
             self.batch_sent.emit(event.upserts, event.deletes)
         self.publish(event.status)

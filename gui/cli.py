@@ -10,11 +10,16 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import SettingsError, UserFacingError
-from engine.local.config import EngineConfig
-from engine.local.logs import setup_logging
-from engine.local.paths import AppPaths, app_paths
-from engine.local.profile import config_from_flags, engine_config
+from engine import (
+    AppPaths,
+    EngineConfig,
+    SettingsError,
+    UserFacingError,
+    app_paths,
+    config_from_flags,
+    engine_config,
+    setup_logging,
+)
 
 
 def register(subparsers: Any) -> None:

@@ -17,13 +17,21 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
-from engine.api import Activation, Engine
-from engine.errors import UserFacingError
-from engine.local.config import EngineConfig
-from engine.local.paths import AppPaths
-from engine.local.setup_store import save_setup
-from engine.status.model import REASON_TEXT, Light, Reason, Status, SyncState
-from engine.status.state_file import current_status
+from engine import (
+    REASON_WORDS,
+    Activation,
+    AppPaths,
+    Engine,
+    EngineConfig,
+    Light,
+    Reason,
+    Status,
+    SyncState,
+    UserFacingError,
+    current_status,
+    red_status,
+    save_setup,
+)
 from gui.bridge import StateFileWatcher, StatusBridge
 from gui.history import History
 from gui.launcher import LauncherWindow
@@ -49,19 +57,11 @@ SYNC_REPORT_POLL_SECONDS: Final = 0.1
 SaveSetup = Callable[[AppPaths, EngineConfig], None]
 
 
-def red_status(reason: Reason, detail: str = "") -> Status:
-    """The engine's own words for a reason the GUI learns before any agent runs."""
-    problem, fix = REASON_TEXT[reason]
-    return Status(
-        SyncState.INACTIVE, Light.RED, problem, reason, fix, detail=detail, updated_at=time.time()
-    )
-
-
 def sync_outcome(engine: Engine, sent_before: int) -> str:
     """The outcome of "Sync now" in words, from the engine's status and counters."""
     status = engine.status()
     if status.retrying or status.light is Light.RED:
-        problem = REASON_TEXT[status.reason][0] if status.reason else status.message
+        problem = REASON_WORDS[status.reason].problem if status.reason else status.message
         return tr("Still not working: ") + problem + " " + tr("It keeps trying by itself.")
     sent = engine.counters().contacts_sent - sent_before
     if sent > 0:
@@ -131,7 +131,11 @@ class AppController(QObject):
         if engine is None:
             problem = self._setup_problem
             self.bridge.publish(
-                red_status(Reason.NOT_CONFIGURED, problem.problem if problem else "")
+                red_status(
+                    Reason.NOT_CONFIGURED,
+                    detail=problem.problem if problem else "",
+                    updated_at=time.time(),
+                )
             )
             self.set_activated(False)
             return
@@ -139,11 +143,15 @@ class AppController(QObject):
             activated = await engine.is_activated()
         except UserFacingError as error:
             log.warning("could not tell whether the practice is activated: %s", error)
-            self.bridge.publish(red_status(Reason.DATABASE_UNREACHABLE, error.problem))
+            self.bridge.publish(
+                red_status(
+                    Reason.DATABASE_UNREACHABLE, detail=error.problem, updated_at=time.time()
+                )
+            )
             return
         self.set_activated(activated)
         if not activated:
-            self.bridge.publish(red_status(Reason.NOT_ACTIVATED))
+            self.bridge.publish(red_status(Reason.NOT_ACTIVATED, updated_at=time.time()))
         elif not engine.running and not self._watcher.active:
             self._run_or_watch()
 
@@ -200,7 +208,8 @@ class AppController(QObject):
 
     def require_engine(self) -> Engine:
         if self.engine is None:
-            raise self._setup_problem or UserFacingError(*REASON_TEXT[Reason.NOT_CONFIGURED])
+            words = REASON_WORDS[Reason.NOT_CONFIGURED]
+            raise self._setup_problem or UserFacingError(words.problem, words.fix)
         return self.engine
 
     # -- commands from the launcher, tray and windows ----------------------------------------

@@ -10,8 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from engine.local.logs import LOG_FILE_NAME
-from engine.local.paths import AppPaths
+from engine import LOG_FILE_NAME, AppPaths
 from gui.text import tr
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import Final
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.status.model import Light, Phase, Status
+from engine import Light, Phase, Status
 from gui.bridge import StatusBridge
 from gui.lights import small_catch_up
 from gui.text import tr

@@ -9,7 +9,7 @@ from typing import Final
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
 
-from engine.local.resources import resource_path
+from engine import resource_path
 
 log = logging.getLogger(__name__)
 

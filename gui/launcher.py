@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.status.model import Status
+from engine import Status
 from gui.icons import IconName, icon, pixmap
 from gui.lights import LIGHT_LOOK
 from gui.text import tr

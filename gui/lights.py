@@ -1,11 +1,12 @@
-"""The one table from the traffic light to how it looks and reads, used by every view."""
+"""The one table from the traffic light to how it looks and reads, used by every view,
+and the label of the one button beside it (which button is the engine's decision)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
 
-from engine.status.model import Light, Phase, Status
+from engine import Command, Light, Phase, Status
 from gui.icons import IconName
 from gui.text import tr
 
@@ -23,6 +24,13 @@ LIGHT_LOOK: Final[dict[Light, LightLook]] = {
     Light.GREEN: LightLook(IconName.GREEN, "Sync is active and running normally", "#1d6b3d"),
     Light.ORANGE: LightLook(IconName.ORANGE, "Contacts are migrating (syncing)", "#8a4f0c"),
     Light.RED: LightLook(IconName.RED, "Sync is inactive", "#a12f2f"),
+}
+
+#: The button's label for each command (``Status.command`` chooses the command).
+COMMAND_LABEL: Final[dict[Command, str]] = {
+    Command.SYNC: "&Sync now",
+    Command.RETRY: "&Retry now",
+    Command.ACTIVATE: "&Activate…",
 }
 
 #: A catch-up this large reads as a migration; smaller ones as "Sending N changes".
@@ -52,3 +60,8 @@ def headline(status: Status) -> str:
     if status.light is Light.ORANGE and status.phase is Phase.STARTING:
         return tr("Starting")
     return tr(LIGHT_LOOK[status.light].headline)
+
+
+def command_label(status: Status) -> str:
+    """The label of the button beside ``status`` (translated; with its access key)."""
+    return tr(COMMAND_LABEL[status.command])

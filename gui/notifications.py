@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from engine.status.model import Light, Phase, Reason, Status
+from engine import Light, Phase, Reason, Status
 from gui import formatting
 from gui.lights import LIGHT_LOOK
 from gui.text import tr

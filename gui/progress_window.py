@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.status.model import Light, Status
+from engine import Command, Light, Status
 from gui.bridge import StatusBridge
 from gui.history import History
 from gui.icons import IconName, icon
-from gui.lights import LIGHT_LOOK
+from gui.lights import COMMAND_LABEL, LIGHT_LOOK, command_label
 from gui.status_panel import StatusPanel
 from gui.text import tr
 
@@ -50,9 +50,9 @@ class ProgressWindow(QWidget):
         self.history_list.setAccessibleName(tr("Recent activity"))
         self.history_list.setWordWrap(True)
         self.history_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.sync_button = QPushButton(tr("&Sync now"))
+        self.sync_button = QPushButton(tr(COMMAND_LABEL[Command.SYNC]))
         self.sync_button.setProperty("role", "primary")
-        self.sync_button.setAccessibleName(tr("Sync now"))
+        self.sync_button.setAccessibleName(self.sync_button.text().replace("&", ""))
         self.sync_button.clicked.connect(commands.sync_now)
         self.online_button = QPushButton(tr("Open the &online contacts page"))
         self.online_button.clicked.connect(commands.open_online_page)
@@ -90,9 +90,9 @@ class ProgressWindow(QWidget):
 
     def show_status(self, status: Status) -> None:
         self.panel.show_status(status)
-        red = status.light is Light.RED
-        self.sync_button.setText(tr("&Retry now") if red else tr("&Sync now"))
-        self.troubleshooting_button.setVisible(red)
+        self.sync_button.setText(command_label(status))
+        self.sync_button.setAccessibleName(self.sync_button.text().replace("&", ""))
+        self.troubleshooting_button.setVisible(status.light is Light.RED)
 
     def show_feedback(self, text: str) -> None:
         """What the last "Sync now" or "Retry now" did, in words."""

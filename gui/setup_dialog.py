@@ -2,7 +2,7 @@
 
 "Not set up" must lead somewhere a person can act on, not back to the command line.
 The answers are turned into the engine's configuration by the engine's own set-up code
-(``engine.profile.engine_config``, then an ``Engine``), so every check the engine makes
+(``engine.config_from_answers``, then an ``Engine``), so every check the engine makes
 applies here too. Nothing is saved until the activation succeeds.
 """
 
@@ -25,16 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import Engine
-from engine.errors import UserFacingError
-from engine.local.config import EngineConfig
-from engine.local.paths import AppPaths
-from engine.local.profile import engine_config
-from engine.local.secrets import SecretStore
-from engine.local.settings import load_settings, updated
-from engine.local.source_url import parse_source_url
+from engine import AppPaths, Engine, EngineConfig, UserFacingError, config_from_answers
 from gui.tasks import spawn
 from gui.text import tr
+from gui.wizard_task import problem_text
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +48,13 @@ class SetupAnswers:
 def build_config(paths: AppPaths, answers: SetupAnswers) -> EngineConfig:
     """The configuration these answers describe, through the engine's own set-up code;
     raises UserFacingError with the engine's words when an answer is not usable."""
-    parse_source_url(answers.source)
-    settings = updated(
-        load_settings(paths.settings_file),
+    return config_from_answers(
+        paths,
         source=answers.source,
         online_url=answers.online_url,
         client_id=answers.client_id,
+        client_secret=answers.client_secret,
     )
-    SecretStore(paths).set(answers.client_id, answers.client_secret)
-    return engine_config(paths, settings)
 
 
 class SetupDialog(QDialog):
@@ -149,7 +141,7 @@ class SetupDialog(QDialog):
             config = await asyncio.to_thread(build_config, self._paths, answers)
             engine = Engine(config)  # on the loop's thread: it owns loop-bound clients
         except UserFacingError as error:
-            self.problem.setText(f"{error.problem}\n{tr('What to do: ')}{error.fix}".strip())
+            self.problem.setText(problem_text(error.problem, error.fix))
             self.problem.show()
             return
         finally:

@@ -11,7 +11,7 @@ from typing import Final
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from engine.local.paths import AppPaths
+from engine import AppPaths
 
 log = logging.getLogger(__name__)
 

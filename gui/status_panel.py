@@ -1,6 +1,7 @@
 """The live figures of one Status: light, words, progress, rate, ETA, what was set aside.
 
-Shared by the wizard's migration page and the progress window so both say the same.
+Shared by the wizard's migration page and the progress window so both say the same;
+its header (light, state in words, the sentence) tops the troubleshooting dialog too.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QProgressBar,
@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.status.model import Light, Status
+from engine import Light, Status
 from gui import formatting
 from gui.icons import pixmap
 from gui.lights import LIGHT_LOOK, headline, small_catch_up
+from gui.style import beside_icon
 from gui.text import tr
 
 LIGHT_SIZE: Final = 40
@@ -33,7 +34,10 @@ SET_ASIDE_ROW_HEIGHT: Final = 22
 CLOCK_REFRESH_MS: Final = 1000
 
 
-class StatusPanel(QWidget):
+class StatusHeader(QWidget):
+    """The light, the state in words and the status's own sentence: the top of every
+    window that shows a Status."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.light = QLabel()
@@ -42,6 +46,23 @@ class StatusPanel(QWidget):
         self.headline.setProperty("role", "headline")
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        beside_icon(self, self.light, (self.headline, self.message), spacing=2)
+
+    def show_status(self, status: Status) -> None:
+        look = LIGHT_LOOK[status.light]
+        self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
+        self.light.setAccessibleName(tr(look.headline))
+        self.headline.setText(headline(status))
+        self.headline.setStyleSheet(f"color: {look.colour};")
+        self.message.setText(status.message)
+
+
+class StatusPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = StatusHeader()
+        self.headline, self.message = self.header.headline, self.header.message
         self.fix = QLabel()
         self.fix.setWordWrap(True)
         self.fix.setProperty("role", "problem")
@@ -67,18 +88,11 @@ class StatusPanel(QWidget):
         self.set_aside.setAccessibleName(tr("Contacts set aside"))
         self.set_aside.setMaximumHeight(SET_ASIDE_ROWS * SET_ASIDE_ROW_HEIGHT + 6)
 
-        words = QVBoxLayout()
-        words.setSpacing(2)
-        words.addWidget(self.headline)
-        words.addWidget(self.message)
-        top = QHBoxLayout()
-        top.addWidget(self.light)
-        top.addLayout(words, 1)
         # As tall as its content: spare room goes to whatever sits below it.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        layout.addWidget(self.header)
         layout.addWidget(self.fix)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.details)
@@ -113,13 +127,8 @@ class StatusPanel(QWidget):
         self.details.setVisible(shown and bool(self.details.text()))
 
     def show_status(self, status: Status) -> None:
-        look = LIGHT_LOOK[status.light]
-        self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
-        self.light.setAccessibleName(tr(look.headline))
         self._status = status
-        self.headline.setText(headline(status))
-        self.headline.setStyleSheet(f"color: {look.colour};")
-        self.message.setText(status.message)
+        self.header.show_status(status)
         red = status.light is Light.RED
         self.fix.setText(tr("What to do: ") + status.fix if status.fix else "")
         self.fix.setVisible(red and bool(status.fix))

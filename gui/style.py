@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
 
 STYLE_NAME: Final = "Fusion"
 ACCENT: Final = "#2f6f8f"
@@ -89,3 +91,18 @@ def apply_style(app: QApplication) -> None:
     font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
     app.setStyleSheet(STYLE_SHEET)
+
+
+def beside_icon(
+    owner: QWidget, icon: QWidget, lines: Sequence[QWidget], *, spacing: int, margin: int = 0
+) -> None:
+    """Lay ``owner`` out as an icon at the top left with ``lines`` stacked beside it (a
+    status's light and words, a check's mark and words)."""
+    words = QVBoxLayout()
+    words.setSpacing(spacing)
+    for line in lines:
+        words.addWidget(line)
+    layout = QHBoxLayout(owner)
+    layout.setContentsMargins(0, margin, 0, margin)
+    layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+    layout.addLayout(words, 1)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QDialog
 
-from engine.errors import UserFacingError
+from engine import UserFacingError
 
 log = logging.getLogger(__name__)
 

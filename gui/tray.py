@@ -14,11 +14,11 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from engine.status.model import Light, Status
+from engine import Command, Light, Status
 from gui import formatting
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
-from gui.lights import LIGHT_LOOK, headline, small_catch_up
+from gui.lights import COMMAND_LABEL, LIGHT_LOOK, command_label, headline, small_catch_up
 from gui.notifications import Notice, Notifier
 from gui.text import tr
 
@@ -72,7 +72,7 @@ class Tray(QObject):
         self.menu.addAction(self.status_action)
         self.menu.addSeparator()
         self.show_action = self.menu.addAction(tr("Show &progress…"), commands.show_progress)
-        self.sync_action = self.menu.addAction(tr("&Sync now"), commands.sync_now)
+        self.sync_action = self.menu.addAction(tr(COMMAND_LABEL[Command.SYNC]), commands.sync_now)
         self.troubleshooting_action = self.menu.addAction(
             tr("&Troubleshooting…"), commands.show_troubleshooting
         )
@@ -145,7 +145,7 @@ class Tray(QObject):
             )
         self.status_action.setText(line)
         self.status_action.setIcon(icon(look.icon))
-        self.sync_action.setText(tr("&Retry now") if status.light is Light.RED else tr("&Sync now"))
+        self.sync_action.setText(command_label(status))
         self._render_tooltip()
         notice = self.notifier.consider(status)
         if notice is not None:

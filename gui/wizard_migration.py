@@ -1,36 +1,24 @@
 """The activation wizard's pages after the commit: the migration under way, then finish.
 
-Each page awaits engine calls as asyncio tasks on the qasync loop; nothing here blocks
-the GUI thread or opens a nested event loop.
+The activation runs through :class:`gui.wizard_task.PageTask` like the pages before it;
+nothing here blocks the GUI thread or opens a nested event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizard, QWizardPage
 
-from engine.errors import UserFacingError
-from engine.status.model import Light, Status, SyncState
+from engine import Activation, Light, Status, SyncState
 from gui import formatting
-from gui.spinner import Spinner
 from gui.status_panel import StatusPanel
-from gui.tasks import spawn
 from gui.text import tr
-from gui.wizard_pages import (
-    UNEXPECTED,
-    ActivationServices,
-    PageId,
-    WizardState,
-    problem_label,
-    problem_text,
-)
-
-log = logging.getLogger(__name__)
+from gui.wizard_pages import ActivationServices, PageId, WizardState
+from gui.wizard_task import PageTask
 
 #: States after which the first pass is over: in sync here, or another computer syncs.
 SETTLED: Final = frozenset({SyncState.ACTIVE, SyncState.STANDBY})
@@ -51,7 +39,10 @@ class MigrationPage(QWizardPage):
                 "traffic light in the system tray shows how it goes."
             )
         )
-        self.spinner = Spinner()
+        self.retry = QPushButton(tr("Try &again"))
+        self.retry.clicked.connect(self._start)
+        self.task = PageTask("activation", services.engine, self.retry)
+        self.spinner, self.problem = self.task.spinner, self.task.problem
         self.activity = QLabel()
         self.activity.setProperty("role", "muted")
         activity_row = QHBoxLayout()
@@ -59,12 +50,9 @@ class MigrationPage(QWizardPage):
         activity_row.addWidget(self.activity, 1)
         self.panel = StatusPanel()
         self.panel.hide()
-        self.problem = problem_label()
-        self.retry = QPushButton(tr("Try &again"))
-        self.retry.clicked.connect(self._start)
-        self.retry.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(activity_row)
+        layout.addWidget(self.task.waiting)
         layout.addWidget(self.panel)
         layout.addWidget(self.problem)
         layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignRight)
@@ -80,23 +68,17 @@ class MigrationPage(QWizardPage):
         self._start()
 
     def _start(self) -> None:
-        self.problem.hide()
-        self.retry.hide()
         self.activity.setText(tr("Activating Contacts Migration for the practice…"))
-        self.spinner.start()
         self._started = time.monotonic()
-        spawn(self._activate(), "activation")
+        terms = self._state.terms_version
+        # Shielded: closing the wizard must not cancel a commit that is under way.
+        self.task.run(
+            lambda: asyncio.shield(self._services.activate(terms)),
+            self._activation_done,
+            self._failed,
+        )
 
-    async def _activate(self) -> None:
-        try:
-            await asyncio.shield(self._services.activate(self._state.terms_version))
-        except UserFacingError as error:
-            self._fail(problem_text(error))
-            return
-        except Exception:
-            log.exception("the activation failed unexpectedly")
-            self._fail(tr(UNEXPECTED))
-            return
+    def _activation_done(self, _activation: Activation) -> None:
         self._activated = True
         self.activity.setText(tr("Contacts Migration is activated. Sending the contacts online…"))
         self.panel.show()
@@ -104,12 +86,8 @@ class MigrationPage(QWizardPage):
         if status is not None:
             self._on_status(status)
 
-    def _fail(self, text: str) -> None:
-        self.spinner.stop()
+    def _failed(self) -> None:
         self.activity.setText(tr("Contacts Migration could not be activated."))
-        self.problem.setText(text)
-        self.problem.show()
-        self.retry.show()
 
     def _on_status(self, status: Status) -> None:
         if not self._activated:

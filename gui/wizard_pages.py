@@ -2,14 +2,14 @@
 
 The migration and finish pages are in ``gui.wizard_migration``.
 
-Each page awaits engine calls as asyncio tasks on the qasync loop and shows a spinner
-meanwhile; nothing here blocks the GUI thread or opens a nested event loop.
+Each page runs its engine call through one :class:`gui.wizard_task.PageTask` (spinner,
+the retry line, the problem and the retry button); nothing here blocks the GUI thread or
+opens a nested event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, auto
@@ -28,26 +28,24 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from engine.api import Activation, Check, Engine
-from engine.errors import UserFacingError
-from engine.online.client import Terms
-from engine.status.model import Status
-from engine.texts import AGREEMENT, CONFIRMATION
+from engine import (
+    AGREEMENT,
+    CONFIRMATION,
+    Activation,
+    Check,
+    Engine,
+    Status,
+    Terms,
+)
 from gui.bridge import StatusBridge
 from gui.icons import IconName, pixmap
-from gui.spinner import Spinner
-from gui.tasks import spawn
+from gui.style import beside_icon
 from gui.text import tr
-
-log = logging.getLogger(__name__)
+from gui.wizard_task import PageTask, problem_label, problem_text
 
 #: The wizard field the Terms checkbox fills; the trailing * makes it mandatory.
 AGREED_FIELD: Final = "agreed*"
 CHECK_ICON_SIZE: Final = 20
-UNEXPECTED: Final = (
-    "Something unexpected went wrong. It was written to the log file; "
-    "try again, and if it happens again send the log file to support."
-)
 
 
 class PageId(IntEnum):
@@ -76,19 +74,6 @@ class WizardState:
     terms_version: str | None = None
     migration_seconds: float | None = None
     final_status: Status | None = None
-
-
-def problem_text(error: UserFacingError) -> str:
-    return f"{error.problem}\n{tr('What to do: ')}{error.fix}" if error.fix else error.problem
-
-
-def problem_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setProperty("role", "problem")
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
 
 
 class ConfirmPage(QWizardPage):
@@ -133,23 +118,11 @@ class CheckRow(QWidget):
         mark.setAccessibleName(tr("Passed") if check.ok else tr("Failed"))
         self.title = QLabel(tr(check.title))
         self.title.setWordWrap(True)
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
-        self.detail.setProperty("role", "problem")
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = problem_label()
         if not check.ok:
-            self.detail.setText(
-                f"{check.problem}\n{tr('What to do: ')}{check.fix}" if check.fix else check.problem
-            )
+            self.detail.setText(problem_text(check.problem, check.fix))
         self.detail.setVisible(not check.ok)
-        words = QVBoxLayout()
-        words.setSpacing(4)
-        words.addWidget(self.title)
-        words.addWidget(self.detail)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 2, 0, 2)
-        layout.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(words, 1)
+        beside_icon(self, mark, (self.title, self.detail), spacing=4, margin=2)
         self.setAccessibleName(f"{self.title.text()}: {mark.accessibleName()}")
 
 
@@ -158,15 +131,18 @@ class PreflightPage(QWizardPage):
         super().__init__()
         self._services = services
         self._state = state
-        self._task: asyncio.Task[None] | None = None
         self._passed = False
-        self._busy = False
         self.rows: list[CheckRow] = []
+        self._checks: list[Check] = []
         self.setTitle(tr("Checking everything is ready"))
         self.setSubTitle(
             tr("The practice database, its online login and the online service are checked.")
         )
-        self.spinner = Spinner()
+        self.retry = QPushButton(tr("&Check again"))
+        self.retry.setAccessibleName(tr("Check again"))
+        self.retry.clicked.connect(self.run_checks)
+        self.task = PageTask("preflight", services.engine, self.retry, retry_always_shown=True)
+        self.spinner, self.problem = self.task.spinner, self.task.problem
         self.busy = QLabel(tr("Checking…"))
         self.busy.setProperty("role", "muted")
         busy_row = QHBoxLayout()
@@ -174,15 +150,12 @@ class PreflightPage(QWizardPage):
         busy_row.addWidget(self.busy, 1)
         self.checks = QVBoxLayout()
         self.checks.setSpacing(6)
-        self.problem = problem_label()
-        self.retry = QPushButton(tr("&Check again"))
-        self.retry.setAccessibleName(tr("Check again"))
-        self.retry.clicked.connect(self.run_checks)
         retry_row = QHBoxLayout()
         retry_row.addStretch(1)
         retry_row.addWidget(self.retry)
         layout = QVBoxLayout(self)
         layout.addLayout(busy_row)
+        layout.addWidget(self.task.waiting)
         layout.addLayout(self.checks)
         layout.addWidget(self.problem)
         layout.addStretch(1)
@@ -191,7 +164,7 @@ class PreflightPage(QWizardPage):
 
     @property
     def checking(self) -> bool:
-        return self._busy
+        return self.task.running
 
     def initializePage(self) -> None:
         self.run_checks()
@@ -200,43 +173,37 @@ class PreflightPage(QWizardPage):
         self.stop()
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self.task.stop()
 
     def run_checks(self) -> None:
         """Run every check again (the person may have fixed something meanwhile)."""
-        self.stop()
         self._passed = False
-        self._busy = True
-        self.completeChanged.emit()
-        self.problem.hide()
-        self.retry.setEnabled(False)
+        self._checks = []
         self.busy.setText(tr("Checking…"))
-        self.busy.show()
-        self.spinner.start()
-        self._task = spawn(self._check(), "preflight")
+        self.task.run(self._check, self._checked, self._failed)
+        self.completeChanged.emit()
 
-    async def _check(self) -> None:
-        checks: list[Check] = []
-        needs_terms: bool | None = None
-        problem: UserFacingError | None = None
-        try:
-            checks = await self._services.engine.preflight()
-            if all(check.ok for check in checks):
-                needs_terms = await self._services.engine.needs_terms()
-        except UserFacingError as error:
-            problem = error
-        except Exception:
-            log.exception("the pre-flight checks failed unexpectedly")
-            problem = UserFacingError(tr(UNEXPECTED))
-        finally:
-            self._busy = False
-            self.spinner.stop()
-            self.retry.setEnabled(True)
-        self._show(checks, problem)
+    async def _check(self) -> bool | None:
+        """Whether the Terms are needed; None when a check failed."""
+        self._checks = await self._services.engine.preflight()
+        if all(check.ok for check in self._checks):
+            return await self._services.engine.needs_terms()
+        return None
+
+    def _checked(self, needs_terms: bool | None) -> None:
+        self._show_rows()
         self._state.needs_terms = needs_terms
         self.setCommitPage(needs_terms is False)
         self._passed = needs_terms is not None
+        self._say()
+
+    def _failed(self) -> None:
+        self._show_rows()
+        self._state.needs_terms = None
+        self.setCommitPage(False)
+        self._say()
+
+    def _say(self) -> None:
         self.busy.setText(
             tr("Everything is ready.")
             if self._passed
@@ -244,19 +211,16 @@ class PreflightPage(QWizardPage):
         )
         self.completeChanged.emit()
 
-    def _show(self, checks: list[Check], problem: UserFacingError | None) -> None:
+    def _show_rows(self) -> None:
         for row in self.rows:
             self.checks.removeWidget(row)
             row.deleteLater()
-        self.rows = [CheckRow(check) for check in checks]
+        self.rows = [CheckRow(check) for check in self._checks]
         for row in self.rows:
             self.checks.addWidget(row)
-        if problem is not None:
-            self.problem.setText(problem_text(problem))
-            self.problem.show()
 
     def isComplete(self) -> bool:
-        return self._passed and not self._busy
+        return self._passed and not self.task.running
 
     def nextId(self) -> int:
         return int(PageId.MIGRATION if self._state.needs_terms is False else PageId.TERMS)
@@ -268,19 +232,17 @@ class TermsPage(QWizardPage):
         self._services = services
         self._state = state
         self._terms: Terms | None = None
-        self._task: asyncio.Task[None] | None = None
         self.setTitle(tr("Terms of use"))
         self.setSubTitle(
             tr("AE/AO Live is not yet activated for this practice: please read the Terms of use.")
         )
-        self.spinner = Spinner()
+        self.retry = QPushButton(tr("&Load again"))
+        self.retry.clicked.connect(self.load)
+        self.task = PageTask("terms", services.engine, self.retry)
+        self.spinner, self.problem = self.task.spinner, self.task.problem
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
         self.browser.setAccessibleName(tr("Terms of use"))
-        self.problem = problem_label()
-        self.retry = QPushButton(tr("&Load again"))
-        self.retry.clicked.connect(self.load)
-        self.retry.hide()
         self.agree = QCheckBox(tr(AGREEMENT))
         self.agree.setAccessibleName(tr(AGREEMENT))
         self.registerField(AGREED_FIELD, self.agree)
@@ -290,6 +252,7 @@ class TermsPage(QWizardPage):
         self.browser.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(self.spinner)
+        layout.addWidget(self.task.waiting)
         layout.addWidget(self.browser, 1)
         layout.addWidget(self.problem)
         layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignRight)
@@ -305,29 +268,15 @@ class TermsPage(QWizardPage):
         self.stop()
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self.task.stop()
 
     def load(self) -> None:
-        self.stop()
         self._terms = None
-        self.problem.hide()
-        self.retry.hide()
         self.hint.hide()
-        self.spinner.start()
+        self.task.run(self._services.engine.terms, self._loaded)
         self.completeChanged.emit()
-        self._task = spawn(self._load(), "terms")
 
-    async def _load(self) -> None:
-        try:
-            terms = await self._services.engine.terms()
-        except UserFacingError as error:
-            self.problem.setText(problem_text(error))
-            self.problem.show()
-            self.retry.show()
-            return
-        finally:
-            self.spinner.stop()
+    def _loaded(self, terms: Terms) -> None:
         self._terms = terms
         self.browser.setHtml(terms.html)
         self._show_hint()

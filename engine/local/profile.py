@@ -12,7 +12,7 @@ from engine.errors import SettingsError, UserFacingError
 from engine.local.config import EngineConfig
 from engine.local.paths import AppPaths
 from engine.local.secrets import SecretStore
-from engine.local.settings import Settings, load_settings
+from engine.local.settings import Settings, load_settings, updated
 from engine.local.source_url import parse_source_url
 from engine.online.client import Credentials
 from engine.online.network import NetworkOptions
@@ -134,3 +134,21 @@ def config_from_flags(
         retry_for=settings.retry_for_seconds,
         max_backoff=settings.max_backoff_seconds,
     )
+
+
+def config_from_answers(
+    paths: AppPaths, *, source: str, online_url: str, client_id: str, client_secret: str
+) -> EngineConfig:
+    """An EngineConfig from the GUI's set-up answers, through the same checks as the
+    saved setup (the source URL's form, the settings); the secret goes to this
+    computer's store, the settings file is left alone until the activation succeeds.
+    Raises UserFacingError with the engine's words when an answer is not usable."""
+    parse_source_url(source)
+    settings = updated(
+        load_settings(paths.settings_file),
+        source=source,
+        online_url=online_url,
+        client_id=client_id,
+    )
+    SecretStore(paths).set(client_id, client_secret)
+    return engine_config(paths, settings)

@@ -6,8 +6,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from engine.status.model import Status
+
+if TYPE_CHECKING:
+    from engine.sync.retry import RetryNotice
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +19,7 @@ log = logging.getLogger(__name__)
 class EventKind(StrEnum):
     STATUS = "status"  # the status changed (state, message, progress)
     BATCH = "batch"  # a batch was accepted online
-    SET_ASIDE = "set_aside"  # a contact could not be sent; the reason is in the status
+    RETRY = "retry"  # a one-shot call (activate, its checks, verify...) failed; retrying
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,8 @@ class EngineEvent:
     status: Status
     upserts: int = 0
     deletes: int = 0
+    #: With RETRY: what failed and when it is tried again.
+    notice: RetryNotice | None = None
 
 
 Listener = Callable[[EngineEvent], None]

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
+# Reason is re-exported: the status model is where the rest of the engine finds it.
+from engine.texts import REASON_WORDS, Reason as Reason
+
 #: A fault being retried stays orange ("retrying") this long before it turns red.
 FAULT_GRACE_SECONDS: Final = 60.0
 
@@ -27,81 +30,35 @@ class Light(StrEnum):
     RED = "red"
 
 
+class Command(StrEnum):
+    """What the one button beside a status does; every view offers the same one."""
+
+    SYNC = "sync"  # "Sync now": all is well or on its way, check now anyway
+    RETRY = "retry"  # "Retry now": red, try again at once instead of at the next backoff
+    ACTIVATE = "activate"  # "Activate…": set up and activate first; nothing to retry yet
+
+
+#: Red for these reasons: what is missing is the set-up and activation, not a retry.
+NEEDS_ACTIVATION: Final = frozenset({Reason.NOT_CONFIGURED, Reason.NOT_ACTIVATED})
+
+#: The Status fields that are facts rather than the verdict (light, words, progress):
+#: what a red status keeps of what was known.
+FACT_FIELDS: Final = (
+    "online_count",
+    "set_aside",
+    "last_sync_at",
+    "updated_at",
+    "machine",
+    "details",
+    "phase",
+)
+
 LIGHT_OF_STATE: Final[dict[SyncState, Light]] = {
     SyncState.MIGRATING: Light.ORANGE,
     SyncState.ACTIVE: Light.GREEN,
     SyncState.STANDBY: Light.GREEN,
     SyncState.INACTIVE: Light.RED,
 }
-
-
-class Reason(StrEnum):
-    """Why the engine is (or may soon be) inactive."""
-
-    STOPPED = "stopped"
-    NOT_CONFIGURED = "not_configured"
-    NOT_ACTIVATED = "not_activated"
-    DATABASE_UNREACHABLE = "database_unreachable"
-    DATABASE_SCHEMA = "database_schema"
-    ONLINE_UNREACHABLE = "online_unreachable"
-    ONLINE_ERROR = "online_error"
-    CREDENTIALS_REJECTED = "credentials_rejected"
-    LOGIN_NOT_ACTIVE_EMPLOYEE = "login_not_active_employee"
-    LEASE_LOST = "lease_lost"
-
-
-#: Plain words for each reason: what is wrong and what to do. Specific details (which
-#: email, which server) come with the fault and are added to the message.
-REASON_TEXT: Final[dict[Reason, tuple[str, str]]] = {
-    Reason.STOPPED: (
-        "Contacts Migration is not running on this computer.",
-        "Start it from the Start menu or run 'contacts-migration run'.",
-    ),
-    Reason.NOT_CONFIGURED: (
-        "Contacts Migration has not been set up on this computer.",
-        "Activate it from Maintenance > Online > Activate Contacts Migration.",
-    ),
-    Reason.NOT_ACTIVATED: (
-        "Contacts Migration is not activated for this practice.",
-        "Activate it from Maintenance > Online > Activate Contacts Migration.",
-    ),
-    Reason.DATABASE_UNREACHABLE: (
-        "The practice database can't be reached.",
-        "Check that the database server is on and reachable from this computer.",
-    ),
-    Reason.DATABASE_SCHEMA: (
-        "The practice database does not have the tables and columns expected.",
-        "Check the connection points at the practice database, or update the mapping file.",
-    ),
-    Reason.ONLINE_UNREACHABLE: (
-        "The online service can't be reached.",
-        "Check this computer's internet connection and proxy settings.",
-    ),
-    Reason.ONLINE_ERROR: (
-        "The online service is answering with errors.",
-        "It will keep retrying; if this lasts, send a diagnostics file to support.",
-    ),
-    Reason.CREDENTIALS_REJECTED: (
-        "The online service rejected this practice's credentials.",
-        "Run the activation again with the practice's current client id and secret.",
-    ),
-    Reason.LOGIN_NOT_ACTIVE_EMPLOYEE: (
-        "The practice's online login email does not belong to an active employee.",
-        "Make that employee active again, or set the practice login email to an active "
-        "employee's email (a dedicated employee is best).",
-    ),
-    Reason.LEASE_LOST: (
-        "Another computer took over keeping this practice's contacts in sync.",
-        "If no other computer should run it, stop it there and restart Contacts Migration here.",
-    ),
-}
-
-#: What a reader in another process shows when the agent stopped writing its heartbeat.
-NOT_RESPONDING_TEXT: Final = (
-    "Contacts Migration is not running or not responding on this computer.",
-    "Restart it from the Start menu or run 'contacts-migration run'; if it happens again, "
-    "send a diagnostics file to support.",
-)
 
 
 class Phase(StrEnum):
@@ -156,6 +113,17 @@ class Status:
     machine: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def command(self) -> Command:
+        """The one button every view offers beside this status."""
+        if self.light is not Light.RED:
+            return Command.SYNC
+        return Command.ACTIVATE if self.reason in NEEDS_ACTIVATION else Command.RETRY
+
+    def facts(self) -> dict[str, Any]:
+        """What this status knows besides its verdict (see :data:`FACT_FIELDS`)."""
+        return {name: getattr(self, name) for name in FACT_FIELDS}
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["set_aside"] = [asdict(item) for item in self.set_aside]
@@ -184,6 +152,30 @@ class Status:
         )
 
 
+def red_status(
+    reason: Reason,
+    *,
+    message: str = "",
+    fix: str = "",
+    detail: str = "",
+    retrying: bool = False,
+    **facts: Any,
+) -> Status:
+    """The one way a red status is made: the reason's own words unless ``message`` and
+    ``fix`` fit what was observed better; ``facts`` are :data:`FACT_FIELDS` values."""
+    words = REASON_WORDS[reason]
+    return Status(
+        SyncState.INACTIVE,
+        Light.RED,
+        message or words.problem,
+        reason,
+        fix or words.fix,
+        detail=detail,
+        retrying=retrying,
+        **facts,
+    )
+
+
 @dataclass
 class Fault:
     reason: Reason
@@ -199,8 +191,8 @@ class Fault:
     @property
     def text(self) -> tuple[str, str]:
         """The plain sentence and the fix shown for this fault."""
-        problem, fix = REASON_TEXT[self.reason]
-        return self.message or problem, self.fix or fix
+        words = REASON_WORDS[self.reason]
+        return self.message or words.problem, self.fix or words.fix
 
 
 @dataclass
@@ -208,7 +200,6 @@ class EngineState:
     """Mutable facts the agent keeps; :func:`derive_status` turns them into a Status."""
 
     phase: Phase = Phase.STOPPED
-    stop_reason: Reason = Reason.STOPPED
     fault: Fault | None = None
     done: int = 0
     total: int = 0
@@ -254,17 +245,13 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
         "phase": state.phase,
     }
     if state.phase is Phase.STOPPED:  # a clean stop says so, whatever it last saw
-        problem, fix = REASON_TEXT[state.stop_reason]
-        return Status(SyncState.INACTIVE, Light.RED, problem, state.stop_reason, fix, **common)
+        return red_status(Reason.STOPPED, **common)
     fault = state.fault
     if fault is not None and (fault.immediate or now - fault.since >= grace):
-        problem, fix = fault.text
-        return Status(
-            SyncState.INACTIVE,
-            Light.RED,
-            problem,
+        return red_status(
             fault.reason,
-            fix,
+            message=fault.message,
+            fix=fault.fix,
             detail=fault.detail,
             retrying=True,
             **common,

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 from engine.errors import SettingsError
 from engine.local.private_files import write_private_text
-from engine.status.model import NOT_RESPONDING_TEXT, REASON_TEXT, Light, Reason, Status, SyncState
+from engine.status.model import Reason, Status, red_status
+from engine.texts import NOT_RESPONDING
 
 #: A running agent rewrites the file at least this often, so a reader can tell a
 #: live status from the last words of an agent that is gone.
@@ -43,21 +43,15 @@ def current_status(path: Path, now: float) -> Status:
     machine asleep) - never the last state a gone agent wrote."""
     status = read_status(path)
     if status is None:
-        problem, fix = REASON_TEXT[Reason.STOPPED]
-        return Status(SyncState.INACTIVE, Light.RED, problem, Reason.STOPPED, fix, updated_at=now)
+        return red_status(Reason.STOPPED, updated_at=now)
     silent = now - status.updated_at
     if status.reason is not Reason.STOPPED and silent > STALE_AFTER_SECONDS:
-        problem, fix = NOT_RESPONDING_TEXT
-        return replace(
-            status,
-            state=SyncState.INACTIVE,
-            light=Light.RED,
-            message=problem,
-            reason=Reason.STOPPED,
-            fix=fix,
+        return red_status(  # what the gone agent knew stays; its progress does not
+            Reason.STOPPED,
+            message=NOT_RESPONDING.problem,
+            fix=NOT_RESPONDING.fix,
             detail=f"Its last sign of life was {silent:.0f} s ago (it writes one every "
             f"{HEARTBEAT_SECONDS:g} s while running).",
-            progress=None,
-            retrying=False,
+            **status.facts(),
         )
     return status

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,10 @@ import httpx
 
 from engine.errors import GaveUp, Retry, TransientOnlineError, UserFacingError, status_reason
 from engine.local.settings import DEFAULT_MAX_BACKOFF_SECONDS, DEFAULT_RETRY_FOR_SECONDS
+from engine.online.network import unreachable_kind
+from engine.online.unreachable import UNREACHABLE_TEXT
 from engine.status.model import Reason
+from engine.texts import REASON_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +101,29 @@ class RetryNotice:
     wait: float
     #: Seconds it keeps trying before giving up.
     retry_for: float
+    #: What was observed, in one plain sentence (no address, no exception name); empty:
+    #: the failure reason's own sentence.
+    summary: str = ""
+
+    @staticmethod
+    def observed(error: BaseException) -> str:
+        """The plain sentence for what ``error`` shows (refused, no network...), if any."""
+        if isinstance(error, TransientOnlineError):
+            return error.summary
+        if isinstance(error, httpx.TransportError):
+            return UNREACHABLE_TEXT[unreachable_kind(error)][0]
+        return ""
+
+    def plain(self, waited: float = 0.0) -> str:
+        """For a person watching a window, ``waited`` seconds after the notice: what
+        failed and when it is tried again, no addresses or exception names."""
+        left = math.ceil(self.wait - waited)
+        when = f"in {left} s" if left > 0 else "now"
+        problem = self.summary or REASON_WORDS[self.failure.reason].problem
+        return (
+            f"{problem} Trying again {when} (attempt {self.attempt + 1}; it keeps trying for"
+            f" up to {self.retry_for:.0f} s)…"
+        )
 
     def describe(self) -> str:
         return (
@@ -133,7 +160,9 @@ async def run_with_deadline(
             elapsed = time.monotonic() - started
             remaining = retry_for - elapsed
             wait = min(backoff(attempt - 1, max_backoff, failure.retry_after), max(remaining, 0))
-            notice = RetryNotice(what, failure, attempt, elapsed, wait, retry_for)
+            notice = RetryNotice(
+                what, failure, attempt, elapsed, wait, retry_for, RetryNotice.observed(error)
+            )
             if remaining <= 0:
                 log.info("giving up on %s: %s", what, failure.detail)  # the caller says it
                 raise GaveUp(notice) from error

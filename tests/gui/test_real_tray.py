@@ -21,8 +21,9 @@ from typing import Final
 from engine.api import Engine
 from engine.local.config import EngineConfig
 from engine.local.paths import app_paths
-from engine.status.model import REASON_TEXT, Light, Reason, Status, SyncState
+from engine.status.model import Light, Reason, Status, SyncState
 from engine.status.state_file import write_status
+from engine.texts import REASON_WORDS
 from tests.gui.desktop import Desktop, real_desktop, wait_for
 from tests.gui.support import ACCEPTED_BY, set_live_activated
 from tests.sandbox_harness import RunningSandbox
@@ -46,13 +47,13 @@ def in_sync() -> Status:
 
 
 def unreachable() -> Status:
-    problem, fix = REASON_TEXT[Reason.ONLINE_UNREACHABLE]
+    words = REASON_WORDS[Reason.ONLINE_UNREACHABLE]
     return Status(
         SyncState.INACTIVE,
         Light.RED,
-        problem,
+        words.problem,
         Reason.ONLINE_UNREACHABLE,
-        fix,
+        words.fix,
         retrying=True,
         updated_at=time.time(),
         machine="SERVER1",

@@ -18,13 +18,17 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from engine.api import Activation
+from engine.api import Activation, Engine
 from engine.local.config import EngineConfig
+from engine.online.client import Credentials
 from engine.status.model import Light, Progress, Reason, SetAside, Status, SyncState
+from engine.sync.retry import RetryNotice
+from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
 from gui.lights import LIGHT_LOOK
 from gui.wizard import ActivationWizard
 from gui.wizard_pages import ActivationServices, PageId
+from tests.engine.test_one_shot_retry import closed_port
 from tests.gui.conftest import Runner, until
 from tests.gui.support import Button, make_controller, press, run_sql
 
@@ -160,6 +164,39 @@ def test_render_every_screen(
 
     run_gui(scenario)
     icons_sheet(folder / "tray-icons.png")
+
+
+def test_render_the_checks_riding_out_a_refusing_service(
+    run_gui: Runner[None], practice_db: Path, tmp_path: Path
+) -> None:
+    """The pre-flight page while the online service refuses: the line said at each retry."""
+    folder = output_folder(tmp_path)
+    config = EngineConfig(
+        source=f"sqlite:{practice_db}",
+        online_url=f"http://127.0.0.1:{closed_port()}",
+        credentials=Credentials("client", "secret"),
+        max_backoff=2.0,
+    )
+
+    async def scenario() -> None:
+        engine = Engine(config)
+
+        def never(_terms: str | None) -> asyncio.Task[Activation]:
+            raise AssertionError("the picture is taken before the activation")
+
+        wizard = ActivationWizard(ActivationServices(engine, StatusBridge(), never))
+        wizard.show()
+        page = wizard.preflight_page
+        said: list[RetryNotice] = []
+        page.task.retried.connect(said.append)
+        press(wizard, Button.NextButton)
+        await until(lambda: len(said) >= 3, what="three retries")
+        assert "Trying again" in page.task.waiting.text()
+        await save(wizard, folder / "wizard-2-preflight-retrying.png")
+        wizard.reject()
+        await engine.aclose()
+
+    run_gui(scenario)
 
 
 def icons_sheet(path: Path) -> None:

@@ -4,6 +4,7 @@ the clipboard and in a file without the client secret."""
 from __future__ import annotations
 
 import html
+import re
 import sys
 import time
 import zipfile
@@ -16,16 +17,19 @@ from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
 
 from contacts_migration import __version__
+from contacts_migration.cli import main as cli_main
+from engine import Light, Reason, Status, red_status
 from engine.api import Engine
 from engine.local.config import EngineConfig
 from engine.local.logs import LOG_FILE_NAME
 from engine.local.paths import app_paths
 from engine.local.secrets import SECRET_ENV, SecretStore
 from engine.local.setup_store import save_setup
-from engine.status.model import EngineState, Fault, Light, Phase, Reason, Status, derive_status
+from engine.status.model import EngineState, Fault, Phase, derive_status
+from engine.status.state_file import write_status
+from engine.texts import REASON_WORDS, FrontEnd
 from gui.bridge import StatusBridge
-from gui.controller import red_status
-from gui.troubleshooting import GUIDE, RETRYING_NOTE, STATE_NOTES, TroubleshootingDialog
+from gui.troubleshooting import RETRYING_NOTE, STATE_NOTES, TroubleshootingDialog
 from tests.gui.conftest import Runner, until
 from tests.gui.support import make_controller
 
@@ -56,10 +60,13 @@ def shown_steps(dialog: TroubleshootingDialog) -> str:
     return dialog.steps.text()
 
 
-def test_every_reason_has_a_diagnosis_and_steps() -> None:
-    assert set(GUIDE) == set(Reason)
-    for reason, guide in GUIDE.items():
-        assert guide.meaning and len(guide.steps) >= 2, reason
+def dialog_steps(dialog: TroubleshootingDialog) -> list[str]:
+    """The numbered steps as a person reads them in the dialog."""
+    return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", shown_steps(dialog))]
+
+
+def gui_steps(reason: Reason) -> tuple[str, ...]:
+    return REASON_WORDS[reason].steps_for(FrontEnd.GUI)
 
 
 @pytest.mark.parametrize("reason", list(Reason))
@@ -74,27 +81,58 @@ def test_a_red_status_shows_its_reasons_diagnosis_and_steps(
 
     assert dialog.headline.text() == "Sync is inactive"
     assert dialog.message.text().startswith(red(reason).message)
-    assert dialog.meaning.text() == GUIDE[reason].meaning
+    assert dialog.meaning.text() == REASON_WORDS[reason].meaning
     assert not dialog.steps.isHidden()
-    for step in GUIDE[reason].steps:
+    for step in gui_steps(reason):
         assert html.escape(step, quote=False) in shown_steps(dialog), step
-    assert shown_steps(dialog).count("<li>") == len(GUIDE[reason].steps)
+    assert shown_steps(dialog).count("<li>") == len(gui_steps(reason))
     assert "FRONT-DESK" in dialog.where.text()
     assert str(app_paths().settings_file) in dialog.where.text()
-    expected = "&Activate…" if reason is Reason.NOT_ACTIVATED else "&Retry now"
+    expected = (
+        "&Activate…" if reason in (Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED) else "&Retry now"
+    )
     assert dialog.retry_button.text() == expected
     dialog.retry_button.click()
     assert commands.calls == ["sync_now"]
 
 
 def test_the_words_name_what_the_issue_asks_for(qapp: QApplication) -> None:
-    steps = " ".join(" ".join(guide.steps) for guide in GUIDE.values())
-    assert "MYOBSERVER\\MYOBACCT" in " ".join(GUIDE[Reason.DATABASE_UNREACHABLE].steps)
-    assert "Practice my.MYOB settings" in " ".join(GUIDE[Reason.LOGIN_NOT_ACTIVE_EMPLOYEE].steps)
-    online = " ".join(GUIDE[Reason.ONLINE_UNREACHABLE].steps)
+    steps = " ".join(" ".join(gui_steps(reason)) for reason in Reason)
+    assert "MYOBSERVER\\MYOBACCT" in " ".join(gui_steps(Reason.DATABASE_UNREACHABLE))
+    assert "Practice my.MYOB settings" in " ".join(gui_steps(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE))
+    online = " ".join(gui_steps(Reason.ONLINE_UNREACHABLE))
     assert "proxy" in online and "ca_file" in online
-    assert "mapping_file" in " ".join(GUIDE[Reason.DATABASE_SCHEMA].steps)
+    assert "mapping_file" in " ".join(gui_steps(Reason.DATABASE_SCHEMA))
     assert "Retry now" in steps
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_the_cli_and_the_dialog_show_the_same_steps(
+    qapp: QApplication, reason: Reason, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``contacts-migration status`` for a red status prints the dialog's steps, in the
+    same order, each worded for the terminal where it names something to press."""
+    status = red(reason, "(the detail)")
+    paths = app_paths()
+    paths.ensure()
+    write_status(paths.state_file, status)
+    assert cli_main(["status"]) == 0
+    printed = capsys.readouterr().out
+    cli = [text for _, text in re.findall(r"^    (\d+)\. (.*)$", printed, re.MULTILINE)]
+    dialog = TroubleshootingDialog(StatusBridge(), Commands(), paths)
+    dialog.show_status(status)
+    shown = dialog_steps(dialog)
+
+    assert cli == list(REASON_WORDS[reason].steps_for(FrontEnd.CLI))
+    assert shown == list(gui_steps(reason))
+    assert len(cli) == len(shown) >= 2
+    for template, in_cli, in_dialog in zip(REASON_WORDS[reason].steps, cli, shown, strict=True):
+        if "{" not in template:  # nothing to press or run: word for word the same
+            assert in_cli == in_dialog == template
+        else:  # the same step, in each front end's words for what to do
+            assert in_cli != in_dialog
+    assert f"Settings file: {paths.settings_file}" in printed
+    assert str(paths.settings_file) in dialog.where.text()
 
 
 def test_green_and_orange_are_explained_briefly(qapp: QApplication) -> None:
@@ -140,7 +178,11 @@ def test_copy_diagnostics_has_versions_and_status_but_no_secret(
         controller = make_controller(gui_config)
         await controller.start(show_launcher=False)
         controller.bridge.publish(
-            red_status(Reason.CREDENTIALS_REJECTED, f"(401 for secret {STORED_SECRET})")
+            red_status(
+                Reason.CREDENTIALS_REJECTED,
+                detail=f"(401 for secret {STORED_SECRET})",
+                updated_at=time.time(),
+            )
         )
         controller.show_progress()
         window = controller.progress_window
@@ -148,7 +190,7 @@ def test_copy_diagnostics_has_versions_and_status_but_no_secret(
         window.troubleshooting_button.click()
         dialog = controller.troubleshooting
         assert dialog.isVisible() and not dialog.isModal()
-        assert dialog.meaning.text() == GUIDE[Reason.CREDENTIALS_REJECTED].meaning
+        assert dialog.meaning.text() == REASON_WORDS[Reason.CREDENTIALS_REJECTED].meaning
 
         QApplication.clipboard().clear()
         dialog.copy_button.click()
@@ -176,7 +218,7 @@ def test_copy_diagnostics_has_versions_and_status_but_no_secret(
         assert chooser is not None and chooser.isVisible()
         chooser.reject()
 
-        controller.bridge.publish(red_status(Reason.STOPPED))
+        controller.bridge.publish(red_status(Reason.STOPPED, updated_at=time.time()))
         assert window.troubleshooting_button.isVisible()
         controller.tray.troubleshooting_action.trigger()
         assert dialog.isVisible()

@@ -3,19 +3,25 @@ SQLite practice database and the real sandbox server."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog
 
+from engine.api import Engine
 from engine.local.config import EngineConfig
 from engine.local.paths import app_paths
 from engine.local.secrets import SecretStore
 from engine.local.settings import load_settings
+from engine.local.source_url import parse_source_url
 from engine.practice.setting_rows import PracticeSetting
+from engine.sources.base import Source
+from engine.sources.open import open_source
 from engine.status.model import SyncState
 from engine.texts import AGREEMENT, CONFIRMATION
 from gui.controller import AppController
@@ -201,55 +207,89 @@ def test_live_already_activated_goes_straight_to_the_migration(
     run_gui(scenario)
 
 
-class StallProbe:
-    """A QTimer that records how late it fires: the event loop's longest stall."""
+class TickCounter:
+    """A 10 ms QTimer on the GUI thread: how often the Qt event loop got to run it."""
 
     INTERVAL_MS = 10
 
     def __init__(self) -> None:
-        self.longest = 0.0
         self.ticks = 0
-        self._last = time.monotonic()
+        self.longest_gap = 0.0
+        self.started = self._last = time.monotonic()
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(self.INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
 
     def start(self) -> None:
-        self._last = time.monotonic()
+        self.started = self._last = time.monotonic()
         self._timer.start()
 
-    def stop(self) -> None:
+    def stop(self) -> float:
+        """Stop; the seconds it ran."""
         self._timer.stop()
+        return time.monotonic() - self.started
 
     def _tick(self) -> None:
         now = time.monotonic()
-        self.longest = max(self.longest, now - self._last - self.INTERVAL_MS / 1000)
+        self.longest_gap = max(self.longest_gap, now - self._last)
         self._last = now
         self.ticks += 1
 
 
-#: Generous on purpose: the tight figure is for the benchmarks; this catches blocking.
-STALL_LIMIT_SECONDS = 0.2
+class ThreadNotingSource:
+    """The real SQLite source, noting which thread each call on it runs in."""
+
+    def __init__(self, source: Source, threads: set[int]) -> None:
+        self._source = source
+        self._threads = threads
+        threads.add(threading.get_ident())  # where it was opened
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._source, name)
+        if not callable(value):
+            return value
+
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            self._threads.add(threading.get_ident())
+            return value(*args, **kwargs)
+
+        return noted
+
+
+#: A 10 ms timer ticks 100 times a second on an idle loop; at least one a second on
+#: average (1 %) says the loop kept turning, however busy the machine. How long the
+#: loop may stall is a figure for the benchmark (benchmarks/gui_stall.py, < 50 ms).
+MIN_TICKS_PER_SECOND = 1.0
 MIGRATION_CONTACTS = 4000
 
 
-def test_closing_during_migration_keeps_it_running_without_stalling_the_loop(
+def test_closing_during_migration_keeps_it_running_without_blocking_the_gui_thread(
     run_gui: Runner[None], tmp_path: Path, sandbox: RunningSandbox
 ) -> None:
+    """The migration carries on with the wizard closed, and none of the engine's
+    database work runs on the GUI thread (each call on the source is noted with its
+    thread): a check a busy machine can't fail, unlike a timed one."""
     db = tmp_path / "bigger.db"
     generate_reference_database(db, contacts=MIGRATION_CONTACTS, seed=3)
     set_live_activated(db)
     config = config_for(db, sandbox, page_size=250)
-    probe = StallProbe()
+    counter = TickCounter()
+    database_threads: set[int] = set()
 
     async def scenario() -> None:
+        gui_thread = threading.get_ident()
         controller = make_controller(config)
-        engine = controller.engine
-        assert engine is not None
+        await controller.require_engine().aclose()  # replaced before it ever ran
+        url = parse_source_url(config.source)
+        engine = Engine(
+            config,
+            source_opener=lambda: ThreadNotingSource(open_source(url), database_threads),
+        )
+        controller.engine = engine
         wizard = await open_wizard(controller)
         await pass_preflight(wizard)
-        probe.start()
+        counter.start()
         press(wizard, Button.CommitButton)
 
         def migrating() -> bool:
@@ -266,20 +306,22 @@ def test_closing_during_migration_keeps_it_running_without_stalling_the_loop(
         await until(
             lambda: engine.status().state is SyncState.ACTIVE, what="the migration to finish"
         )
-        probe.stop()
+        seconds = counter.stop()
         assert controller.progress_window.isVisible()  # no tray offscreen: the window stays
         report = await engine.verify()
         assert report.identical, report.summary()
         assert report.desktop_count == MIGRATION_CONTACTS
         await controller.shutdown()
+        assert database_threads, "no database call was noted"
+        assert gui_thread not in database_threads, "database work ran on the GUI thread"
+        assert counter.ticks >= MIN_TICKS_PER_SECOND * seconds, (counter.ticks, seconds)
+        print(
+            f"\nmigrating {MIGRATION_CONTACTS:,} contacts: {counter.ticks} ticks in "
+            f"{seconds:.1f} s, longest gap {counter.longest_gap * 1000:.0f} ms (not asserted:"
+            " see benchmarks/gui_stall.py)"
+        )
 
     run_gui(scenario)
-    print(
-        f"\nlongest event-loop stall during a migration of {MIGRATION_CONTACTS:,} contacts: "
-        f"{probe.longest * 1000:.0f} ms over {probe.ticks} ticks"
-    )
-    assert probe.ticks > 0
-    assert probe.longest < STALL_LIMIT_SECONDS
 
 
 def test_an_activation_failure_reads_in_plain_words(
@@ -287,7 +329,7 @@ def test_an_activation_failure_reads_in_plain_words(
 ) -> None:
     # The activation rides out a failing service until its deadline (issue 11); a short
     # one here, so the failure it finally reports is seen in seconds.
-    config = replace(gui_config, retry_for=2.0)
+    config = replace(gui_config, retry_for=5.0)
 
     async def scenario() -> None:
         controller = make_controller(config)
@@ -299,9 +341,14 @@ def test_an_activation_failure_reads_in_plain_words(
         await until(lambda: "Terms of use" in page.browser.toPlainText(), what="the terms")
         page.agree.setChecked(True)
         sandbox.stop()  # the online service goes away between reading and accepting
-        press(wizard, Button.CommitButton)
         migration = wizard.migration_page
+        shown: list[str] = []  # the "trying again" line as it read at each retry
+        migration.task.retried.connect(lambda _: shown.append(migration.task.waiting.text()))
+        press(wizard, Button.CommitButton)
         await until(lambda: migration.problem.isVisible(), what="the activation to fail")
+        assert shown and all("Trying again" in line for line in shown), shown
+        assert shown[0].startswith("The online service is not accepting connections.")
+        assert not migration.task.waiting.isVisible()  # given up: the problem says why
         text = migration.problem.text()
         assert "The online service" in text and "can't be reached" in text
         assert "Traceback" not in text

@@ -26,9 +26,9 @@ import qasync  # after PySide6, so qasync binds to it
 from engine.local.config import EngineConfig
 from engine.local.paths import app_paths
 from engine.online.client import Credentials
-from engine.status.model import Reason
+from engine.status.model import Reason, red_status
 from gui.app import application
-from gui.controller import AppController, red_status
+from gui.controller import AppController
 
 #: How long the window manager may take to frame and place a window on a busy machine.
 SETTLE_TIMEOUT: Final = 20.0
@@ -79,7 +79,9 @@ async def probe(out: Path, database: Path, shots: Path | None) -> None:
     )
     controller = AppController(config, paths=app_paths(), accepted_by="probe")
     detail = "ConnectError: [Errno 111] Connect call failed ('127.0.0.1', 9) " * 3
-    controller.bridge.publish(red_status(Reason.ONLINE_UNREACHABLE, detail))
+    controller.bridge.publish(
+        red_status(Reason.ONLINE_UNREACHABLE, detail=detail, updated_at=time.time())
+    )
     controller.set_activated(True)
 
     def quit_box() -> QWidget:

@@ -27,7 +27,6 @@ from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 from engine.status.health import Health
 from engine.status.model import (
     FAULT_GRACE_SECONDS,
-    REASON_TEXT,
     EngineState,
     Light,
     Phase,
@@ -35,6 +34,7 @@ from engine.status.model import (
     derive_status,
 )
 from engine.sync.liveness import LeaseHolder, Watcher, lease_lost_text
+from engine.texts import REASON_WORDS
 
 #: The promised bounds (README "What the light means").
 LEAVES_GREEN_WITHIN = 10.0
@@ -278,7 +278,7 @@ async def test_fault_kind_in_phase(kind: Kind, phase: Phase) -> None:
         assert at_once.reason is kind.reason
         assert at_once.light is (Light.RED if kind.immediate else Light.ORANGE)
         assert at_once.light is not Light.GREEN
-        expected = kind.message or REASON_TEXT[kind.reason][0]
+        expected = kind.message or REASON_WORDS[kind.reason].problem
         assert expected.lower().rstrip(".") in at_once.message.lower()
         assert at_once.fix and at_once.detail
         assert at_once.message.count(". ") == 0, "one plain sentence"

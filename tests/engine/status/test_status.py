@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from engine.status.model import (
+    FACT_FIELDS,
     FAULT_GRACE_SECONDS,
+    Command,
     EngineState,
     Fault,
     Light,
@@ -12,7 +14,9 @@ from engine.status.model import (
     Status,
     SyncState,
     derive_status,
+    red_status,
 )
+from engine.texts import REASON_WORDS
 
 
 def test_idle_agent_is_green() -> None:
@@ -64,3 +68,42 @@ def test_status_round_trips_through_json() -> None:
     state.set_aside[7] = "bad"
     status = derive_status(state, now=2.0)
     assert Status.from_json(status.to_json()) == status
+
+
+def test_the_button_beside_a_status_is_decided_once() -> None:
+    """Every view (tray, status window, troubleshooting) shows ``Status.command``."""
+    assert derive_status(EngineState(phase=Phase.IDLE), now=1.0).command is Command.SYNC
+    migrating = derive_status(EngineState(phase=Phase.MIGRATING, total=9), now=1.0)
+    assert migrating.command is Command.SYNC
+    retrying = Fault(Reason.ONLINE_UNREACHABLE, "x", since=1.0)
+    orange = derive_status(EngineState(phase=Phase.IDLE, fault=retrying), now=2.0)
+    assert orange.light is Light.ORANGE and orange.command is Command.SYNC
+    for reason in Reason:
+        expected = (
+            Command.ACTIVATE
+            if reason in (Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED)
+            else Command.RETRY
+        )
+        assert red_status(reason).command is expected, reason
+
+
+def test_every_red_status_is_made_one_way() -> None:
+    """The reason's own words, unless the fault observed better ones; facts kept."""
+    plain = red_status(Reason.DATABASE_UNREACHABLE, detail="(timeout)", updated_at=5.0)
+    words = REASON_WORDS[Reason.DATABASE_UNREACHABLE]
+    assert (plain.state, plain.light, plain.reason) == (
+        SyncState.INACTIVE,
+        Light.RED,
+        Reason.DATABASE_UNREACHABLE,
+    )
+    assert (plain.message, plain.fix, plain.detail) == (words.problem, words.fix, "(timeout)")
+    assert plain.updated_at == 5.0 and not plain.retrying
+
+    fault = Fault(Reason.LEASE_LOST, "d", since=1.0, immediate=True, message="Taken by X.")
+    state = EngineState(phase=Phase.IDLE, fault=fault, online_count=7, last_sync_at=3.0)
+    derived = derive_status(state, now=2.0)
+    assert derived == red_status(
+        Reason.LEASE_LOST, message="Taken by X.", detail="d", retrying=True, **derived.facts()
+    )
+    assert derived.fix == REASON_WORDS[Reason.LEASE_LOST].fix
+    assert derived.facts()["online_count"] == 7 and set(derived.facts()) == set(FACT_FIELDS)

@@ -10,6 +10,7 @@ requests, so each seed replays exactly.
 from __future__ import annotations
 
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from engine.errors import (
     TransientOnlineError,
     UserFacingError,
 )
+from engine.local.config import EngineConfig
+from engine.online.client import Credentials
+from engine.status.events import EngineEvent, EventKind
 from engine.status.model import Reason
 from engine.sync.retry import RetryNotice, backoff, classify
 from sampledata.sqlite_file import generate_reference_database
@@ -152,3 +156,45 @@ def test_the_deadline_and_backoff_cap_are_settings(tmp_path: Path) -> None:
     path.write_text("[online]\nretry_for_seconds = -1\n")
     with pytest.raises(SettingsError, match="retry_for_seconds"):
         load_settings(path)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_each_retry_is_an_event_a_window_can_say_in_plain_words(tmp_path: Path) -> None:
+    """The wizard's "trying again" line: every retry of a one-shot call reaches every
+    subscriber as a RETRY event, and reads without addresses or exception names."""
+    db = tmp_path / "practice.db"
+    generate_reference_database(db, contacts=5, seed=1)
+    config = EngineConfig(
+        source=f"sqlite:{db}",
+        online_url=f"http://127.0.0.1:{closed_port()}",
+        credentials=Credentials("client", "secret"),
+        retry_for=5.0,
+        max_backoff=0.2,
+    )
+    told: list[RetryNotice] = []
+    engine = Engine(config, on_retry=told.append)
+    events: list[EngineEvent] = []
+    engine.subscribe(events.append)
+    try:
+        checks = await engine.preflight()
+    finally:
+        await engine.aclose()
+    online = [check for check in checks if check.check is CheckId.ONLINE]
+    assert online and not online[0].ok and "Gave up" in online[0].problem
+    notices = [event.notice for event in events if event.kind is EventKind.RETRY]
+    assert len(notices) >= 2 and notices == told  # the listener and the subscribers alike
+    assert [notice.attempt for notice in notices if notice] == list(range(1, len(notices) + 1))
+    first = notices[0]
+    assert first is not None
+    line = first.plain()
+    assert line.startswith("The online service is not accepting connections. Trying again in ")
+    assert "(attempt 2; it keeps trying for up to 5 s)" in line
+    assert "127.0.0.1" not in line and "Error" not in line
+    assert "Trying again now (attempt 2;" in first.plain(waited=first.wait + 0.01)
