@@ -287,7 +287,8 @@ def translate_error(error: pyodbc.Error, connection: ConnectionString) -> Source
     if state == SqlState.LINK_FAILURE or _has(message, "connection", "server closed"):
         return SourceError(
             f"The connection to the database at {where} was lost ({detail}).",
-            "It is retried automatically; check the network and the server if it persists.",
+            "Check the network and the database server. A running sync tries again by itself; "
+            "a command can be run again.",
         )
     if state in (
         SqlState.NO_TABLE,
