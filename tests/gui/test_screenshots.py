@@ -28,7 +28,7 @@ from gui.icons import IconName, icon
 from gui.lights import LIGHT_LOOK
 from gui.wizard import ActivationWizard
 from gui.wizard_pages import ActivationServices, PageId
-from tests.engine.test_one_shot_retry import closed_port
+from tests.engine.sync.test_one_shot_retry import closed_port
 from tests.gui.conftest import Runner, until
 from tests.gui.support import Button, make_controller, press, run_sql
 

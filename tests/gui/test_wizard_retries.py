@@ -10,7 +10,7 @@ from engine.local.config import EngineConfig
 from engine.local.paths import app_paths
 from engine.online.client import Credentials
 from engine.sync.retry import RetryNotice
-from tests.engine.test_one_shot_retry import closed_port
+from tests.engine.sync.test_one_shot_retry import closed_port
 from tests.gui.conftest import Runner, until
 from tests.gui.support import Button, can_go_forward, make_controller, press
 from tests.gui.test_wizard import open_wizard
