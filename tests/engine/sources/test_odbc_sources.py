@@ -73,7 +73,7 @@ class FakeOdbcError(Exception):
         (
             "08S01",
             "[Microsoft][ODBC Driver 18 for SQL Server]Communication link failure",
-            "retried",
+            "tries again by itself",
         ),
         (
             "42S02",
