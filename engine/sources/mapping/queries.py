@@ -128,8 +128,9 @@ class Queries:
 
     @cached_property
     def recent_changed_ids(self) -> str:
-        """Params as :attr:`changed_ids`; ids unsorted, repeated, at most ``?`` rows
-        (SQLite syntax). With no ORDER BY each table is read through its RowVer index,
+        """Params as :attr:`changed_ids`; ids unsorted, repeated, at most ``?`` rows.
+        Only for a dialect whose row limit needs no ORDER BY (SQLite's; the SQLite reader
+        is the one that uses it). With no ORDER BY each table is read through its RowVer index,
         so a scan that finds few changes costs next to nothing however many contacts
         there are (the ordered scan above walks every contact after the cursor)."""
         parts = []
@@ -139,7 +140,7 @@ class Queries:
                 f"SELECT {cid} FROM {self._t(table)}"
                 f" WHERE {self._c(table, ROW_VER)} > {self.sql.version_parameter} AND {cid} > ?"
             )
-        return f"{' UNION ALL '.join(parts)} LIMIT ?"
+        return f"{' UNION ALL '.join(parts)} {self.sql.limit_clause}"
 
     @cached_property
     def contact_count(self) -> str:
