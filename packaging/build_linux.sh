@@ -40,6 +40,10 @@ fi
   exit 3
 }
 rm -f "$STAMP"
+# PyInstaller's cache (and --clean, which empties it) in this checkout, not the user's
+# ~/.cache: two builds at once from two clones (CI runs side by side) would otherwise
+# wipe or half-write each other's binary cache index.
+export PYINSTALLER_CONFIG_DIR="$PWD/build/pyinstaller-cache"
 started=$(date +%s)
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/contacts_migration.spec
