@@ -26,12 +26,15 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from engine.errors import UserFacingError
 from engine.local.paths import app_paths
-from engine.sync.memory import PASS_GC_THRESHOLD
 from sandbox.app import ServiceOptions, create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.middleware import DROP_CONNECTION_EXTENSION
 from sandbox.security import allowed_hosts
 from sandbox.storage import DB_FILE_NAME, Store
+
+#: New containers between two young-generation collections: the service's own tuning
+#: (a batch's documents die young), not the sync client's.
+BATCH_GC_THRESHOLD: Final = 50_000
 
 log = logging.getLogger("sandbox")
 
@@ -190,7 +193,7 @@ def serve(options: ServeOptions, announce: Callable[[str], None] = print) -> int
         # Each batch parses thousands of documents that die young (freed by reference
         # counting); at the default threshold they set off collections that walk the
         # whole process. Everything made so far lives as long as the server: frozen.
-        gc.set_threshold(PASS_GC_THRESHOLD, *gc.get_threshold()[1:])
+        gc.set_threshold(BATCH_GC_THRESHOLD, *gc.get_threshold()[1:])
         gc.freeze()
         announce(f"Sandbox online service running at {url}")
         announce(f"API: {url}/api/v1 — contacts page: {url}/")
