@@ -138,17 +138,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _open_gui(source: str, credentials: Path, verbose: bool) -> int:
-    """The GUI command with the demo's flags (its handler takes the parsed flags)."""
-    from gui.cli import cmd_gui
+    """The GUI command with the demo's flags, parsed by the GUI command's own parser.
 
-    flags = argparse.Namespace(
-        activate=True,
-        source=source,
-        online=None,
-        credentials=credentials,
-        client_id=None,
-        accepted_by=DEMO_ADMINISTRATOR,
-        mapping=None,
-        verbose=verbose,
-    )
+    Building the flags through the real parser means a flag added to ``gui`` can't be
+    missing here (a hand-built Namespace once lacked ``autostart`` and crashed the demo
+    on every desktop).
+    """
+    from gui.cli import cmd_gui, register
+
+    parser = argparse.ArgumentParser(prog="contacts-migration")
+    register(parser.add_subparsers())
+    argv = ["gui", "--activate", "--source", source, "--credentials", str(credentials)]
+    argv += ["--accepted-by", DEMO_ADMINISTRATOR]
+    flags = parser.parse_args(argv)
+    flags.verbose = verbose
     return cmd_gui(flags)
