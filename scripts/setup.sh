@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # drivers, a PostgreSQL server for the ODBC tests, and the libraries Qt needs to draw
 # (on a screen, under Xvfb, or offscreen); a real desktop for the GUI tests (the openbox
 # window manager, the trayer system tray, xdotool/xwininfo/xprop, ImageMagick's import
-# for screenshots); binutils (objdump, strip) for the PyInstaller build.
+# for screenshots); binutils (objdump, strip) for the PyInstaller build; Debian's chromium
+# and its driver for the browser tests (the contacts page, the sign-in).
 APT_PACKAGES=(
   python3-venv
   unixodbc libsqliteodbc odbc-postgresql postgresql
@@ -17,6 +18,7 @@ APT_PACKAGES=(
   libxcb-render-util0 libxcb-image0 fonts-dejavu-core
   trayer openbox xdotool x11-utils imagemagick
   binutils
+  chromium chromium-driver
 )
 
 missing=()
