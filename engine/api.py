@@ -376,7 +376,7 @@ class Engine:
         practice = await self.practice()
         terms = await self.terms()
         if await self.needs_terms() and accepted_terms != terms.version:
-            raise TermsNotAccepted(terms)
+            raise TermsNotAccepted(terms.title, terms.version)
         newly = not practice.activated
         practice = await self._retrying(  # the service answers a repeat with the same record
             lambda: self._online.activate(terms.version, accepted_by, self.config.machine),

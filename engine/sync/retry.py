@@ -165,7 +165,13 @@ async def run_with_deadline(
             )
             if remaining <= 0:
                 log.info("giving up on %s: %s", what, failure.detail)  # the caller says it
-                raise GaveUp(notice) from error
+                raise GaveUp(
+                    what=what,
+                    elapsed=elapsed,
+                    attempts=attempt,
+                    reason=failure.reason,
+                    detail=failure.detail,
+                ) from error
             log.info("%s", notice.describe())
             if on_retry is not None:
                 on_retry(notice)
