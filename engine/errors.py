@@ -161,7 +161,8 @@ class InvalidDocuments(OnlineError):
 
 
 class UntrustedCertificate(OnlineError):
-    """The server's certificate does not chain to a trusted root: never accepted."""
+    """The server's certificate does not chain to a trusted root: never accepted. Shown
+    as "can't reach" (the light's reason), with the certificate's own plain sentence."""
 
     def __init__(self, host: str, reason: str) -> None:
         super().__init__(
@@ -173,6 +174,8 @@ class UntrustedCertificate(OnlineError):
         )
         self.host = host
         self.reason = reason
+        self.kind = Unreachable.CERTIFICATE
+        self.summary = UNREACHABLE_TEXT[Unreachable.CERTIFICATE][0]
 
 
 #: What a person can do when a one-shot call gave up, by the reason of its last failure.
@@ -293,7 +296,7 @@ STATUS_REASONS: Final[Mapping[type[UserFacingError], ReasonRow | None]] = {
     NotActivated: ReasonRow(Reason.NOT_ACTIVATED, Retry.CANNOT_HELP, with_detail=False),
     OnlineProtocolError: ReasonRow(Reason.ONLINE_ERROR, Retry.HELPS),  # a proxy's page
     RequestRefused: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
-    UntrustedCertificate: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
+    UntrustedCertificate: ReasonRow(Reason.ONLINE_UNREACHABLE, Retry.UNLIKELY),
     GaveUp: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
     StaleEpoch: None,
     CheckpointConflict: None,

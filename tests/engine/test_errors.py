@@ -126,7 +126,7 @@ MEANINGS: Final[list[tuple[UserFacingError, tuple[Reason, bool, bool] | None]]] 
     (NotActivated(), (Reason.NOT_ACTIVATED, True, False)),
     (OnlineProtocolError("html"), (Reason.ONLINE_ERROR, False, True)),
     (RequestRefused(404, "not_found", "no"), (Reason.ONLINE_ERROR, False, False)),
-    (UntrustedCertificate("host", "self-signed"), (Reason.ONLINE_ERROR, False, False)),
+    (UntrustedCertificate("host", "self-signed"), (Reason.ONLINE_UNREACHABLE, False, False)),
     (gave_up(), (Reason.ONLINE_ERROR, False, False)),
     (StaleEpoch(), None),
     (CheckpointConflict(), None),
