@@ -361,13 +361,11 @@ class Agent:
 
         started = time.monotonic()
         missing, settings, employees = await self._worker.call(read)
-        if missing != self._state.missing_columns:
+        if missing != self._state.missing_columns:  # a column that appeared changes
+            # documents without touching row versions: only comparing hashes finds them
             log.warning("the database lacks optional columns (read as empty): %s", missing)
-            # A column that appeared changes documents without touching their row
-            # versions: only comparing every contact's hash finds them.
-            self._reconcile_requested = self._reconcile_requested or bool(
-                set(self._state.missing_columns) - set(missing)
-            )
+            appeared = set(self._state.missing_columns) - set(missing)
+            self._reconcile_requested = self._reconcile_requested or bool(appeared)
             self._state.missing_columns = missing
             self._changed()
         check_practice_login(settings, employees)
