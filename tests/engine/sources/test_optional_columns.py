@@ -15,6 +15,7 @@ from engine.sources.base import Source
 from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.schema import LogicalTable, SchemaMapping
 from engine.sources.sqlite import SqliteSource
+from engine.status.model import Status
 from sampledata.sqlite_file import generate_reference_database
 from tests.components import require_odbc_driver
 from tests.engine.conftest import SQLITE_ODBC_DRIVER, activate, config_for
@@ -106,7 +107,11 @@ async def test_a_practice_without_an_optional_column_syncs_and_says_what_is_miss
 ) -> None:
     db = _practice_without(tmp_path, "Website")
     mapping = _mapping(tmp_path, 'optional = ["Website"]')
-    engine = Engine(config_for(db, sandbox, mapping_file=mapping))
+    written: list[Status] = []
+    engine = Engine(
+        config_for(db, sandbox, mapping_file=mapping, state_file=tmp_path / "state.json"),
+        status_writer=lambda _path, status: written.append(status),
+    )
     try:
         await activate(engine)
         status = await engine.sync_once()
@@ -115,6 +120,8 @@ async def test_a_practice_without_an_optional_column_syncs_and_says_what_is_miss
         assert report.desktop_count == 120
         assert status.missing_columns == ("Contact.Website",)
         assert "Contact.Website" in status.missing_note
+        # other processes (the tray on another login, `status`) are told too
+        assert any(each.missing_columns == ("Contact.Website",) for each in written)
         with sandbox.client("read") as api:
             contacts = api.get("/contacts", params={"limit": 200}).json()["items"]
         assert len(contacts) == 120
