@@ -20,8 +20,8 @@ from engine.contract.document import Document
 from engine.errors import SourceError
 from engine.sources.base import AgentLock, Page
 from engine.sources.cursor_source import CursorSource
-from engine.sources.dialects.base import OdbcDialect
 from engine.sources.dialects.detect import dialect_for, dialect_for_driver
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.queries import Queries
 from engine.sources.mapping.reads import fetch_documents, fetch_page
