@@ -168,7 +168,7 @@ def _ask_secret(client_id: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Activation:
+class ActivationRequest:
     """What ``activate`` was asked to do (its flags, or the demo's choices)."""
 
     source: str
@@ -186,7 +186,7 @@ class Activation:
 
 def cmd_activate(args: argparse.Namespace) -> int:
     return activate(
-        Activation(
+        ActivationRequest(
             source=args.source,
             credentials_file=args.credentials,
             client_id=args.client_id,
@@ -202,7 +202,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
     )
 
 
-def activate(request: Activation) -> int:
+def activate(request: ActivationRequest) -> int:
     """Confirm, check, accept the Terms, activate and (unless told not to) migrate."""
     paths = app_paths()
     paths.ensure()
@@ -223,7 +223,7 @@ def activate(request: Activation) -> int:
     return asyncio.run(_activate(_with_retry_for(config, request.retry_for), request, accepted_by))
 
 
-async def _activate(config: EngineConfig, request: Activation, accepted_by: str) -> int:
+async def _activate(config: EngineConfig, request: ActivationRequest, accepted_by: str) -> int:
     paths = app_paths()
     engine = Engine(config, on_retry=print_retry)
     try:

@@ -119,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return _open_gui(source, credentials, verbose)
             print(f"The windows can't open here: {problem}. Carrying on without them.")
         code = commands.activate(
-            commands.Activation(
+            commands.ActivationRequest(
                 source=source,
                 credentials_file=credentials,
                 accept_terms=True,

@@ -85,6 +85,8 @@ def describe_long(
         lines.append(f"  Set aside: contact {item.contact_id}: {item.reason}")
     if len(status.set_aside) > 20:
         lines.append(f"  … and {len(status.set_aside) - 20} more set aside")
+    if status.missing_note:
+        lines.append(f"  Note: {status.missing_note}")
     steps = fix_steps(status)
     if steps:
         lines.append("  How to fix it:")

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Final, TypeVar
 
 import httpx
@@ -99,8 +100,11 @@ class Engine:
         lock: AgentLock | None = None,
         online_transport: httpx.AsyncBaseTransport | None = None,
         on_retry: RetryListener | None = None,
+        status_writer: Callable[[Path, Status], None] = write_status,
     ) -> None:
         self.config = config
+        #: Writes the state file other processes read (a test may record the writes).
+        self._write_status = status_writer
         #: Told of each retry of a one-shot call (verify, activate, sync_once...), so a
         #: terminal or a window can say what is being retried and why.
         self.on_retry = on_retry
@@ -149,12 +153,14 @@ class Engine:
             status.message,
             status.reason,
             len(status.set_aside),
+            status.missing_columns,
             status.last_sync_at,
         ) != (
             last.state,
             last.message,
             last.reason,
             len(last.set_aside),
+            last.missing_columns,
             last.last_sync_at,
         )
         # A batch moves only the counts: at most one file write per interval for those
@@ -179,7 +185,7 @@ class Engine:
             self._last_written = time.monotonic()
             self._file_behind = False
             try:
-                write_status(self.config.state_file, status)
+                self._write_status(self.config.state_file, status)
             except OSError:
                 log.warning("could not write the state file", exc_info=True)
 
@@ -376,7 +382,7 @@ class Engine:
         practice = await self.practice()
         terms = await self.terms()
         if await self.needs_terms() and accepted_terms != terms.version:
-            raise TermsNotAccepted(terms)
+            raise TermsNotAccepted(terms.title, terms.version)
         newly = not practice.activated
         practice = await self._retrying(  # the service answers a repeat with the same record
             lambda: self._online.activate(terms.version, accepted_by, self.config.machine),

@@ -27,18 +27,13 @@ can fix it); :func:`engine.sync.retry.classify` reads it. Control flow inside th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 from engine.texts import Reason
-
-if TYPE_CHECKING:
-    from engine.api import Check
-    from engine.online.client import Terms
-    from engine.sync.retry import RetryNotice
 
 
 class UserFacingError(Exception):
@@ -166,7 +161,8 @@ class InvalidDocuments(OnlineError):
 
 
 class UntrustedCertificate(OnlineError):
-    """The server's certificate does not chain to a trusted root: never accepted."""
+    """The server's certificate does not chain to a trusted root: never accepted. Shown
+    as "can't reach" (the light's reason), with the certificate's own plain sentence."""
 
     def __init__(self, host: str, reason: str) -> None:
         super().__init__(
@@ -178,6 +174,8 @@ class UntrustedCertificate(OnlineError):
         )
         self.host = host
         self.reason = reason
+        self.kind = Unreachable.CERTIFICATE
+        self.summary = UNREACHABLE_TEXT[Unreachable.CERTIFICATE][0]
 
 
 #: What a person can do when a one-shot call gave up, by the reason of its last failure.
@@ -200,14 +198,15 @@ GIVE_UP_FIX: Final[dict[Reason, str]] = {
 class GaveUp(OnlineError):
     """A one-shot call kept failing until its deadline; says how long and what failed."""
 
-    def __init__(self, notice: RetryNotice) -> None:
-        failure = notice.failure
+    def __init__(
+        self, *, what: str, elapsed: float, attempts: int, reason: Reason, detail: str
+    ) -> None:
         super().__init__(
-            f"Gave up on {notice.what} after trying for {notice.elapsed:.0f} s"
-            f" ({notice.attempt} tries). The last failure: {failure.detail}",
-            GIVE_UP_FIX.get(failure.reason, GIVE_UP_FIX[Reason.ONLINE_UNREACHABLE]),
+            f"Gave up on {what} after trying for {elapsed:.0f} s"
+            f" ({attempts} tries). The last failure: {detail}",
+            GIVE_UP_FIX.get(reason, GIVE_UP_FIX[Reason.ONLINE_UNREACHABLE]),
         )
-        self.notice = notice
+        self.reason = reason
 
 
 # --- settings and activation -----------------------------------------------------------
@@ -228,18 +227,29 @@ class LoginProblem(UserFacingError):
 class TermsNotAccepted(UserFacingError):
     """Activation was asked for before the person accepted the current Terms of use."""
 
-    def __init__(self, terms: Terms) -> None:
+    def __init__(self, title: str, version: str) -> None:
         super().__init__(
-            f"The Terms of use ({terms.title}, version {terms.version}) must be accepted first.",
+            f"The Terms of use ({title}, version {version}) must be accepted first.",
             "Read them and agree in the wizard, or pass --accept-terms.",
         )
-        self.terms = terms
+        self.version = version
+
+
+class FailedCheck(Protocol):
+    """What a failed pre-flight check tells (``engine.api.Check`` has it); a protocol so
+    the error tree needs nothing from the modules that raise it."""
+
+    @property
+    def problem(self) -> str: ...
+
+    @property
+    def fix(self) -> str: ...
 
 
 class PreflightFailed(UserFacingError):
     """Activation stopped because some of its checks (``Engine.preflight``) failed."""
 
-    def __init__(self, failed: list[Check]) -> None:
+    def __init__(self, failed: Sequence[FailedCheck]) -> None:
         lines = "; ".join(f"{c.problem} {c.fix}".strip() for c in failed)
         super().__init__(f"Contacts Migration can't be activated yet: {lines}")
         self.failed = failed
@@ -286,7 +296,7 @@ STATUS_REASONS: Final[Mapping[type[UserFacingError], ReasonRow | None]] = {
     NotActivated: ReasonRow(Reason.NOT_ACTIVATED, Retry.CANNOT_HELP, with_detail=False),
     OnlineProtocolError: ReasonRow(Reason.ONLINE_ERROR, Retry.HELPS),  # a proxy's page
     RequestRefused: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
-    UntrustedCertificate: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
+    UntrustedCertificate: ReasonRow(Reason.ONLINE_UNREACHABLE, Retry.UNLIKELY),
     GaveUp: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
     StaleEpoch: None,
     CheckpointConflict: None,

@@ -83,6 +83,8 @@ class StatusPanel(QWidget):
         self.figures = QLabel()
         self.figures.setProperty("role", "muted")
         self.online = QLabel()
+        self.missing = QLabel()
+        self.missing.setWordWrap(True)
         self.set_aside_title = QLabel()
         self.set_aside = QListWidget()
         self.set_aside.setAccessibleName(tr("Contacts set aside"))
@@ -99,6 +101,7 @@ class StatusPanel(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.figures)
         layout.addWidget(self.online)
+        layout.addWidget(self.missing)
         layout.addWidget(self.set_aside_title)
         layout.addWidget(self.set_aside)
         self._status: Status | None = None
@@ -115,6 +118,7 @@ class StatusPanel(QWidget):
             self.details,
             self.bar,
             self.figures,
+            self.missing,
             self.set_aside_title,
             self.set_aside,
         ):
@@ -135,6 +139,8 @@ class StatusPanel(QWidget):
         self.details.setText(status.detail)
         self.details_button.setVisible(bool(status.detail))
         self.details.setVisible(bool(status.detail) and self.details_button.isChecked())
+        self.missing.setText(status.missing_note)
+        self.missing.setVisible(bool(status.missing_note))
         progress = status.progress
         if progress is not None and progress.total > 0 and not small_catch_up(status):
             self.bar.setRange(0, progress.total)

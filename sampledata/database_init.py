@@ -22,7 +22,7 @@ from engine.errors import UserFacingError
 from engine.local.source_url import SourceKind, SourceUrl
 from engine.sources.dialects.sql import Dialect
 from engine.sources.mapping.schema import ROW_VER, LogicalTable
-from sampledata.ddl import DbApiConnection, SchemaSection, execute_statements, schema_sections
+from sampledata.ddl import SchemaSection, execute_statements, schema_sections
 from sampledata.generator import GenerationSummary
 from sampledata.sqlite_file import generate_reference_database
 
@@ -30,13 +30,6 @@ from sampledata.sqlite_file import generate_reference_database
 SQLITE_SIDE_FILES: Final = ("-wal", "-shm", "-journal")
 #: The table whose presence means "this database already holds a practice".
 MARKER_TABLE: Final = LogicalTable.CONTACT.value
-
-
-def create_schema(connection: DbApiConnection, dialect: Dialect) -> None:
-    """Run the bundled schema.sql (tables, then triggers); the caller commits."""
-    sections = schema_sections(dialect)
-    execute_statements(connection, sections[SchemaSection.TABLES])
-    execute_statements(connection, sections[SchemaSection.TRIGGERS])
 
 
 def _has_content(path: Path) -> bool:

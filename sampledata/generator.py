@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine.practice.setting_rows import PracticeSetting
+from engine.sources.mapping.schema import LOGICAL_COLUMNS, LogicalTable
 from sampledata.tax_numbers import make_abn, make_acn, make_tfn
 from sampledata.vocabulary import (
     AREA_CODES,
@@ -74,6 +75,24 @@ class GeneratedRows:
     extra_fields: list[tuple[Any, ...]]
     relationships: list[tuple[Any, ...]]
     last_row_version: int
+
+
+T = LogicalTable
+
+
+def table_row(table: LogicalTable, values: dict[str, Any]) -> tuple[Any, ...]:
+    """One row in the schema's own column order (``LOGICAL_COLUMNS``): a new column is
+    one more key where its value is made, never a position to count; a missing or an
+    unknown key is named."""
+    columns = LOGICAL_COLUMNS[table]
+    try:
+        row = tuple(map(values.__getitem__, columns))
+    except KeyError as missing:
+        raise KeyError(f"{table.value} row has no value for {missing}") from None
+    if len(values) != len(columns):
+        unknown = sorted(set(values) - set(columns))
+        raise KeyError(f"{table.value} row names columns the schema lacks: {unknown}")
+    return row
 
 
 class RowBuilder:
@@ -237,38 +256,47 @@ class RowBuilder:
             created = self.timestamp(EARLIEST_CREATED, REFERENCE_NOW)
             modified = self.timestamp(created, REFERENCE_NOW) if rng.random() < 0.7 else created
             rows.append(
-                (
-                    contact_id,
-                    code,
-                    "P" if person else "O",
-                    0 if client else 1,
-                    title,
-                    first,
-                    middle,
-                    last,
-                    suffix,
-                    main_name,
-                    org_type,
-                    gender,
-                    dob,
-                    tfn,
-                    salutation,
-                    addressee,
-                    self.pick(partners) if client and rng.random() < 0.95 else None,
-                    self.pick(managers) if client and rng.random() < 0.8 else None,
-                    self.pick(OFFICES) if client else None,
-                    self.pick(DEPARTMENTS) if client and rng.random() < 0.7 else None,
-                    (last or "").upper() if person and rng.random() < 0.3 else None,
-                    self.phone(state) if rng.random() < 0.7 else None,
-                    self.phone(state) if rng.random() < 0.05 else None,
-                    self.mobile() if person and rng.random() < 0.8 else None,
-                    email,
-                    website,
-                    self.pick(NOTES) if rng.random() < 0.2 else None,
-                    1 if rng.random() < 0.06 else 0,
-                    created.isoformat(sep=" "),
-                    modified.isoformat(sep=" "),
-                    next(self.versions),
+                table_row(
+                    T.CONTACT,
+                    {
+                        "ContactID": contact_id,
+                        "Code": code,
+                        "ContactType": "P" if person else "O",
+                        "IsContact": 0 if client else 1,
+                        "Title": title,
+                        "FirstName": first,
+                        "MiddleName": middle,
+                        "LastName": last,
+                        "Suffix": suffix,
+                        "MainName": main_name,
+                        "OrganisationType": org_type,
+                        "Gender": gender,
+                        "DateOfBirth": dob,
+                        "TaxFileNumber": tfn,
+                        "Salutation": salutation,
+                        "Addressee": addressee,
+                        "PartnerID": self.pick(partners)
+                        if client and rng.random() < 0.95
+                        else None,
+                        "ManagerID": self.pick(managers) if client and rng.random() < 0.8 else None,
+                        "Office": self.pick(OFFICES) if client else None,
+                        "Department": self.pick(DEPARTMENTS)
+                        if client and rng.random() < 0.7
+                        else None,
+                        "FamilyGroup": (last or "").upper()
+                        if person and rng.random() < 0.3
+                        else None,
+                        "Phone": self.phone(state) if rng.random() < 0.7 else None,
+                        "Fax": self.phone(state) if rng.random() < 0.05 else None,
+                        "Mobile": self.mobile() if person and rng.random() < 0.8 else None,
+                        "Email": email,
+                        "Website": website,
+                        "Notes": self.pick(NOTES) if rng.random() < 0.2 else None,
+                        "IsArchived": 1 if rng.random() < 0.06 else 0,
+                        "CreatedAt": created.isoformat(sep=" "),
+                        "ModifiedAt": modified.isoformat(sep=" "),
+                        "RowVer": next(self.versions),
+                    },
                 )
             )
             info.append((contact_id, kind, state, client))

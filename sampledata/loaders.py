@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Final
 
 import pyodbc
 
-from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.dialects.sql import Dialect
 from engine.sources.dialects.sqlserver import SqlServerDialect
 from engine.sources.mapping.schema import LogicalTable

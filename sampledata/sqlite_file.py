@@ -11,29 +11,21 @@ from typing import Final
 
 from engine.errors import SourceError, UserFacingError
 from engine.sources.dialects.sql import Dialect
+from engine.sources.mapping.schema import LOGICAL_COLUMNS, LogicalTable
 from sampledata.ddl import SchemaSection, execute_statements, schema_sections, trigger_names
 from sampledata.generator import GenerationSummary, RowBuilder
 from sampledata.vocabulary import EXTRA_FIELDS
 
-_INSERTS: Final = {
-    "Employee": "INSERT INTO Employee (EmployeeID, Code, FirstName, LastName, Email, IsActive)"
-    " VALUES (?, ?, ?, ?, ?, ?)",
-    "PracticeSetting": "INSERT INTO PracticeSetting (Name, Value) VALUES (?, ?)",
-    "ExtraFieldDefinition": "INSERT INTO ExtraFieldDefinition (FieldID, Name, DataType)"
-    " VALUES (?, ?, ?)",
-    "Contact": "INSERT INTO Contact (ContactID, Code, ContactType, IsContact, Title, FirstName,"
-    " MiddleName, LastName, Suffix, MainName, OrganisationType, Gender, DateOfBirth,"
-    " TaxFileNumber, Salutation, Addressee, PartnerID, ManagerID, Office, Department,"
-    " FamilyGroup, Phone, Fax, Mobile, Email, Website, Notes, IsArchived, CreatedAt,"
-    " ModifiedAt, RowVer) VALUES (" + ", ".join("?" * 31) + ")",
-    "ContactAddress": "INSERT INTO ContactAddress (AddressID, ContactID, AddressType, Line1,"
-    " Line2, Line3, Suburb, State, Postcode, Country, IsPrimary, RowVer)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "ContactExtraField": "INSERT INTO ContactExtraField (ContactID, FieldID, Value, RowVer)"
-    " VALUES (?, ?, ?, ?)",
-    "ContactRelationship": "INSERT INTO ContactRelationship (RelationshipID, ContactID,"
-    " RelatedContactID, Kind, StartDate, EndDate, RowVer) VALUES (?, ?, ?, ?, ?, ?, ?)",
-}
+
+def _insert(table: LogicalTable) -> str:
+    """The INSERT for one table, from the schema's one column list (the generator's rows
+    are built in the same order, see ``sampledata.generator.table_row``)."""
+    columns = LOGICAL_COLUMNS[table]
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table.value} ({', '.join(columns)}) VALUES ({marks})"
+
+
+_INSERTS: Final = {table.value: _insert(table) for table in LogicalTable}
 
 
 def populate(connection: sqlite3.Connection, *, contacts: int, seed: int) -> GenerationSummary:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Final, assert_never
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -117,7 +117,9 @@ def _fault_error(fault: Fault) -> ApiError:
                 "The service is briefly unavailable; retry shortly.",
                 headers=retry,
             )
-        case _:
+        case Fault.SERVER_ERROR | Fault.DROP_CONNECTION:  # a drop that can't drop: a 500
             return ApiError(
                 500, ErrorCode.SERVER_ERROR, "The service failed; nothing was changed. Retry."
             )
+        case _:
+            assert_never(fault)

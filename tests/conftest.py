@@ -59,25 +59,45 @@ SLOW_MODULES: Final = frozenset(
         "tests/engine/sync/test_racing_agents.py",
         "tests/packaging/test_frozen_bundle.py",
         "tests/sandbox/test_server.py",
+        # each rides out a failing service for many seconds, or waits for a heartbeat
+        "tests/engine/sync/test_one_shot_retry.py",
+        "tests/contacts_migration/test_flaky_service.py",
+        "tests/contacts_migration/test_status_heartbeat.py",
+        "tests/gui/test_wizard_retries.py",
+        "tests/benchmarks/test_wan_shaper.py",
     }
 )
+#: A module that imports one of these harnesses starts a real desktop (Xvfb, a window
+#: manager, a tray) or a real browser: slow, whatever its name.
+SLOW_HARNESSES: Final = ("tests.gui.desktop", "tests.browser_harness")
 #: Single tests that run for seconds (many Hypothesis examples, waiting for expiry).
 SLOW_TESTS: Final = frozenset(
     {
         "tests/engine/contract/test_canonical.py::test_fast_canonical_equals_reference",
         "tests/sandbox/test_openapi.py::test_every_documented_status_happens",
         "tests/sandbox/test_auth.py::test_tokens_expire",
+        "tests/gui/test_notifications.py::test_real_edits_make_no_balloon_and_an_outage_and_recovery_one_each",
+        "tests/engine/status/test_faults_and_status.py::test_oversized_batches_are_split_and_huge_contacts_set_aside",
     }
 )
+
+
+def _uses_a_slow_harness(path: Path, seen: dict[Path, bool]) -> bool:
+    if path not in seen:
+        text = path.read_text(encoding="utf-8") if path.suffix == ".py" else ""
+        seen[path] = any(harness in text for harness in SLOW_HARNESSES)
+    return seen[path]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the slow tests, so ``pytest -m "not slow"`` is the quick inner loop."""
     slow = pytest.mark.slow
+    harnessed: dict[Path, bool] = {}
     for item in items:
         module, _, name = item.nodeid.partition("::")
         if (
             module in SLOW_MODULES
+            or _uses_a_slow_harness(Path(str(item.fspath)), harnessed)
             or f"{module}::{name.partition('[')[0]}" in SLOW_TESTS
             or not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
         ):

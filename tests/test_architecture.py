@@ -1,8 +1,9 @@
 """The layering rules, read from the source: who may import whom, no import cycles, and
 no shipped module too long to read.
 
-Every ``import`` counts wherever it stands (inside functions too: a late import is still
-a dependency), except under ``if TYPE_CHECKING:``, which never runs. An edge goes to the
+Every ``import`` counts wherever it stands: inside functions (a late import is still a
+dependency) and under ``if TYPE_CHECKING:`` (a type-only import still ties two modules
+together: to read one you read the other, and an upward one hides a circle). An edge goes to the
 module named (``from pkg import mod`` to ``pkg.mod`` when that is a module), not to the
 packages above it.
 
@@ -94,16 +95,12 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def _import_nodes(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import under ``node``, skipping the bodies of ``if TYPE_CHECKING:``."""
+    """Every import under ``node``, those under ``if TYPE_CHECKING:`` included: a
+    type-only import still ties the two modules together (to read, to change, for mypy)."""
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and _is_type_checking(child.test):
-            children: list[ast.AST] = list(child.orelse)
-        else:
-            children = [child]
-        for each in children:
-            if isinstance(each, ast.Import | ast.ImportFrom):
-                yield each
-            yield from _import_nodes(each)
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            yield child
+        yield from _import_nodes(child)
 
 
 def imports_of(path: Path, modules: frozenset[str]) -> list[Import]:
@@ -197,7 +194,7 @@ def test_cycle_finder_finds_a_cycle_and_only_that() -> None:
     assert cycles(modules, edges[:2]) == []
 
 
-def test_imports_inside_functions_count_and_type_checking_ones_do_not() -> None:
+def test_imports_inside_functions_and_type_checking_ones_count() -> None:
     text = (
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    import gui.app\nelse:\n    import json\n"
@@ -207,7 +204,7 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not() -> None:
         node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
         for node in _import_nodes(ast.parse(text))
     ]
-    assert names == ["typing", "json", "engine"]
+    assert names == ["typing", "gui.app", "json", "engine"]
     # init-db imports its loaders inside a function (pyodbc stays unloaded for SQLite).
     _, edges = import_graph()
     pairs = {(edge.importer, edge.imported) for edge in edges}

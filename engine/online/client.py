@@ -399,21 +399,6 @@ class OnlineClient:
         self._encoding = choose_encoding(offered)
         log.info("request bodies are sent with %s", self._encoding.value)
 
-    async def post_batch(
-        self,
-        *,
-        idempotency_key: str,
-        epoch: int,
-        base_checkpoint: str | None,
-        checkpoint: str,
-        upserts_json: Sequence[bytes],
-        deletes: Sequence[int],
-    ) -> BatchResult:
-        """Upload one all-or-nothing batch; documents come pre-encoded (encoded once)."""
-        content = encode_batch(epoch, base_checkpoint, checkpoint, upserts_json, deletes)
-        body = EncodedBody(content, ContentEncoding.IDENTITY, len(content))
-        return await self.post_encoded_batch(body, idempotency_key, checkpoint)
-
     async def post_encoded_batch(
         self,
         body: EncodedBody,

@@ -36,8 +36,9 @@ class Employee:
 class Source(Protocol):
     def close(self) -> None: ...
 
-    def check_schema(self) -> None:
-        """Raise SchemaError naming every missing table or column."""
+    def check_schema(self) -> tuple[str, ...]:
+        """Raise SchemaError naming every missing required table or column; return the
+        optional columns the database lacks (``Table.Column``), read as empty from now on."""
 
     def change_token(self) -> int | None:
         """A value that changes whenever another connection commits a write, read without

@@ -20,13 +20,13 @@ from engine.contract.document import Document
 from engine.errors import SourceError
 from engine.sources.base import AgentLock, Page
 from engine.sources.cursor_source import CursorSource
-from engine.sources.dialects.base import OdbcDialect
 from engine.sources.dialects.detect import dialect_for, dialect_for_driver
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.queries import Queries
 from engine.sources.mapping.reads import fetch_documents, fetch_page
 from engine.sources.mapping.schema import LogicalTable, SchemaMapping
-from engine.sources.mapping.schema_check import missing_schema_parts, schema_error
+from engine.sources.mapping.schema_check import schema_error, schema_gaps
 from engine.sources.odbc_connect import (
     QUERY_TIMEOUT_SECONDS,
     ConnectionString,
@@ -136,7 +136,7 @@ class OdbcSource(CursorSource):
 
     # --- schema ------------------------------------------------------------------------
 
-    def check_schema(self) -> None:
+    def check_schema(self) -> tuple[str, ...]:
         connection = self._connection
         if connection is None:
             raise SourceError(f"The connection to {self.where} was closed.", "Open it again.")
@@ -160,11 +160,15 @@ class OdbcSource(CursorSource):
                 with suppress(pyodbc.Error):
                     cursor.close()
 
-        missing = missing_schema_parts(describe, self.mapping, self.queries.sql)
-        if missing:
-            raise schema_error(missing, self.mapping, self.where)
+        gaps = schema_gaps(describe, self.mapping, self.queries.sql)
+        if gaps.required:
+            raise schema_error(gaps.required, self.mapping, self.where)
         with self._transaction() as cursor:
             self.dialect.check_versioning(cursor, self.mapping, self.where)
+        mapping = gaps.applied_to(self.mapping)
+        if mapping is not self.mapping:
+            self.mapping, self.queries = mapping, Queries(mapping, self.dialect)
+        return gaps.absent_labels
 
     # --- reading -----------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from engine.sources.mapping.reads import (
     fetch_page,
 )
 from engine.sources.mapping.schema import LogicalTable, SchemaMapping
-from engine.sources.mapping.schema_check import missing_schema_parts, schema_error
+from engine.sources.mapping.schema_check import schema_error, schema_gaps
 
 #: How long a statement waits for another program's write lock before giving up.
 DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 5.0
@@ -185,7 +185,7 @@ class SqliteSource(CursorSource):
 
     # --- schema ------------------------------------------------------------------------
 
-    def check_schema(self) -> None:
+    def check_schema(self) -> tuple[str, ...]:
         self._check_file()
         with self._transaction() as cursor:
 
@@ -198,12 +198,16 @@ class SqliteSource(CursorSource):
                     raise
                 return [column[0] for column in cursor.description]
 
-            missing = missing_schema_parts(describe, self.mapping, self.queries.sql)
-            if missing:
-                raise schema_error(missing, self.mapping, str(self.path))
+            gaps = schema_gaps(describe, self.mapping, self.queries.sql)
+            if gaps.required:
+                raise schema_error(gaps.required, self.mapping, str(self.path))
             cursor.execute(TRIGGERS_SQL)
             triggers = cursor.fetchall()
         check_triggers(triggers, self.mapping, str(self.path))
+        mapping = gaps.applied_to(self.mapping)
+        if mapping is not self.mapping:
+            self.mapping, self.queries = mapping, Queries(mapping, SqliteDialect())
+        return gaps.absent_labels
 
     # --- reading -----------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Final
 
 from engine.errors import TransientOnlineError, UntrustedCertificate
-from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 from engine.status.model import EngineState, Fault, Reason
 
 log = logging.getLogger(__name__)
@@ -58,11 +57,8 @@ class Observation:
 def observed(reason: Reason, error: BaseException | None) -> Observation:
     """The plain sentence and advice that fit the error actually seen (a refused
     connection is not "check your internet"); a certificate problem is named as such."""
-    if isinstance(error, TransientOnlineError):
+    if isinstance(error, TransientOnlineError | UntrustedCertificate):
         return Observation(reason, error.summary, error.fix)
-    if isinstance(error, UntrustedCertificate):
-        message, fix = UNREACHABLE_TEXT[Unreachable.CERTIFICATE]
-        return Observation(Reason.ONLINE_UNREACHABLE, message, fix)
     return Observation(reason)
 
 

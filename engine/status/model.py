@@ -46,6 +46,7 @@ NEEDS_ACTIVATION: Final = frozenset({Reason.NOT_CONFIGURED, Reason.NOT_ACTIVATED
 FACT_FIELDS: Final = (
     "online_count",
     "set_aside",
+    "missing_columns",
     "last_sync_at",
     "updated_at",
     "machine",
@@ -108,10 +109,26 @@ class Status:
     progress: Progress | None = None
     online_count: int | None = None
     set_aside: tuple[SetAside, ...] = ()
+    #: Optional columns the practice database lacks (``Table.Column``): those fields
+    #: are empty online until the database has them.
+    missing_columns: tuple[str, ...] = ()
     last_sync_at: float | None = None
     updated_at: float = 0.0
     machine: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def missing_note(self) -> str:
+        """One sentence on the optional columns the database lacks; empty when none."""
+        if not self.missing_columns:
+            return ""
+        names = ", ".join(self.missing_columns)
+        plural = len(self.missing_columns) > 1
+        return (
+            f"The practice database has no {names} column{'s' if plural else ''}: "
+            f"{'those fields stay' if plural else 'that field stays'} empty online until it "
+            f"{'has them' if plural else 'has one'}. Everything else is in sync."
+        )
 
     @property
     def command(self) -> Command:
@@ -145,6 +162,7 @@ class Status:
             progress=Progress(**progress) if isinstance(progress, dict) else None,
             online_count=data.get("online_count"),
             set_aside=tuple(SetAside(**item) for item in data.get("set_aside") or []),
+            missing_columns=tuple(str(each) for each in data.get("missing_columns") or []),
             last_sync_at=data.get("last_sync_at"),
             updated_at=float(data.get("updated_at") or 0.0),
             machine=str(data.get("machine", "")),
@@ -206,6 +224,7 @@ class EngineState:
     pass_started: float | None = None
     online_count: int | None = None
     set_aside: dict[int, str] = field(default_factory=dict)
+    missing_columns: tuple[str, ...] = ()
     last_sync_at: float | None = None
     machine: str = ""
     #: Plain and on-the-wire bytes the uploads of the current pass delivered.
@@ -239,6 +258,7 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
     common: dict[str, Any] = {
         "online_count": state.online_count,
         "set_aside": tuple(SetAside(cid, why) for cid, why in sorted(state.set_aside.items())),
+        "missing_columns": state.missing_columns,
         "last_sync_at": state.last_sync_at,
         "updated_at": now,
         "machine": state.machine,

@@ -355,12 +355,19 @@ class Agent:
         """The practice login and the schema, checked every few seconds even when idle,
         so the light is honest before the next change would have hit the problem."""
 
-        def read(source: Source) -> tuple[dict[str, str], list[Employee]]:
-            source.check_schema()
-            return source.practice_settings(), source.employees()
+        def read(source: Source) -> tuple[tuple[str, ...], dict[str, str], list[Employee]]:
+            missing = source.check_schema()
+            return missing, source.practice_settings(), source.employees()
 
         started = time.monotonic()
-        settings, employees = await self._worker.call(read)
+        missing, settings, employees = await self._worker.call(read)
+        if missing != self._state.missing_columns:  # a column that appeared changes
+            # documents without touching row versions: only comparing hashes finds them
+            log.warning("the database lacks optional columns (read as empty): %s", missing)
+            appeared = set(self._state.missing_columns) - set(missing)
+            self._reconcile_requested = self._reconcile_requested or bool(appeared)
+            self._state.missing_columns = missing
+            self._changed()
         check_practice_login(settings, employees)
         self.health.confirmed(Channel.LOGIN, started)
         self._next_login_check = time.monotonic() + self._config.login_check_interval

@@ -17,13 +17,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from engine.errors import (
-    CredentialsRejected,
     LoginProblem,
     NotActivated,
     OnlineError,
+    Retry,
     SchemaError,
     SourceError,
     TransientOnlineError,
+    status_reason,
 )
 from engine.online.client import OnlineClient
 from engine.online.unreachable import Unreachable
@@ -138,14 +139,15 @@ class Watcher:
                 kind=Unreachable.NOT_ANSWERING,
             )
             self._health.fault(Reason.ONLINE_UNREACHABLE, error.problem, error=error)
-        except CredentialsRejected as error:
-            self._health.fault(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
-        except NotActivated as error:
-            self._health.fault(Reason.NOT_ACTIVATED, error.problem, immediate=True)
-        except TransientOnlineError as error:
-            self._health.fault(Reason.ONLINE_UNREACHABLE, error.problem, error=error)
         except OnlineError as error:
-            self._health.fault(Reason.ONLINE_ERROR, error.problem, error=error)
+            # What it means comes from the one table (engine.errors.STATUS_REASONS).
+            row = status_reason(error)
+            self._health.fault(
+                Reason.ONLINE_ERROR if row is None else row.reason,
+                error.problem,
+                immediate=row is not None and row.retry is Retry.CANNOT_HELP,
+                error=error,
+            )
         else:
             self._health.confirmed(Channel.ONLINE, self._online.answered_at)
 

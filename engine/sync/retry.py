@@ -165,26 +165,14 @@ async def run_with_deadline(
             )
             if remaining <= 0:
                 log.info("giving up on %s: %s", what, failure.detail)  # the caller says it
-                raise GaveUp(notice) from error
+                raise GaveUp(
+                    what=what,
+                    elapsed=elapsed,
+                    attempts=attempt,
+                    reason=failure.reason,
+                    detail=failure.detail,
+                ) from error
             log.info("%s", notice.describe())
             if on_retry is not None:
                 on_retry(notice)
             await asyncio.sleep(wait)
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """How a one-shot caller retries: its deadline, backoff cap and listener."""
-
-    retry_for: float = DEFAULT_RETRY_FOR_SECONDS
-    max_backoff: float = DEFAULT_MAX_BACKOFF_SECONDS
-    on_retry: RetryListener | None = None
-
-    async def run(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
-        return await run_with_deadline(
-            operation,
-            what=what,
-            retry_for=self.retry_for,
-            max_backoff=self.max_backoff,
-            on_retry=self.on_retry,
-        )

@@ -40,9 +40,8 @@ from engine.errors import (
     UserFacingError,
     status_reason,
 )
-from engine.online.client import Terms
 from engine.status.model import Reason
-from engine.sync.retry import Failure, RetryNotice, classify
+from engine.sync.retry import Failure, classify
 
 #: Exceptions the engine raises and catches itself, never shown to a person.
 INTERNAL_CONTROL_FLOW: Final = frozenset(
@@ -104,8 +103,14 @@ def test_every_class_in_the_tree_has_a_row(engine_exceptions: set[type[BaseExcep
     assert set(STATUS_REASONS) == tree
 
 
-def notice() -> RetryNotice:
-    return RetryNotice("the comparison", Failure(Reason.ONLINE_UNREACHABLE, "down"), 3, 9.0, 0, 5)
+def gave_up() -> GaveUp:
+    return GaveUp(
+        what="the comparison",
+        elapsed=9.0,
+        attempts=3,
+        reason=Reason.ONLINE_UNREACHABLE,
+        detail="down",
+    )
 
 
 #: (an error, its reason, a retry can't fix it, a one-shot call retries it); None: the
@@ -121,8 +126,8 @@ MEANINGS: Final[list[tuple[UserFacingError, tuple[Reason, bool, bool] | None]]] 
     (NotActivated(), (Reason.NOT_ACTIVATED, True, False)),
     (OnlineProtocolError("html"), (Reason.ONLINE_ERROR, False, True)),
     (RequestRefused(404, "not_found", "no"), (Reason.ONLINE_ERROR, False, False)),
-    (UntrustedCertificate("host", "self-signed"), (Reason.ONLINE_ERROR, False, False)),
-    (GaveUp(notice()), (Reason.ONLINE_ERROR, False, False)),
+    (UntrustedCertificate("host", "self-signed"), (Reason.ONLINE_UNREACHABLE, False, False)),
+    (gave_up(), (Reason.ONLINE_ERROR, False, False)),
     (StaleEpoch(), None),
     (CheckpointConflict(), None),
     (PayloadTooLarge(), None),
@@ -130,7 +135,7 @@ MEANINGS: Final[list[tuple[UserFacingError, tuple[Reason, bool, bool] | None]]] 
     (SettingsError("bad"), None),
     (InsecureServiceUrl("http"), None),
     (LoginProblem("inactive"), (Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, True, False)),
-    (TermsNotAccepted(Terms("v2", "Terms", "text")), None),
+    (TermsNotAccepted("Terms", "v2"), None),
     (PreflightFailed([]), None),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from engine.contract.document import (
     ADDRESS_FIELDS,
@@ -48,6 +48,8 @@ def contact(contact_id: int, *, padding: int = 0, **overrides: Any) -> dict[str,
                 doc[key] = [
                     {**_fill(RELATIONSHIP_FIELDS, "Rel"), "related_id": str(contact_id + 1)}
                 ]
+            case _:  # a new kind needs its valid value here
+                assert_never(kind)
     doc.update(
         code=f"C{contact_id:05d}",
         first_name="Alex",

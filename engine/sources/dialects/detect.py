@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from engine.errors import SourceError
-from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.dialects.postgresql import PostgresDialect
 from engine.sources.dialects.sqlite_odbc import SqliteOdbcDialect
 from engine.sources.dialects.sqlserver import SqlServerDialect

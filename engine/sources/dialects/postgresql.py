@@ -16,7 +16,7 @@ import pyodbc
 
 from engine.errors import SchemaError
 from engine.sources.base import AgentLock
-from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.dialects.sql import Dialect
 from engine.sources.mapping.schema import CHILD_TABLES, VERSIONED_TABLES, SchemaMapping
 from engine.sources.odbc_connect import ConnectionString

@@ -3,7 +3,7 @@
 Everything database-specific is a subclass in ``engine/sources/dialects/<db>.py``:
 :class:`SqlDialect` holds what the shared queries need (quoting, the row limit, the
 version parameter, the watermark statement, which tables must exist), and
-:class:`engine.sources.dialects.base.OdbcDialect` adds what an ODBC connection does
+:class:`engine.sources.dialects.odbc_dialect.OdbcDialect` adds what an ODBC connection does
 (transactions, change scans, versioning checks, the single-agent lock). Nothing here
 imports a database driver, so the stdlib SQLite source uses it too.
 """

@@ -14,7 +14,7 @@ import pyodbc
 
 from engine.errors import SourceError
 from engine.sources.base import AgentLock
-from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.dialects.sqlite import TRIGGERS_SQL, SqliteDialect, check_triggers
 from engine.sources.mapping.schema import SchemaMapping
 from engine.sources.odbc_connect import ConnectionString, Keyword

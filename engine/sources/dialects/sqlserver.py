@@ -51,7 +51,7 @@ import pyodbc
 
 from engine.errors import SchemaError
 from engine.sources.base import AgentLock
-from engine.sources.dialects.base import OdbcDialect
+from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.dialects.sql import Dialect
 from engine.sources.mapping.queries import Queries
 from engine.sources.mapping.schema import (

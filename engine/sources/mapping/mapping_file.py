@@ -15,6 +15,7 @@ from engine.local.resources import resource_path
 from engine.sources.mapping.schema import (
     LOGICAL_COLUMNS,
     MAPPING_FORMAT,
+    MAY_BE_OPTIONAL,
     LogicalTable,
     SchemaMapping,
     TableName,
@@ -87,16 +88,20 @@ def parse_mapping(data: dict[str, Any], path: Path) -> SchemaMapping:
 
     tables: dict[LogicalTable, TableName] = {}
     columns: dict[LogicalTable, dict[str, str]] = {}
+    optional: dict[LogicalTable, frozenset[str]] = {}
     for logical in LogicalTable:
         prefix = f"tables.{logical.value}"
         section = tables_data.get(logical.value, {})
         if not isinstance(section, dict):
             raise _settings_error(path, prefix, "must be a [section]")
-        bad = sorted(set(section) - {"name", "schema", "columns"})
+        bad = sorted(set(section) - {"name", "schema", "columns", "optional"})
         if bad:
             raise _settings_error(
-                path, f"{prefix}.{bad[0]}", "is not a known key (expected name, schema, columns)"
+                path,
+                f"{prefix}.{bad[0]}",
+                "is not a known key (expected name, schema, columns, optional)",
             )
+        optional[logical] = _optional_columns(path, logical, section.get("optional", []))
         name = _identifier(path, f"{prefix}.name", section.get("name", logical.value))
         schema_value = section.get("schema")
         schema = (
@@ -128,4 +133,31 @@ def parse_mapping(data: dict[str, Any], path: Path) -> SchemaMapping:
             seen[folded] = column
             physical[column] = value
         columns[logical] = physical
-    return SchemaMapping(source=path, tables=tables, columns=columns)
+    return SchemaMapping(
+        source=path,
+        tables=tables,
+        columns=columns,
+        optional={table: names for table, names in optional.items() if names},
+    )
+
+
+def _optional_columns(path: Path, table: LogicalTable, value: object) -> frozenset[str]:
+    """``optional = ["Website", ...]``: logical columns a database may lack (read as
+    empty, named in the status) instead of stopping the sync."""
+    key = f"tables.{table.value}.optional"
+    if not isinstance(value, list) or not all(isinstance(each, str) for each in value):
+        raise _settings_error(path, key, 'must be a list of column names, e.g. ["Website"]')
+    allowed = MAY_BE_OPTIONAL.get(table, frozenset())
+    for column in value:
+        if column not in LOGICAL_COLUMNS[table]:
+            raise _settings_error(
+                path, key, f"names {column}, which is not a column of {table.value}"
+            )
+        if column not in allowed:
+            raise _settings_error(
+                path,
+                key,
+                f"names {column}, which the program needs (a key, a row version or what "
+                "the checks read); it can't be optional",
+            )
+    return frozenset(value)

@@ -53,8 +53,12 @@ class Queries:
     def _c(self, table: LogicalTable, column: str) -> str:
         return self.sql.quote(self.mapping.column(table, column))
 
+    def _selected(self, table: LogicalTable, column: str) -> str:
+        """A column in a SELECT list: NULL for an optional one this database lacks."""
+        return "NULL" if self.mapping.is_absent(table, column) else self._c(table, column)
+
     def _columns(self, table: LogicalTable, columns: Iterable[str]) -> str:
-        return ", ".join(self._c(table, column) for column in columns)
+        return ", ".join(self._selected(table, column) for column in columns)
 
     # Contacts and their children. Each child query selects ContactID first.
 

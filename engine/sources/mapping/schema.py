@@ -6,7 +6,7 @@ A mapping file (``mapping_file.py``) may rename each table and column; everythin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Final
@@ -116,6 +116,17 @@ LOGICAL_COLUMNS: Final[dict[LogicalTable, tuple[str, ...]]] = {
     ),
 }
 
+#: The columns a mapping may mark ``optional``: plain data a contact can be without.
+#: Keys, row versions, the contact type and what the login check reads stay required.
+MAY_BE_OPTIONAL: Final[dict[LogicalTable, frozenset[str]]] = {
+    T.CONTACT: frozenset(
+        column for column, _, _ in CONTACT_COLUMNS if column not in {CONTACT_ID, "ContactType"}
+    ),
+    T.CONTACT_ADDRESS: frozenset(column for column, _, _ in ADDRESS_COLUMNS),
+    T.CONTACT_RELATIONSHIP: frozenset({"StartDate", "EndDate"}),
+    T.EMPLOYEE: frozenset({"Code", "FirstName", "LastName"}),
+}
+
 #: Tables whose rows carry a RowVer and belong to a contact's document.
 CHILD_TABLES: Final = (T.CONTACT_ADDRESS, T.CONTACT_EXTRA_FIELD, T.CONTACT_RELATIONSHIP)
 VERSIONED_TABLES: Final = (T.CONTACT, *CHILD_TABLES)
@@ -134,11 +145,20 @@ class TableName:
 
 @dataclass(frozen=True)
 class SchemaMapping:
-    """Physical names for every logical table and column."""
+    """Physical names for every logical table and column, which columns the database
+    may lack (``optional``), and which it was found to lack (``absent``: read as NULL)."""
 
     source: Path
     tables: dict[LogicalTable, TableName]
     columns: dict[LogicalTable, dict[str, str]]
+    optional: dict[LogicalTable, frozenset[str]] = field(default_factory=dict)
+    absent: dict[LogicalTable, frozenset[str]] = field(default_factory=dict)
+
+    def is_optional(self, table: LogicalTable, column: str) -> bool:
+        return column in self.optional.get(table, frozenset())
+
+    def is_absent(self, table: LogicalTable, column: str) -> bool:
+        return column in self.absent.get(table, frozenset())
 
     def table(self, table: LogicalTable) -> TableName:
         return self.tables[table]

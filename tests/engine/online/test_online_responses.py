@@ -7,13 +7,15 @@ get from a real server, so httpx.MockTransport plays the service here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
 
+from engine.contract.wire import ContentEncoding
 from engine.errors import CredentialsRejected, OnlineProtocolError, StaleEpoch, TransientOnlineError
-from engine.online.client import Credentials, OnlineClient
+from engine.online.client import BatchResult, Credentials, OnlineClient, encode_batch
+from engine.online.compression import EncodedBody
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -36,8 +38,25 @@ def client_for(handler: Handler) -> OnlineClient:
     )
 
 
+async def post_batch(
+    client: OnlineClient,
+    *,
+    idempotency_key: str,
+    epoch: int,
+    base_checkpoint: str | None,
+    checkpoint: str,
+    upserts_json: Sequence[bytes],
+    deletes: Sequence[int],
+) -> BatchResult:
+    """One plain (uncompressed) batch, encoded as the uploader encodes it."""
+    content = encode_batch(epoch, base_checkpoint, checkpoint, upserts_json, deletes)
+    body = EncodedBody(content, ContentEncoding.IDENTITY, len(content))
+    return await client.post_encoded_batch(body, idempotency_key, checkpoint)
+
+
 async def _post(client: OnlineClient) -> None:
-    await client.post_batch(
+    await post_batch(
+        client,
         idempotency_key="k",
         epoch=1,
         base_checkpoint=None,
@@ -129,7 +148,8 @@ async def test_batch_body_is_valid_json() -> None:
         )
 
     async with client_for(handler) as client:
-        await client.post_batch(
+        await post_batch(
+            client,
             idempotency_key="k",
             epoch=2,
             base_checkpoint="b",
