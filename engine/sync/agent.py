@@ -168,6 +168,8 @@ class Agent:
         self._note_round_trips()
         if self.health.settle():
             self._update_last_sync()
+        if self.health.clear:
+            self.health.next_try(None)
 
     def _note_round_trips(self) -> None:
         self.health.confirmed(Channel.ONLINE, self._online.answered_at)
@@ -247,6 +249,7 @@ class Agent:
                 self.on_retry(
                     RetryNotice("the sync", failure, attempt, elapsed, wait, self._config.retry_for)
                 )
+            self.health.next_try(time.time() + wait)
             self._changed()
             await self._sleep(wait)
 

@@ -90,7 +90,9 @@ async def test_service_stopped_and_restarted_while_idle(
     seen: list[Status] = []
     took, orange = await seconds_until(engine, not_green, fault, BOUND, seen)
     assert orange.light is Light.ORANGE and orange.reason is Reason.ONLINE_UNREACHABLE
-    assert orange.message == "Retrying: the online service is not accepting connections."
+    assert orange.state is SyncState.RETRYING  # orange, and says it is retrying, not migrating
+    assert orange.message == "The online service is not accepting connections."
+    assert orange.observed == "refused"
     assert "down or restarting" in orange.fix
     down: list[Status] = []
     took_red, red = await seconds_until(
