@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.api import Engine
-from engine.status.model import Light, Reason, Status
+from engine.status.model import Light, Reason, Status, SyncState
 from tests.engine.conftest import EngineFactory, PostgresPractices, activate, desktop
 from tests.engine.sync.test_continuous_sync import wait_identical
 from tests.sandbox_harness import RunningSandbox, start_sandbox
