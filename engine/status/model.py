@@ -39,7 +39,7 @@ class Command(StrEnum):
     """What the one button beside a status does; every view offers the same one."""
 
     SYNC = "sync"  # "Sync now": all is well or on its way, check now anyway
-    RETRY = "retry"  # "Retry now": red, try again at once instead of at the next backoff
+    RETRY = "retry"  # "Retry now": a fault (red, or orange retrying), try again at once
     ACTIVATE = "activate"  # "Activate…": set up and activate first; nothing to retry yet
 
 
@@ -129,8 +129,8 @@ class Status:
     @property
     def command(self) -> Command:
         """The one button every view offers beside this status."""
-        if self.light is not Light.RED:
-            return Command.SYNC
+        if self.light is not Light.RED:  # orange while retrying: try again now
+            return Command.RETRY if self.retrying else Command.SYNC
         return Command.ACTIVATE if self.reason in NEEDS_ACTIVATION else Command.RETRY
 
     def facts(self) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def test_the_button_beside_a_status_is_decided_once() -> None:
     assert migrating.command is Command.SYNC
     retrying = Fault(Reason.ONLINE_UNREACHABLE, "x", since=1.0)
     orange = derive_status(EngineState(phase=Phase.IDLE, fault=retrying), now=2.0)
-    assert orange.light is Light.ORANGE and orange.command is Command.SYNC
+    assert orange.light is Light.ORANGE and orange.command is Command.RETRY  # not "Sync now"
     for reason in Reason:
         expected = (
             Command.ACTIVATE
