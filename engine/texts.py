@@ -312,7 +312,7 @@ OBSERVED_WORDS: Final[dict[Unreachable, ReasonWords]] = {
         "the service is down or restarting. Nothing is lost: changes wait and are sent "
         "once it is back.",
         (
-            "Wait a few minutes: a restart usually takes less, and it retries by itself.",
+            "Wait a few minutes: a restart usually takes less than that.",
             RETRY_STEP,
             CALL_SERVICE_STEP,
         ),

@@ -147,7 +147,8 @@ async def test_service_hung_during_a_migration(make_engine: EngineFactory, tmp_p
             try:
                 took, status = await seconds_until(engine, lambda s: s.retrying, fault, BOUND)
                 assert status.reason is Reason.ONLINE_UNREACHABLE
-                assert status.message == "Retrying: the online service is not answering."
+                assert status.message == "The online service is not answering."
+                assert status.state is SyncState.RETRYING and status.observed == "not_answering"
                 assert status.light is Light.ORANGE
             finally:
                 slow.process.send_signal(signal.SIGCONT)
