@@ -83,6 +83,7 @@ class StatusPanel(QWidget):
         self.figures = QLabel()
         self.figures.setProperty("role", "muted")
         self.online = QLabel()
+        self.online.setWordWrap(True)  # never cut off in a narrow window (the wizard's)
         self.set_aside_title = QLabel()
         self.set_aside = QListWidget()
         self.set_aside.setAccessibleName(tr("Contacts set aside"))

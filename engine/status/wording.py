@@ -108,7 +108,7 @@ def last_confirmed(status: Status, now: float | None = None) -> str:
         return time_ago(status.last_sync_at, now)
     progress = status.progress
     if status.state is SyncState.MIGRATING and progress is not None and progress.total > 0:
-        return f"not yet (first migration: {progress.done:,} of {progress.total:,} online)"
+        return f"not yet ({progress.done:,} of {progress.total:,} migrated)"
     return "not yet"
 
 

@@ -49,9 +49,7 @@ def test_light_tooltip_and_menu_follow_each_state(qapp: QApplication) -> None:
     assert tray.icon_name is IconName.ORANGE
     assert tray.status_action.text() == "Migrating: 120 of 300"
     assert "Migrating contacts online." in tray.tooltip()
-    assert "last confirmed up to date: not yet (first migration: 120 of 300 online)" in (
-        tray.tooltip()
-    )
+    assert "last confirmed up to date: not yet (120 of 300 migrated)" in (tray.tooltip())
     assert tray.sync_action.text() == "&Sync now"
 
     bridge.publish(derived(phase=Phase.IDLE, online_count=300, last_sync_at=now - 125))

@@ -53,7 +53,7 @@ def test_each_orange_state_names_what_it_is_doing() -> None:
     assert progress_label(migrating) == "50,043 of 100,000 contacts online"
     # Before the first confirmation: how far the migration is, not "never".
     assert last_confirmed_line(migrating, 10.0) == (
-        "Online copy last confirmed up to date: not yet (first migration: 50,043 of 100,000 online)"
+        "Online copy last confirmed up to date: not yet (50,043 of 100,000 migrated)"
     )
     sending = derive_status(
         EngineState(phase=Phase.CATCHING_UP, done=0, total=3, pass_started=1.0), 10.0
