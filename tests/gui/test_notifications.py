@@ -185,3 +185,26 @@ def test_real_edits_make_no_balloon_and_an_outage_and_recovery_one_each(
         for running in (online, *restarted):
             if running.process.poll() is None:
                 running.stop()
+
+
+def test_the_tray_shows_the_held_back_balloon_once_the_minute_is_over(qapp: object) -> None:
+    """Red, then recovered 34 s later: the tray's every-second tick shows the recovery once
+    the minute is over, so the last balloon the person saw matches the green light."""
+    from gui.bridge import StatusBridge
+    from gui.tray import Tray
+    from tests.gui.test_tray import Commands
+
+    clock = Clock()
+    bridge = StatusBridge()
+    tray = Tray(bridge, Commands(), available=lambda: True, notifier=Notifier(clock))
+    bridge.publish(green())
+    bridge.publish(red())
+    clock.now += 34
+    bridge.publish(green())
+    assert kinds(list(tray.notices)) == [NoticeKind.TURNED_RED]
+    tray._tick()  # what its timer does every second
+    assert kinds(list(tray.notices)) == [NoticeKind.TURNED_RED]
+    clock.now += MIN_INTERVAL_SECONDS
+    tray._tick()
+    assert kinds(list(tray.notices)) == [NoticeKind.TURNED_RED, NoticeKind.RECOVERED]
+    tray.stop()
