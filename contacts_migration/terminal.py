@@ -7,14 +7,19 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from engine import REASON_WORDS, EngineEvent, EventKind, FrontEnd, Light, Reason, Status, SyncState
+from engine import (
+    EngineEvent,
+    EventKind,
+    FrontEnd,
+    Light,
+    Reason,
+    Status,
+    last_confirmed_line,
+    state_headline,
+    words_for,
+)
 
-_MARKS = {
-    SyncState.ACTIVE: "●",
-    SyncState.STANDBY: "●",
-    SyncState.MIGRATING: "◐",
-    SyncState.INACTIVE: "○",
-}
+_MARKS = {Light.GREEN: "●", Light.ORANGE: "◐", Light.RED: "○"}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -30,15 +35,8 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def last_sync_text(last_sync_at: float | None, now: float) -> str:
-    """ "Last successful sync" as a relative time that keeps moving ("checked 5 s ago")."""
-    if last_sync_at is None:
-        return "not yet confirmed"
-    return f"checked {format_duration(max(now - last_sync_at, 0.0))} ago"
-
-
 def describe(status: Status) -> str:
-    text = f"{_MARKS[status.state]} {status.state.value.upper()}: {status.message}"
+    text = f"{_MARKS[status.light]} {status.state.value.upper()}: {status.message}"
     progress = status.progress
     if progress is not None and progress.total:
         sent = ""
@@ -58,11 +56,18 @@ def describe(status: Status) -> str:
 
 
 def fix_steps(status: Status) -> tuple[str, ...]:
-    """The numbered steps for a red status (the troubleshooting dialog's, in a terminal's
-    words); none while it is green or orange."""
+    """The numbered steps for a red status (the troubleshooting dialog's, fitting what was
+    observed, in a terminal's words); none while it is green or orange."""
     if status.light is not Light.RED or status.reason is None:
         return ()
-    return REASON_WORDS[status.reason].steps_for(FrontEnd.CLI)
+    return words_for(status.reason, status.observed).steps_for(FrontEnd.CLI)
+
+
+def for_it(status: Status) -> tuple[str, ...]:
+    """The settings-file details of a red status, for IT (the dialog's "For IT")."""
+    if status.light is not Light.RED or status.reason is None:
+        return ()
+    return words_for(status.reason, status.observed).for_it
 
 
 def describe_long(
@@ -70,11 +75,9 @@ def describe_long(
 ) -> str:
     """The status in full; a red one with the steps to fix it, and where the settings
     file is (the steps refer to it)."""
-    lines = [describe(status)]
-    lines.append(
-        "  Last successful sync: "
-        + last_sync_text(status.last_sync_at, time.time() if now is None else now)
-    )
+    now = time.time() if now is None else now
+    lines = [describe(status), f"  {state_headline(status, now)}"]
+    lines.append(f"  {last_confirmed_line(status, now)}")
     if status.detail:
         lines.append(f"  Details: {status.detail}")
     if status.fix:
@@ -91,8 +94,12 @@ def describe_long(
     if steps:
         lines.append("  How to fix it:")
         lines.extend(f"    {number}. {step}" for number, step in enumerate(steps, 1))
+        details = for_it(status)
+        if details or settings_file is not None:
+            lines.append("  For IT:")
+            lines.extend(f"    {line}" for line in details)
         if settings_file is not None:
-            lines.append(f"  Settings file: {settings_file}")
+            lines.append(f"    Settings file: {settings_file}")
     return "\n".join(lines)
 
 

@@ -87,6 +87,13 @@ if TYPE_CHECKING:
         HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
         current_status as current_status,
     )
+    from engine.status.wording import (
+        LAST_CONFIRMED_LABEL as LAST_CONFIRMED_LABEL,
+        last_confirmed_line as last_confirmed_line,
+        progress_label as progress_label,
+        state_headline as state_headline,
+        time_ago as time_ago,
+    )
     from engine.sync.retry import (
         RetryNotice as RetryNotice,
     )
@@ -96,6 +103,7 @@ if TYPE_CHECKING:
         REASON_WORDS as REASON_WORDS,
         FrontEnd as FrontEnd,
         Reason as Reason,
+        words_for as words_for,
     )
 
 #: Each exported name → the module that defines it.
@@ -149,6 +157,12 @@ _EXPORTS: Final[dict[str, str]] = {
     "REASON_WORDS": "engine.texts",
     "FrontEnd": "engine.texts",
     "Reason": "engine.texts",
+    "words_for": "engine.texts",
+    "LAST_CONFIRMED_LABEL": "engine.status.wording",
+    "last_confirmed_line": "engine.status.wording",
+    "progress_label": "engine.status.wording",
+    "state_headline": "engine.status.wording",
+    "time_ago": "engine.status.wording",
 }
 
 #: The public surface: every name of the map above (pinned by tests/engine/test_public_api.py,

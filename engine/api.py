@@ -287,6 +287,14 @@ class Engine:
         if self._agent is not None:
             self._agent.wake(reconcile=True)
 
+    async def check_now(self) -> None:
+        """One liveness round trip to each side now, each bounded by the liveness timeout:
+        Retry now learns within seconds whether the fault is still there, even while the
+        service hangs (the status says the outcome)."""
+        agent = self._agent
+        if agent is not None and self.running:
+            await agent.watcher.round()
+
     async def verify(self) -> Comparison:
         """Desktop against online; each online page is retried until the deadline, so a
         flaky service never turns "identical" into "could not tell" (GaveUp after)."""

@@ -12,9 +12,11 @@ the window or the terminal the person is looking at. One home, so nothing drifts
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
+
+from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 
 #: Asked before anything is changed: activation then migrates every contact.
 CONFIRMATION: Final = (
@@ -91,6 +93,9 @@ class ReasonWords:
     meaning: str
     #: What to do, in order; ``{retry}`` and the like name an :class:`Action`.
     steps: tuple[str, ...]
+    #: The technical details for whoever looks after the practice's computers (settings
+    #: file entries, what to allow): shown folded under "For IT", never as a step.
+    for_it: tuple[str, ...] = ()
 
     def steps_for(self, front_end: FrontEnd) -> tuple[str, ...]:
         """The steps in ``front_end``'s words."""
@@ -112,8 +117,8 @@ REASON_WORDS: Final[dict[Reason, ReasonWords]] = {
         "are not sent online. Nothing is lost: it resumes where it stopped.",
         (
             "{start}.",
-            "Or start Contacts Migration from the Start menu, or run "
-            "'contacts-migration run' on the computer that should keep the contacts in sync.",
+            "If another computer of the practice should keep the contacts in sync instead "
+            "(usually the server), start Contacts Migration there.",
             SUPPORT_STEP,
         ),
     ),
@@ -149,13 +154,17 @@ REASON_WORDS: Final[dict[Reason, ReasonWords]] = {
         (
             "Check that the database server (the computer that holds the practice database) "
             "is switched on and its SQL Server service is running.",
-            "Check the connection settings name the right server and instance, for example "
-            "MYOBSERVER\\MYOBACCT (the [source] url in the settings file shown below).",
+            "Ask IT to check the connection settings name the right server and instance "
+            "(see For IT).",
             "Check this computer is on the practice network (or its VPN) and that no "
             "firewall blocks the database server.",
             "Open the practice in the desktop program on this computer: if that fails too, "
             "the problem is the server or the network, not Contacts Migration.",
             RETRY_STEP,
+        ),
+        (
+            "The database server and instance are the [source] url in the settings file, for "
+            "example MYOBSERVER\\MYOBACCT.",
         ),
     ),
     Reason.DATABASE_SCHEMA: ReasonWords(
@@ -168,26 +177,30 @@ REASON_WORDS: Final[dict[Reason, ReasonWords]] = {
             "Check the connection settings point at the practice database, not a copy or "
             "another program's database.",
             "If the desktop program was upgraded, install the matching Contacts Migration "
-            "update or mapping file (the [source] mapping_file setting).",
+            "update (see For IT).",
             RETRY_STEP,
             SUPPORT_STEP,
         ),
+        ("A mapping file for another database layout is the [source] mapping_file setting.",),
     ),
     Reason.ONLINE_UNREACHABLE: ReasonWords(
         "The online service can't be reached.",
-        "Check this computer's internet connection and proxy settings.",
+        "Check this computer can open web sites; it will retry by itself.",
         "This computer can't reach the online service. Nothing is lost: changes wait in "
         "the desktop database and are sent as soon as the connection is back.",
         (
-            "Check this computer can open web sites.",
-            "If the practice uses a proxy, set it in the settings file: under [online], "
-            'proxy = "http://proxy.example:3128" ("system" uses the system\'s proxy, '
-            '"none" connects directly).',
-            "If a firewall or security product inspects secure connections, add its "
-            "certificate authority: under [online], ca_file = the path of its PEM file.",
-            "Ask IT to allow this computer to reach the online service's address "
-            "(the [online] url setting).",
-            RETRY_STEP,
+            "Check this computer can open web sites (for example your bank's).",
+            "If web sites don't open either, call whoever looks after the practice's "
+            "internet or network (IT) and show them the For IT details.",
+            "If web sites open, the online service may be down: wait a few minutes, then {retry}.",
+            SUPPORT_STEP,
+        ),
+        (
+            "The service's address is the [online] url in the settings file.",
+            'A proxy is set under [online]: proxy = "http://proxy.example:3128" ("system" '
+            'uses the system\'s proxy, "none" connects directly).',
+            "A firewall or security product that inspects HTTPS needs its root certificate: "
+            "[online] ca_file = the path of its PEM file.",
         ),
     ),
     Reason.ONLINE_ERROR: ReasonWords(
@@ -252,3 +265,133 @@ NOT_RESPONDING: Final = ReasonWords(
     REASON_WORDS[Reason.STOPPED].meaning,
     REASON_WORDS[Reason.STOPPED].steps,
 )
+
+
+def _observed(meaning: str, steps: tuple[str, ...], for_it: tuple[str, ...]) -> ReasonWords:
+    return ReasonWords("", "", meaning, steps, for_it)
+
+
+CALL_SERVICE_STEP: Final = (
+    "If it lasts more than 15 minutes, call the online service's support and tell them "
+    "what the first line above says."
+)
+
+#: What to do for each thing that can be observed when the online service can't be used:
+#: a refused connection, a silence, a name lookup and a certificate need different steps.
+#: The problem and fix sentences are :data:`engine.online.unreachable.UNREACHABLE_TEXT`'s.
+OBSERVED_WORDS: Final[dict[Unreachable, ReasonWords]] = {
+    Unreachable.NO_NETWORK: _observed(
+        "This computer is not connected to a network, so nothing can reach the online "
+        "service. Nothing is lost: changes are sent once it is connected again.",
+        (
+            "Check this computer's network cable is plugged in, or that its Wi-Fi is on and "
+            "connected.",
+            "Check whether other computers in the practice can open web sites: if none can, "
+            "call whoever looks after the practice's internet.",
+            "Once it is connected, {retry} (it also retries by itself).",
+        ),
+        ("The operating system reports no route to the service's address.",),
+    ),
+    Unreachable.NAME_NOT_FOUND: _observed(
+        "This computer can't look up where the online service is: its internet "
+        "connection or the practice's name lookup (DNS) is not working, or the service's "
+        "address in the settings is mistyped.",
+        (
+            "Check this computer can open web sites.",
+            "If it can't, call whoever looks after the practice's internet.",
+            "If it can, ask IT to check the online service's address (see For IT).",
+            RETRY_STEP,
+        ),
+        (
+            "The host name of the [online] url in the settings file could not be resolved "
+            "(DNS). Check its spelling and that the practice's DNS server answers for it.",
+        ),
+    ),
+    Unreachable.REFUSED: _observed(
+        "The online service's computer was reached but did not accept the connection: "
+        "the service is down or restarting. Nothing is lost: changes wait and are sent "
+        "once it is back.",
+        (
+            "Wait a few minutes: a restart usually takes less than that.",
+            RETRY_STEP,
+            CALL_SERVICE_STEP,
+        ),
+        (
+            "The TCP connection to the [online] url in the settings file was refused. If "
+            "the address or port is wrong, correct it there.",
+        ),
+    ),
+    Unreachable.NOT_ANSWERING: _observed(
+        "The online service did not answer in time: the service, or the internet "
+        "connection to it, is very slow or down. Nothing is lost: changes wait and are "
+        "sent once it answers.",
+        (
+            "Check this computer opens other web sites at their normal speed.",
+            "If it does not, call whoever looks after the practice's internet.",
+            "If it does, the service is slow or down: wait a few minutes; it retries by "
+            "itself, or {retry}.",
+            CALL_SERVICE_STEP,
+        ),
+        (
+            "Requests to the [online] url timed out. A firewall that silently drops the "
+            "traffic looks the same: check it allows HTTPS to that address.",
+        ),
+    ),
+    Unreachable.DROPPED: _observed(
+        "The connection to the online service opens but keeps breaking, usually in the "
+        "network in between (a VPN, a firewall or an unstable internet connection).",
+        (
+            "If this computer uses a VPN, check it is connected and stays connected.",
+            "Tell IT the connection to the online service keeps being cut (see For IT).",
+            RETRY_STEP,
+        ),
+        (
+            "Connections to the [online] url are reset or closed mid-request. Check "
+            "firewalls, the VPN and any HTTPS inspection between this computer and it.",
+        ),
+    ),
+    Unreachable.PROXY: _observed(
+        "The practice's proxy server (the computer internet traffic goes through) refused "
+        "to pass the connection on to the online service.",
+        (
+            "Ask IT to let the online service's address through the proxy (see For IT).",
+            "Once they have, {retry}.",
+        ),
+        (
+            "The proxy refused a CONNECT to the [online] url's host. The proxy used is "
+            '[online] proxy in the settings file ("system" uses the system\'s proxy, '
+            '"none" connects directly).',
+        ),
+    ),
+    Unreachable.CERTIFICATE: _observed(
+        "This computer can't confirm it is talking to the real online service, so it "
+        "sends nothing. This usually happens when the practice's network or security "
+        "software inspects secure connections.",
+        (
+            "Ask IT whether the network or a security product inspects secure (HTTPS) "
+            "connections, and show them the For IT details.",
+            "Once they have fixed it, {retry}.",
+        ),
+        (
+            "The service's certificate does not chain to a trusted root. Install the "
+            "inspecting product's root certificate in the operating system's certificate "
+            "store, or set [online] ca_file to the path of its PEM file. Never turn "
+            "certificate checks off.",
+        ),
+    ),
+}
+
+
+def words_for(reason: Reason, observed: str = "") -> ReasonWords:
+    """The words for ``reason``, with the meaning, steps and For IT details that fit what
+    was ``observed`` (an :class:`Unreachable` value) when there are some."""
+    words = REASON_WORDS[reason]
+    if reason not in (Reason.ONLINE_UNREACHABLE, Reason.ONLINE_ERROR) or not observed:
+        return words
+    try:
+        kind = Unreachable(observed)
+    except ValueError:
+        return words
+    fitting = OBSERVED_WORDS.get(kind, REASON_WORDS[Reason.ONLINE_ERROR])
+    problem, fix = UNREACHABLE_TEXT[kind]
+    return replace(fitting, problem=problem, fix=fix)

@@ -61,8 +61,7 @@ def sync_outcome(engine: Engine, sent_before: int) -> str:
     """The outcome of "Sync now" in words, from the engine's status and counters."""
     status = engine.status()
     if status.retrying or status.light is Light.RED:
-        problem = REASON_WORDS[status.reason].problem if status.reason else status.message
-        return tr("Still not working: ") + problem + " " + tr("It keeps trying by itself.")
+        return tr("Still not working: ") + status.message + " " + tr("It keeps trying by itself.")
     sent = engine.counters().contacts_sent - sent_before
     if sent > 0:
         return tr("Checked: ") + (
@@ -258,7 +257,19 @@ class AppController(QObject):
         present(self.launcher)
 
     def bring_to_front(self) -> None:
-        """A second start of the program: show what this one has."""
+        """A second start of the program: show what this one has; a window the person
+        minimized comes back first (the one they were using), whichever it is."""
+        windows = (
+            self.wizard,
+            self.setup_dialog,
+            self.troubleshooting,
+            self.progress_window,
+            self.launcher,
+        )
+        for window in windows:
+            if window is not None and window.isVisible() and window.isMinimized():
+                present(window)
+                return
         if self.wizard is not None and self.wizard.isVisible():
             present(self.wizard)
         elif self.activated:
@@ -286,8 +297,14 @@ class AppController(QObject):
         asked_at = time.time()
         self._say(tr("Checking with the online service…"))
         engine.request_reconcile()
+        # A round trip bounded by the liveness timeout: a hung service is reported in
+        # about that long, not after the full check's deadline.
+        check = spawn(engine.check_now(), "check now")
         deadline = time.monotonic() + SYNC_REPORT_SECONDS
         while engine.running and time.monotonic() < deadline:
+            status = engine.status()
+            if check.done() and (status.retrying or status.light is Light.RED):
+                break  # the round trip just made found the fault still there
             now = engine.counters()
             confirmed = engine.status().last_sync_at or 0.0
             if now.reconciliations > before.reconciliations and confirmed >= asked_at:
@@ -298,10 +315,11 @@ class AppController(QObject):
         self._say(sync_outcome(engine, before.contacts_sent))
 
     def _say(self, text: str) -> None:
-        """What Sync now / Retry now did, where the person pressed it."""
+        """What Sync now / Retry now did, in the window where it was pressed (and in the
+        other one if it is open); each clears it when the light changes."""
         self.progress_window.show_feedback(text)
         if self.troubleshooting.isVisible():
-            self.troubleshooting.feedback.setText(text)
+            self.troubleshooting.show_feedback(text)
 
     def online_page_url(self) -> str | None:
         if self.engine is None or not self.activated:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Final
 
+from engine import time_ago
+
 SECONDS_PER_MINUTE: Final = 60
 MINUTES_PER_HOUR: Final = 60
 SECONDS_PER_DAY: Final = 24 * 60 * 60
@@ -50,20 +52,8 @@ def rate(per_second: float) -> str:
 
 
 def ago(timestamp: float | None, now: float | None = None) -> str:
-    """``just now``, ``5 s ago``, ``3 min ago``, ``2 h ago``, or the date; ``never`` for None.
-
-    Views re-render it every second so it keeps moving while the agent is idle."""
+    """``just now``, ``5 s ago``, ``3 min ago``...: the engine's one clock wording (the
+    same as ``contacts-migration status``); ``never`` for None."""
     if timestamp is None:
         return "never"
-    now = time.time() if now is None else now
-    seconds = max(0, round(now - timestamp))
-    if seconds < 1:
-        return "just now"
-    if seconds < SECONDS_PER_MINUTE:
-        return f"{seconds} s ago"
-    minutes = seconds // SECONDS_PER_MINUTE
-    if minutes < MINUTES_PER_HOUR:
-        return f"{minutes} min ago"
-    if seconds < SECONDS_PER_DAY:
-        return f"{minutes // MINUTES_PER_HOUR} h ago"
-    return clock(timestamp, now)
+    return time_ago(timestamp, time.time() if now is None else now)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine import Status
 from gui.icons import IconName, icon, pixmap
-from gui.lights import LIGHT_LOOK
+from gui.lights import LIGHT_LOOK, headline
 from gui.text import tr
 
 WINDOW_SIZE: Final = QSize(760, 480)
@@ -79,8 +79,9 @@ class LauncherWindow(QMainWindow):
         file_menu.addAction(tr("E&xit"), commands.request_quit)
         self.maintenance_menu = self.menuBar().addMenu(tr("&Maintenance"))
         self.online_menu = self.maintenance_menu.addMenu(tr("&Online"))
+        # Not checkable: a tick would claim an activation a cancelled wizard never made;
+        # the activated state is said in words (the item's text) instead.
         self.activate_action = QAction(tr(ACTIVATE_TEXT), self)
-        self.activate_action.setCheckable(True)
         self.activate_action.triggered.connect(lambda _checked: commands.open_wizard())
         self.status_action = QAction(tr(STATUS_TEXT), self)
         self.status_action.triggered.connect(lambda _checked: commands.show_progress())
@@ -149,7 +150,6 @@ class LauncherWindow(QMainWindow):
 
     def set_activated(self, activated: bool) -> None:
         self._activated = activated
-        self.activate_action.setChecked(activated)
         self.activate_action.setEnabled(not activated)
         self.activate_action.setText(tr(ACTIVATED_TEXT) if activated else tr(ACTIVATE_TEXT))
         self.activate_button.setText(tr(ACTIVATED_TEXT) if activated else tr(ACTIVATE_TEXT))
@@ -160,7 +160,7 @@ class LauncherWindow(QMainWindow):
     def show_status(self, status: Status) -> None:
         look = LIGHT_LOOK[status.light]
         self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
-        self.light.setAccessibleName(tr(look.headline))
+        self.light.setAccessibleName(headline(status))
         self.light_text.setText(
-            f"<b>{html.escape(tr(look.headline))}</b><br>{html.escape(status.message)}"
+            f"<b>{html.escape(headline(status))}</b><br>{html.escape(status.message)}"
         )

@@ -2,7 +2,10 @@
 
 Only transitions a person should know about get one (the first migration finished, the
 light turned red with the reason, it recovered from red), and never more than one a
-minute, so a busy day of edits stays quiet. Plain Python: the tray shows what it returns.
+minute, so a busy day of edits stays quiet. A balloon due within that minute is not
+dropped: it waits and is shown once the minute is over, and a newer one replaces it (a
+recovery replaces the red one still waiting), so the last balloon shown always matches
+the light. Plain Python: the tray shows what it returns.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ class Notice:
     def warning(self) -> bool:
         return self.kind is NoticeKind.TURNED_RED
 
+    def matches(self, light: Light) -> bool:
+        """Still true under ``light``: a red balloon only while red, the others while green."""
+        return (light is Light.RED) == (self.kind is NoticeKind.TURNED_RED)
+
 
 class Notifier:
     """Remembers what the light went through since it was last green, and when the last
@@ -50,9 +57,27 @@ class Notifier:
         self._red_reason: Reason | None = None
         self._migrated = 0
         self._last_shown: float | None = None
+        #: The balloon due but held back by the once-a-minute limit.
+        self._pending: Notice | None = None
+
+    @property
+    def pending(self) -> Notice | None:
+        return self._pending
+
+    def due(self) -> Notice | None:
+        """The balloon waiting for the minute to pass, once it has (the tray asks every
+        second); None while nothing waits or the minute is not over."""
+        if self._pending is None:
+            return None
+        now = self._clock()
+        if self._last_shown is not None and now - self._last_shown < MIN_INTERVAL_SECONDS:
+            return None
+        notice, self._pending = self._pending, None
+        self._last_shown = now
+        return notice
 
     def consider(self, status: Status) -> Notice | None:
-        """The balloon this status calls for, if any (and if the last was long enough ago)."""
+        """The balloon to show now for this status, if any: its own, or one that waited."""
         previous, self._previous = self._previous, status
         notice = None if previous is None else self._transition(previous, status)
         if status.light is Light.RED:
@@ -63,13 +88,11 @@ class Notifier:
             self._migrated = max(self._migrated, status.progress.done)
         elif status.light is Light.GREEN:
             self._migrated = 0
-        if notice is None:
-            return None
-        now = self._clock()
-        if self._last_shown is not None and now - self._last_shown < MIN_INTERVAL_SECONDS:
-            return None
-        self._last_shown = now
-        return notice
+        if notice is not None:
+            self._pending = notice  # replaces any older one still waiting
+        elif self._pending is not None and not self._pending.matches(status.light):
+            self._pending = None  # no longer true (red, then orange while it retries)
+        return self.due()
 
     def _transition(self, previous: Status, status: Status) -> Notice | None:
         if status.light is Light.RED and previous.light is not Light.RED:

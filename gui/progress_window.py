@@ -67,6 +67,9 @@ class ProgressWindow(QWidget):
         self.feedback.setProperty("role", "muted")
         self.feedback.setAccessibleName(tr("What Sync now found"))
         self.feedback.hide()
+        #: The light when the feedback line was said: it is cleared when the light changes.
+        self._feedback_light: Light | None = None
+        self._light: Light | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.online_button)
         buttons.addStretch(1)
@@ -89,13 +92,17 @@ class ProgressWindow(QWidget):
         self._render_history()
 
     def show_status(self, status: Status) -> None:
+        self._light = status.light
+        if self._feedback_light is not None and status.light is not self._feedback_light:
+            self.show_feedback("")  # said under another light: no longer true
         self.panel.show_status(status)
         self.sync_button.setText(command_label(status))
         self.sync_button.setAccessibleName(self.sync_button.text().replace("&", ""))
         self.troubleshooting_button.setVisible(status.light is Light.RED)
 
     def show_feedback(self, text: str) -> None:
-        """What the last "Sync now" or "Retry now" did, in words."""
+        """What the last "Sync now" or "Retry now" did, in words, until the light changes."""
+        self._feedback_light = self._light if text else None
         self.feedback.setText(text)
         self.feedback.setVisible(bool(text))
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import Light, Status
+from engine import Light, Status, last_confirmed_line, progress_label
 from gui import formatting
 from gui.icons import pixmap
 from gui.lights import LIGHT_LOOK, headline, small_catch_up
@@ -52,7 +52,7 @@ class StatusHeader(QWidget):
     def show_status(self, status: Status) -> None:
         look = LIGHT_LOOK[status.light]
         self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
-        self.light.setAccessibleName(tr(look.headline))
+        self.light.setAccessibleName(headline(status))
         self.headline.setText(headline(status))
         self.headline.setStyleSheet(f"color: {look.colour};")
         self.message.setText(status.message)
@@ -83,6 +83,7 @@ class StatusPanel(QWidget):
         self.figures = QLabel()
         self.figures.setProperty("role", "muted")
         self.online = QLabel()
+        self.online.setWordWrap(True)  # never cut off in a narrow window (the wizard's)
         self.missing = QLabel()
         self.missing.setWordWrap(True)
         self.set_aside_title = QLabel()
@@ -145,9 +146,7 @@ class StatusPanel(QWidget):
         if progress is not None and progress.total > 0 and not small_catch_up(status):
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.done)
-            self.bar.setFormat(
-                f"{formatting.count(progress.done)} / {formatting.count(progress.total)}"
-            )
+            self.bar.setFormat(progress_label(status))
             parts = [formatting.rate(progress.rate_per_second)] if progress.done else []
             if progress.eta_seconds is not None:
                 parts.append(tr("about ") + formatting.duration(progress.eta_seconds) + tr(" left"))
@@ -161,15 +160,16 @@ class StatusPanel(QWidget):
         self._render_set_aside(status)
 
     def _render_online(self) -> None:
+        """Every second too: "5 s ago" and "next try in 4 s" keep moving while the agent
+        says nothing new; both are made from the status now, never kept from before."""
         status = self._status
         if status is None:
             return
+        self.header.headline.setText(headline(status))
         online = []
         if status.online_count is not None:
             online.append(tr("Contacts online: ") + formatting.count(status.online_count))
-        online.append(
-            tr("Last confirmed with the online service: ") + formatting.ago(status.last_sync_at)
-        )
+        online.append(last_confirmed_line(status))
         self.online.setText("  ·  ".join(online))
 
     def _render_set_aside(self, status: Status) -> None:

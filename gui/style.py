@@ -21,6 +21,10 @@ ERROR_BACKGROUND: Final = "#fbeaea"
 DISABLED_TEXT: Final = "#9aa6ac"
 DISABLED_BUTTON: Final = "#e4e8ea"
 FOCUS: Final = "#e0a400"
+#: The progress bar's fill and trough: both light, so its dark count reads on either
+#: (at least 4.5:1), whatever palette the desktop has (the colours are set, not inherited).
+PROGRESS_FILL: Final = "#b9d9e8"
+PROGRESS_TROUGH: Final = "#eef2f4"
 BASE_POINT_SIZE: Final = 10
 HEADLINE_POINT_SIZE: Final = 13
 
@@ -35,10 +39,10 @@ QFrame[role="card"] {{
     background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 8px;
 }}
 QProgressBar {{
-    border: 1px solid {BORDER}; border-radius: 6px; background: #e9eef0;
-    text-align: center; min-height: 20px;
+    border: 1px solid {BORDER}; border-radius: 6px; background: {PROGRESS_TROUGH};
+    color: {TEXT}; text-align: center; min-height: 20px;
 }}
-QProgressBar::chunk {{ background: {ACCENT}; border-radius: 5px; }}
+QProgressBar::chunk {{ background: {PROGRESS_FILL}; border-radius: 5px; }}
 QPushButton {{ padding: 5px 14px; }}
 QPushButton[role="primary"] {{
     background: {ACCENT}; color: white; border: 1px solid {ACCENT_DARK}; border-radius: 4px;

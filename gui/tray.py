@@ -14,11 +14,10 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from engine import Command, Light, Status
-from gui import formatting
+from engine import Command, Light, Status, last_confirmed_line
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
-from gui.lights import COMMAND_LABEL, LIGHT_LOOK, command_label, headline, small_catch_up
+from gui.lights import COMMAND_LABEL, LIGHT_LOOK, command_label, headline
 from gui.notifications import Notice, Notifier
 from gui.text import tr
 
@@ -26,8 +25,8 @@ log = logging.getLogger(__name__)
 
 #: How often a missing system tray is looked for again.
 TRAY_RETRY_MS: Final = 5000
-#: How often the tooltip's "checked … ago" is brought up to date.
-TOOLTIP_REFRESH_MS: Final = 5000
+#: How often the tooltip's "… ago" and "next try in …" are brought up to date.
+TOOLTIP_REFRESH_MS: Final = 1000
 NOTIFICATION_MS: Final = 8000
 APP_TITLE: Final = "Contacts Migration"
 
@@ -88,7 +87,7 @@ class Tray(QObject):
         self._retry.timeout.connect(self._look_for_tray)
         self._tooltip_timer = QTimer(self)
         self._tooltip_timer.setInterval(TOOLTIP_REFRESH_MS)
-        self._tooltip_timer.timeout.connect(self._render_tooltip)
+        self._tooltip_timer.timeout.connect(self._tick)
         self._tooltip_timer.start()
         bridge.status_changed.connect(self.show_status)
         if bridge.status is not None:
@@ -137,34 +136,38 @@ class Tray(QObject):
         look = LIGHT_LOOK[status.light]
         self.icon_name = look.icon
         self.icon.setIcon(icon(look.icon))
-        line = headline(status)
-        if status.progress is not None and status.progress.total and not small_catch_up(status):
-            line += (
-                f" ({formatting.count(status.progress.done)}"
-                f"/{formatting.count(status.progress.total)})"
-            )
-        self.status_action.setText(line)
+        self.status_action.setText(headline(status))
         self.status_action.setIcon(icon(look.icon))
         self.sync_action.setText(command_label(status))
         self._render_tooltip()
-        notice = self.notifier.consider(status)
-        if notice is not None:
-            self.notices.append(notice)
-            kind = QSystemTrayIcon.MessageIcon
-            self.icon.showMessage(
-                notice.title,
-                notice.text,
-                kind.Warning if notice.warning else kind.Information,
-                NOTIFICATION_MS,
-            )
+        self._show_notice(self.notifier.consider(status))
+
+    def _show_notice(self, notice: Notice | None) -> None:
+        if notice is None:
+            return
+        self.notices.append(notice)
+        kind = QSystemTrayIcon.MessageIcon
+        self.icon.showMessage(
+            notice.title,
+            notice.text,
+            kind.Warning if notice.warning else kind.Information,
+            NOTIFICATION_MS,
+        )
+
+    def _tick(self) -> None:
+        """Every second: the tooltip's times move on, and a balloon held back by the
+        once-a-minute limit is shown once the minute is over."""
+        self._render_tooltip()
+        self._show_notice(self.notifier.due())
 
     def _render_tooltip(self) -> None:
-        """Also every few seconds, so "checked 5 s ago" keeps moving while idle."""
         status = self._status
         if status is None:
             return
-        lines = [f"{APP_TITLE}: {self.status_action.text()}", status.message]
+        line = headline(status)  # made now: "next try in 4 s" moves on
+        self.status_action.setText(line)
+        lines = [f"{APP_TITLE}: {line}", status.message]
         if status.light is Light.RED and status.fix:
             lines.append(tr("What to do: ") + status.fix)
-        lines.append(tr("Last confirmed with the service: ") + formatting.ago(status.last_sync_at))
+        lines.append(last_confirmed_line(status))
         self.icon.setToolTip("\n".join(lines))

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from engine import (
-    REASON_WORDS,
     AppPaths,
     Command,
     Engine,
@@ -39,6 +39,7 @@ from engine import (
     SyncState,
     UserFacingError,
     diagnostics_text,
+    words_for,
     write_diagnostics,
 )
 from gui.bridge import StatusBridge
@@ -64,8 +65,15 @@ STATE_NOTES: Final[dict[SyncState, str]] = {
         "There is nothing to do."
     ),
     SyncState.MIGRATING: (
-        "Contacts are being sent online (the first migration, or recent changes). It "
-        "carries on in the background; there is nothing to do but wait."
+        "Every contact is being copied online for the first time. It carries on in the "
+        "background; there is nothing to do but wait."
+    ),
+    SyncState.SENDING: (
+        "Changes made on the desktop are being sent online. There is nothing to do."
+    ),
+    SyncState.STARTING: (
+        "Contacts Migration is starting: it signs in to the online service and checks the "
+        "practice database. There is nothing to do."
     ),
 }
 RETRYING_NOTE: Final = (
@@ -123,6 +131,20 @@ class TroubleshootingDialog(QDialog):
         self.where.setWordWrap(True)
         self.where.setProperty("role", "muted")
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Settings-file details are for IT: folded away so the steps stay plain words.
+        self.for_it_button = QToolButton()
+        self.for_it_button.setText(tr("For &IT"))
+        self.for_it_button.setCheckable(True)
+        self.for_it_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.for_it_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.for_it_button.toggled.connect(self._toggle_for_it)
+        self.for_it = QLabel()
+        self.for_it.setWordWrap(True)
+        self.for_it.setProperty("role", "muted")
+        self.for_it.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.for_it.hide()
+        #: The light when the feedback line was said: it is cleared when the light changes.
+        self._feedback_light: Light | None = None
 
         self.copy_button = QPushButton(tr("&Copy diagnostics"))
         self.copy_button.setAccessibleName(tr("Copy diagnostics to the clipboard"))
@@ -157,6 +179,8 @@ class TroubleshootingDialog(QDialog):
         layout.addWidget(self.steps_title)
         layout.addWidget(self.steps)
         layout.addWidget(self.where)
+        layout.addWidget(self.for_it_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.for_it)
         layout.addStretch(1)
         layout.addWidget(self.feedback)
         layout.addLayout(buttons)
@@ -178,12 +202,27 @@ class TroubleshootingDialog(QDialog):
             return status.reason
         return None
 
+    def _toggle_for_it(self, shown: bool) -> None:
+        self.for_it_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+        self.for_it.setVisible(shown and bool(self.for_it.text()))
+
+    def show_feedback(self, text: str) -> None:
+        """What Retry now / Sync now found, said here; cleared when the light changes."""
+        self._say(text)
+        self._feedback_light = self.status.light if self.status is not None else None
+
     def show_status(self, status: Status) -> None:
+        if self._feedback_light is not None and status.light is not self._feedback_light:
+            self._feedback_light = None  # said under another light: no longer true
+            self.feedback.clear()
+            self.feedback.hide()
         self.status = status
         self.header.show_status(status)
         trouble = self.trouble()
         red = status.light is Light.RED
-        words = REASON_WORDS[trouble] if trouble is not None else None
+        words = words_for(trouble, status.observed) if trouble is not None else None
         if words is None:
             self.meaning.setText(tr(STATE_NOTES.get(status.state, "")))
         elif red:
@@ -193,19 +232,22 @@ class TroubleshootingDialog(QDialog):
         self.steps.setText(numbered(words.steps_for(FrontEnd.GUI)) if words is not None else "")
         self.steps_title.setVisible(words is not None)
         self.steps.setVisible(words is not None)
-        where = []
-        if status.machine:
-            where.append(tr("This computer: ") + status.machine)
-        if red:
-            where.append(tr("Settings file: ") + str(self.paths.settings_file))
+        where = [tr("This computer: ") + status.machine] if status.machine else []
         self.where.setText("\n".join(where))
         self.where.setVisible(bool(where))
+        it_lines = list(words.for_it) if words is not None else []
+        if words is not None:
+            it_lines.append(tr("Settings file: ") + str(self.paths.settings_file))
+        self.for_it.setText("\n".join(it_lines))
+        self.for_it_button.setVisible(bool(it_lines))
+        self.for_it.setVisible(bool(it_lines) and self.for_it_button.isChecked())
         self.retry_button.setText(command_label(status))
         self.retry_button.setAccessibleName(self.retry_button.text().replace("&", ""))
 
     # -- diagnostics -------------------------------------------------------------------------
 
     def _say(self, text: str) -> None:
+        self._feedback_light = None
         self.feedback.setText(text)
         self.feedback.show()
 

@@ -23,7 +23,8 @@ class Unreachable(StrEnum):
     FAILING = "failing"
 
 
-#: One plain sentence and the advice for each observation.
+#: One plain sentence and the advice for each observation, in words a practice manager
+#: can act on (the settings-file details are in ``engine.texts.OBSERVED_WORDS``'s "For IT").
 UNREACHABLE_TEXT: Final[dict[Unreachable, tuple[str, str]]] = {
     Unreachable.NO_NETWORK: (
         "This computer has no network connection.",
@@ -31,31 +32,30 @@ UNREACHABLE_TEXT: Final[dict[Unreachable, tuple[str, str]]] = {
     ),
     Unreachable.NAME_NOT_FOUND: (
         "The online service's address can't be found.",
-        "Check this computer's internet connection and DNS, and the online service "
-        "address in the settings; it will retry by itself.",
+        "Check this computer can open web sites; if it can, ask IT to check the online "
+        "service's address. It will retry by itself.",
     ),
     Unreachable.REFUSED: (
         "The online service is not accepting connections.",
         "The service may be down or restarting; it will retry by itself. If this lasts, "
-        "check the service address or ask the service's support.",
+        "call the online service's support.",
     ),
     Unreachable.NOT_ANSWERING: (
         "The online service is not answering.",
-        "The service or the network to it is slow or down; it will retry by itself.",
+        "The service, or the internet connection to it, is slow or down; it will retry by itself.",
     ),
     Unreachable.DROPPED: (
         "The connection to the online service keeps breaking.",
-        "Check the network between this computer and the service (firewall, VPN); it "
-        "will retry by itself.",
+        "Check the VPN or internet connection of this computer; it will retry by itself.",
     ),
     Unreachable.PROXY: (
         "The proxy server refused the connection to the online service.",
-        "Check the proxy settings ([online] proxy) or ask IT to allow the service's address.",
+        "Ask IT to let the online service's address through the practice's proxy.",
     ),
     Unreachable.CERTIFICATE: (
         "The online service's secure connection can't be trusted.",
-        "If the practice's network inspects HTTPS, ask IT to install its root certificate "
-        "in the operating system's store, or name it in [online] ca_file.",
+        "Ask IT: the practice's network or security software may be inspecting secure "
+        "connections. Nothing is sent until this is fixed.",
     ),
     Unreachable.FAILING: (
         "The online service is answering with errors.",

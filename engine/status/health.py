@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from engine.errors import TransientOnlineError, UntrustedCertificate
+from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
 from engine.status.model import EngineState, Fault, Reason
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,18 @@ class Observation:
     reason: Reason
     message: str = ""
     fix: str = ""
+    #: What was seen (an :class:`Unreachable` value), so the steps fit it too.
+    kind: str = ""
 
 
 def observed(reason: Reason, error: BaseException | None) -> Observation:
     """The plain sentence and advice that fit the error actually seen (a refused
     connection is not "check your internet"); a certificate problem is named as such."""
-    if isinstance(error, TransientOnlineError | UntrustedCertificate):
-        return Observation(reason, error.summary, error.fix)
+    if isinstance(error, TransientOnlineError):
+        return Observation(reason, error.summary, error.fix, error.kind.value)
+    if isinstance(error, UntrustedCertificate):  # its reason is the table's: can't reach
+        message, fix = UNREACHABLE_TEXT[Unreachable.CERTIFICATE]
+        return Observation(reason, message, fix, Unreachable.CERTIFICATE.value)
     return Observation(reason)
 
 
@@ -123,10 +129,21 @@ class Health:
             since = current.since
         else:
             since = self._wall()
-        fault = Fault(seen.reason, detail, since, immediate, seen.message, seen.fix)
+        fault = Fault(seen.reason, detail, since, immediate, seen.message, seen.fix, seen.kind)
         self._faults[channel] = _Entry(fault, now)
         log.warning("%s: %s", seen.reason.value, detail)
         self._publish()
+
+    def next_try(self, at: float | None) -> None:
+        """When a failing side is tried again (wall time), for "next try in 4 s": the
+        soonest of the agent's backoff and the liveness watch's next round; None clears."""
+        current = self._state.next_try_at
+        if at is not None and current is not None and self._wall() < current < at:
+            at = current
+        if current != at:
+            self._state.next_try_at = at
+            if self._faults:
+                self._changed()
 
     def confirmed(self, channel: Channel, started: float | None) -> None:
         """A round trip on ``channel`` begun at ``started`` (monotonic) succeeded."""

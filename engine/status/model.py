@@ -18,7 +18,12 @@ FAULT_GRACE_SECONDS: Final = 60.0
 
 
 class SyncState(StrEnum):
-    MIGRATING = "migrating"  # orange: initial migration, catching up, or retrying
+    """What the light means now; the three orange states each say what they are doing."""
+
+    MIGRATING = "migrating"  # orange: the first full migration of every contact
+    SENDING = "sending"  # orange: desktop changes being sent (a catch-up)
+    STARTING = "starting"  # orange: the agent is starting (signing in, taking the lock)
+    RETRYING = "retrying"  # orange: a fault being retried, not yet red
     ACTIVE = "active"  # green: running, nothing pending, last cycle fine
     STANDBY = "standby"  # green: another agent of this practice holds the lock
     INACTIVE = "inactive"  # red: stopped, or a fault that lasted past the grace period
@@ -34,7 +39,7 @@ class Command(StrEnum):
     """What the one button beside a status does; every view offers the same one."""
 
     SYNC = "sync"  # "Sync now": all is well or on its way, check now anyway
-    RETRY = "retry"  # "Retry now": red, try again at once instead of at the next backoff
+    RETRY = "retry"  # "Retry now": a fault (red, or orange retrying), try again at once
     ACTIVATE = "activate"  # "Activate…": set up and activate first; nothing to retry yet
 
 
@@ -56,6 +61,9 @@ FACT_FIELDS: Final = (
 
 LIGHT_OF_STATE: Final[dict[SyncState, Light]] = {
     SyncState.MIGRATING: Light.ORANGE,
+    SyncState.SENDING: Light.ORANGE,
+    SyncState.STARTING: Light.ORANGE,
+    SyncState.RETRYING: Light.ORANGE,
     SyncState.ACTIVE: Light.GREEN,
     SyncState.STANDBY: Light.GREEN,
     SyncState.INACTIVE: Light.RED,
@@ -116,6 +124,11 @@ class Status:
     updated_at: float = 0.0
     machine: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    #: Wall time of the next attempt while a fault is retried (None: not known).
+    next_try_at: float | None = None
+    #: What was observed about an online fault (an ``Unreachable`` value: refused, not
+    #: answering...), so the advice fits it; empty when nothing more specific is known.
+    observed: str = ""
 
     @property
     def missing_note(self) -> str:
@@ -133,8 +146,8 @@ class Status:
     @property
     def command(self) -> Command:
         """The one button every view offers beside this status."""
-        if self.light is not Light.RED:
-            return Command.SYNC
+        if self.light is not Light.RED:  # orange while retrying: try again now
+            return Command.RETRY if self.retrying else Command.SYNC
         return Command.ACTIVATE if self.reason in NEEDS_ACTIVATION else Command.RETRY
 
     def facts(self) -> dict[str, Any]:
@@ -167,6 +180,8 @@ class Status:
             updated_at=float(data.get("updated_at") or 0.0),
             machine=str(data.get("machine", "")),
             details=dict(data.get("details") or {}),
+            next_try_at=data.get("next_try_at"),
+            observed=str(data.get("observed") or ""),
         )
 
 
@@ -205,6 +220,8 @@ class Fault:
     message: str = ""
     #: Advice that fits what was observed; empty: the reason's own fix.
     fix: str = ""
+    #: What was observed (an ``Unreachable`` value), for the steps that fit it.
+    observed: str = ""
 
     @property
     def text(self) -> tuple[str, str]:
@@ -234,6 +251,8 @@ class EngineState:
     #: from there, so the time left is not skewed by the start (sign-in, first read).
     rate_from: float | None = None
     rate_from_done: int = 0
+    #: Wall time of the next attempt while a fault is retried.
+    next_try_at: float | None = None
 
 
 def _rate_and_eta(state: EngineState, now: float) -> tuple[float, float | None]:
@@ -263,9 +282,11 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
         "updated_at": now,
         "machine": state.machine,
         "phase": state.phase,
+        "next_try_at": state.next_try_at if state.fault is not None else None,
+        "observed": state.fault.observed if state.fault is not None else "",
     }
     if state.phase is Phase.STOPPED:  # a clean stop says so, whatever it last saw
-        return red_status(Reason.STOPPED, **common)
+        return red_status(Reason.STOPPED, **{**common, "next_try_at": None, "observed": ""})
     fault = state.fault
     if fault is not None and (fault.immediate or now - fault.since >= grace):
         return red_status(
@@ -299,9 +320,9 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
     if fault is not None:
         problem, fix = fault.text
         return Status(
-            SyncState.MIGRATING,
+            SyncState.RETRYING,
             Light.ORANGE,
-            f"Retrying: {problem[0].lower()}{problem[1:]}",
+            problem,
             fault.reason,
             fix,
             detail=fault.detail,
@@ -317,9 +338,12 @@ def derive_status(state: EngineState, now: float, grace: float = FAULT_GRACE_SEC
             progress=progress,
             **common,
         )
-    if state.phase in (Phase.CATCHING_UP, Phase.STARTING):
-        text = "Starting." if state.phase is Phase.STARTING else _changes(state.total)
-        return Status(SyncState.MIGRATING, Light.ORANGE, text, progress=progress, **common)
+    if state.phase is Phase.STARTING:
+        return Status(SyncState.STARTING, Light.ORANGE, "Starting.", **common)
+    if state.phase is Phase.CATCHING_UP:
+        return Status(
+            SyncState.SENDING, Light.ORANGE, _changes(state.total), progress=progress, **common
+        )
     return Status(
         SyncState.ACTIVE,
         Light.GREEN,

@@ -48,8 +48,7 @@ class LeaseLost(Exception):
 
 
 class LockLost(LeaseLost):
-    """The database session holding the single-agent lock ended (server restart, killed
-    connection): stop writing, then take the lock again like any agent would."""
+    """The lock's database session ended: stop writing, then take the lock again."""
 
 
 class Stopping(Exception):
@@ -168,6 +167,8 @@ class Agent:
         self._note_round_trips()
         if self.health.settle():
             self._update_last_sync()
+        if self.health.clear:
+            self.health.next_try(None)
 
     def _note_round_trips(self) -> None:
         self.health.confirmed(Channel.ONLINE, self._online.answered_at)
@@ -247,6 +248,7 @@ class Agent:
                 self.on_retry(
                     RetryNotice("the sync", failure, attempt, elapsed, wait, self._config.retry_for)
                 )
+            self.health.next_try(time.time() + wait)
             self._changed()
             await self._sleep(wait)
 
@@ -356,16 +358,14 @@ class Agent:
         so the light is honest before the next change would have hit the problem."""
 
         def read(source: Source) -> tuple[tuple[str, ...], dict[str, str], list[Employee]]:
-            missing = source.check_schema()
-            return missing, source.practice_settings(), source.employees()
+            return source.check_schema(), source.practice_settings(), source.employees()
 
         started = time.monotonic()
         missing, settings, employees = await self._worker.call(read)
         if missing != self._state.missing_columns:  # a column that appeared changes
-            # documents without touching row versions: only comparing hashes finds them
             log.warning("the database lacks optional columns (read as empty): %s", missing)
-            appeared = set(self._state.missing_columns) - set(missing)
-            self._reconcile_requested = self._reconcile_requested or bool(appeared)
+            # documents without touching row versions: only comparing hashes finds them
+            self._reconcile_requested |= bool(set(self._state.missing_columns) - set(missing))
             self._state.missing_columns = missing
             self._changed()
         check_practice_login(settings, employees)

@@ -109,6 +109,8 @@ class Watcher:
         self.rounds += 1
         if self._health.settle():
             self._recovered()
+        if not self._health.clear:
+            self._health.next_try(time.time() + self.interval)
 
     async def _database(self) -> None:
         started = time.monotonic()

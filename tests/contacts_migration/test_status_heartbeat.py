@@ -63,7 +63,7 @@ def test_paused_agent_reads_as_not_responding_and_a_clean_stop_as_stopped(
             assert isinstance(data["last_sync_at"], float)
             assert data["last_sync_at_utc"].endswith("+00:00")
             human = cli("status", home=home, timeout=60).stdout
-            assert "Last successful sync: checked " in human and " ago" in human
+            assert "Online copy last confirmed up to date: " in human and " ago" in human
 
             agent.send_signal(signal.SIGSTOP)
             try:

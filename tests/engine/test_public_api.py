@@ -30,6 +30,13 @@ EXPECTED: Final = frozenset(
         "Reason",
         "REASON_WORDS",
         "FrontEnd",
+        "words_for",
+        # the words beside the light, made from a Status when shown
+        "state_headline",
+        "progress_label",
+        "last_confirmed_line",
+        "LAST_CONFIRMED_LABEL",
+        "time_ago",
         "EngineEvent",
         "EventKind",
         "GaveUp",

@@ -69,6 +69,40 @@ def test_edits_are_quiet_and_transitions_speak_once_a_minute_at_most() -> None:
     assert kinds([notifier.consider(green())]) == [NoticeKind.RECOVERED]
 
 
+def test_a_balloon_within_the_minute_waits_and_the_last_one_matches_the_light() -> None:
+    clock = Clock()
+    notifier = Notifier(clock)
+    notifier.consider(green())
+    assert kinds([notifier.consider(red())]) == [NoticeKind.TURNED_RED]
+    clock.now += 34  # recovered 34 s later (seen: 02:21:52 red, 02:22:26 green)
+    assert notifier.consider(green()) is None  # held back, not dropped
+    assert notifier.pending is not None and notifier.pending.kind is NoticeKind.RECOVERED
+    assert notifier.due() is None  # the minute is not over
+    clock.now += MIN_INTERVAL_SECONDS - 34
+    shown = notifier.due()
+    assert shown is not None and shown.kind is NoticeKind.RECOVERED
+    assert notifier.due() is None  # shown once
+
+    # Red again within the minute, then recovered before it could be shown: the
+    # recovery replaces the waiting red one, so the person never sees a stale red last.
+    clock.now += 5
+    assert notifier.consider(red()) is None
+    assert notifier.pending is not None and notifier.pending.kind is NoticeKind.TURNED_RED
+    clock.now += 5
+    assert notifier.consider(green()) is None
+    assert notifier.pending is not None and notifier.pending.kind is NoticeKind.RECOVERED
+    clock.now += MIN_INTERVAL_SECONDS
+    last = notifier.due()
+    assert last is not None and last.kind is NoticeKind.RECOVERED
+
+    # A waiting red balloon that stops being true (orange while it retries) is dropped.
+    notifier.consider(red())
+    clock.now += 1
+    notifier.consider(sending(0, 1))
+    clock.now += MIN_INTERVAL_SECONDS
+    assert notifier.due() is None
+
+
 def test_the_first_migration_finishing_is_told_once() -> None:
     notifier = Notifier(Clock())
     started = time.time()
@@ -151,3 +185,26 @@ def test_real_edits_make_no_balloon_and_an_outage_and_recovery_one_each(
         for running in (online, *restarted):
             if running.process.poll() is None:
                 running.stop()
+
+
+def test_the_tray_shows_the_held_back_balloon_once_the_minute_is_over(qapp: object) -> None:
+    """Red, then recovered 34 s later: the tray's every-second tick shows the recovery once
+    the minute is over, so the last balloon the person saw matches the green light."""
+    from gui.bridge import StatusBridge
+    from gui.tray import Tray
+    from tests.gui.test_tray import Commands
+
+    clock = Clock()
+    bridge = StatusBridge()
+    tray = Tray(bridge, Commands(), available=lambda: True, notifier=Notifier(clock))
+    bridge.publish(green())
+    bridge.publish(red())
+    clock.now += 34
+    bridge.publish(green())
+    assert kinds(list(tray.notices)) == [NoticeKind.TURNED_RED]
+    tray._tick()  # what its timer does every second
+    assert kinds(list(tray.notices)) == [NoticeKind.TURNED_RED]
+    clock.now += MIN_INTERVAL_SECONDS
+    tray._tick()
+    assert kinds(list(tray.notices)) == [NoticeKind.TURNED_RED, NoticeKind.RECOVERED]
+    tray.stop()

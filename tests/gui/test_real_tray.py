@@ -200,3 +200,51 @@ def test_a_second_start_restores_a_minimized_window(
         assert second.returncode == 0, second.stderr[-2000:]
         assert "already running" in second.stdout
         wait_for(lambda: map_state(desktop, window) == "IsViewable", "the window to be restored")
+
+
+def test_a_second_start_restores_the_minimized_map_of_an_activated_practice(
+    practice_db: Path,
+    sandbox: RunningSandbox,
+    gui_config: EngineConfig,
+    isolated_home: Path,
+) -> None:
+    """Activated, the second start used to open the status window and leave the minimized
+    Maintenance Map minimized: the window the person minimized comes back."""
+    set_live_activated(practice_db)
+
+    async def activate() -> None:
+        engine = Engine(gui_config)
+        try:
+            await engine.activate(accepted_terms=None, accepted_by=ACCEPTED_BY)
+        finally:
+            await engine.aclose()
+
+    asyncio.run(activate())
+    with (
+        real_desktop(1024, 600, tray=True) as desktop,
+        program(desktop, practice_db, sandbox, isolated_home),
+    ):
+        found: list[str] = []
+
+        def launcher_shown() -> bool:
+            found[:] = desktop.run("xdotool", "search", "--name", "Maintenance Map").split()
+            return bool(found) and map_state(desktop, found[0]) == "IsViewable"
+
+        wait_for(launcher_shown, "the Maintenance Map window")
+        window = found[0]
+        desktop.run("xdotool", "windowminimize", window)
+        wait_for(lambda: map_state(desktop, window) != "IsViewable", "the window to minimize")
+        env = desktop.env
+        env["CONTACTS_MIGRATION_HOME"] = str(isolated_home)
+        second = subprocess.run(
+            gui_command(practice_db, sandbox),
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert "already running" in second.stdout
+        wait_for(lambda: map_state(desktop, window) == "IsViewable", "the window to be restored")

@@ -21,7 +21,19 @@ from PySide6.QtWidgets import QWidget
 from engine.api import Activation, Engine
 from engine.local.config import EngineConfig
 from engine.online.client import Credentials
-from engine.status.model import Light, Progress, Reason, SetAside, Status, SyncState
+from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
+from engine.status.model import (
+    EngineState,
+    Fault,
+    Light,
+    Phase,
+    Progress,
+    Reason,
+    SetAside,
+    Status,
+    SyncState,
+    derive_status,
+)
 from engine.sync.retry import RetryNotice
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
@@ -66,7 +78,7 @@ def migrating(done: int, total: int) -> Status:
             SetAside(1187, "the email address 'accounts@@example' is not valid"),
             SetAside(3320, "the date of birth 31/02/1978 does not exist"),
         ),
-        last_sync_at=time.time() - 3600,
+        last_sync_at=None,  # the first migration: nothing confirmed yet
         machine="SERVER1",
     )
 
@@ -82,6 +94,33 @@ def in_sync(count: int) -> Status:
     )
 
 
+def derived(**facts: object) -> Status:
+    """A Status as the engine derives it from its own state (its real words)."""
+    state = EngineState(machine="SERVER1", **facts)  # type: ignore[arg-type]
+    return derive_status(state, time.time())
+
+
+def refused(since: float, next_try_at: float | None) -> Status:
+    """The service refusing connections since ``since``: orange, then red after a minute."""
+    summary, fix = UNREACHABLE_TEXT[Unreachable.REFUSED]
+    fault = Fault(
+        Reason.ONLINE_UNREACHABLE,
+        "The online service at https://online.example.com.au can't be reached "
+        "(ConnectError: connection refused).",
+        since,
+        message=summary,
+        fix=fix,
+        observed=Unreachable.REFUSED.value,
+    )
+    return derived(
+        phase=Phase.IDLE,
+        fault=fault,
+        online_count=4000,
+        last_sync_at=since - 3,
+        next_try_at=next_try_at,
+    )
+
+
 def test_render_every_screen(
     run_gui: Runner[None], gui_config: EngineConfig, practice_db: Path, tmp_path: Path
 ) -> None:
@@ -89,6 +128,7 @@ def test_render_every_screen(
     run_sql(practice_db, 'UPDATE "Employee" SET "IsActive" = 0')
 
     async def scenario() -> None:
+        now = time.time()
         controller = make_controller(gui_config)
         await controller.start()
         await save(controller.launcher, folder / "launcher.png")
@@ -134,26 +174,24 @@ def test_render_every_screen(
         controller.bridge.batch_sent.emit(4000, 0)
         controller.bridge.publish(migrating(2480, 4000))
         controller.show_progress()
-        await save(controller.progress_window, folder / "progress-window.png")
+        window = controller.progress_window
+        await save(window, folder / "progress-window.png")
+        controller.bridge.publish(derived(phase=Phase.IDLE, online_count=4000, last_sync_at=now))
+        await save(window, folder / "status-window-green.png")
+        controller.bridge.publish(
+            derived(phase=Phase.CATCHING_UP, done=0, total=3, pass_started=now, online_count=4000)
+        )
+        await save(window, folder / "status-window-sending.png")
+        controller.bridge.publish(refused(since=now - 12, next_try_at=time.time() + 4.4))
+        await save(window, folder / "status-window-retrying.png")
         # The picture shows a usual settings path rather than the test's temporary one.
         usual = Path("/home/reception/.config/contacts-migration")
         controller.troubleshooting.paths = replace(controller.paths, config_dir=usual)
-        controller.bridge.publish(
-            Status(
-                SyncState.INACTIVE,
-                Light.RED,
-                "The online service can't be reached.",
-                Reason.ONLINE_UNREACHABLE,
-                fix="Check this computer's internet connection and proxy settings.",
-                detail="https://online.example.com.au: ConnectError (connection refused)",
-                online_count=4000,
-                last_sync_at=time.time() - 95,
-                machine="SERVER1",
-            )
-        )
-        controller.progress_window.panel.details_button.setChecked(True)
-        await save(controller.progress_window, folder / "status-window-red.png")
-        controller.progress_window.troubleshooting_button.click()
+        controller.bridge.publish(refused(since=now - 95, next_try_at=None))
+        window.panel.details_button.setChecked(True)
+        await save(window, folder / "status-window-red.png")
+        window.troubleshooting_button.click()
+        controller.troubleshooting.for_it_button.setChecked(True)
         await save(controller.troubleshooting, folder / "troubleshooting.png")
         controller.troubleshooting.close()
         await save(controller.launcher, folder / "launcher-activated.png")
@@ -199,9 +237,19 @@ def test_render_the_checks_riding_out_a_refusing_service(
     run_gui(scenario)
 
 
+#: What each light says beside it (orange names what it is doing; three examples).
+SHEET_WORDS: Final = {
+    Light.GREEN: "Sync is active and running normally",
+    Light.ORANGE: (
+        "Migrating: 1,240 of 4,000 · Sending 3 changes ·\nTrying to reach the online service"
+    ),
+    Light.RED: "Sync is inactive",
+}
+
+
 def icons_sheet(path: Path) -> None:
     """The three lights at tray sizes on a light and a dark taskbar, with their words."""
-    row_height, label_width, gap = 60, 300, 12
+    row_height, label_width, gap = 60, 330, 12
     width = label_width + sum(ICON_SIZES) + gap * (len(ICON_SIZES) + 1)
     sheet = QPixmap(QSize(width * 2, row_height * len(Light)))
     sheet.fill(QColor("#ffffff"))
@@ -227,7 +275,7 @@ def icons_sheet(path: Path) -> None:
                 label_width,
                 row_height,
                 Qt.AlignmentFlag.AlignVCenter,
-                LIGHT_LOOK[light].headline,
+                SHEET_WORDS[light],
             )
     painter.end()
     assert sheet.save(str(path))

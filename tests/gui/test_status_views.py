@@ -54,9 +54,9 @@ def test_a_few_edits_are_sending_not_migrating(qapp: QApplication) -> None:
         "Sending 12 changes"
     )
     big = derived(phase=Phase.CATCHING_UP, done=10, total=50_000, pass_started=started)
-    assert headline(big) == "Contacts are migrating (syncing)"
+    assert headline(big) == "Sending 50,000 changes"
     first = derived(phase=Phase.MIGRATING, done=1, total=3, pass_started=started)
-    assert headline(first) == "Contacts are migrating (syncing)"
+    assert headline(first) == "Migrating: 1 of 3"
     panel = StatusPanel()
     panel.show()
     panel.show_status(one)
@@ -64,6 +64,9 @@ def test_a_few_edits_are_sending_not_migrating(qapp: QApplication) -> None:
     assert panel.bar.isHidden()  # no "0 / 1" bar as if the migration restarted
     panel.show_status(first)
     assert not panel.bar.isHidden()
+    assert panel.bar.format() == "1 of 3 contacts online"  # a labelled count, never "1 / 3"
+    panel.show_status(big)
+    assert not panel.bar.isHidden() and panel.bar.format() == "10 of 50,000 changes sent"
 
 
 def test_red_says_one_sentence_with_the_detail_behind_details(qapp: QApplication) -> None:
@@ -76,7 +79,7 @@ def test_red_says_one_sentence_with_the_detail_behind_details(qapp: QApplication
     assert panel.details_button.isVisible() and not panel.details.isVisible()
     panel.details_button.click()
     assert panel.details.isVisible() and "ConnectError" in panel.details.text()
-    assert "Last confirmed with the online service: 1 min ago" in panel.online.text()
+    assert "Online copy last confirmed up to date: 1 min ago" in panel.online.text()
 
 
 def test_one_line_per_edit_and_one_per_migration(qapp: QApplication) -> None:
@@ -163,7 +166,9 @@ def test_sync_now_says_what_it_found(
         sandbox.stop()
         window.sync_button.click()
         await until(lambda: window.feedback.text().startswith("Still"), what="the retry")
-        assert window.feedback.text().startswith("Still not working: The online service can")
+        assert window.feedback.text().startswith(
+            "Still not working: The online service is not accepting connections."
+        )  # the words that fit what was seen
         assert "It keeps trying by itself." in window.feedback.text()
         await controller.shutdown()
 

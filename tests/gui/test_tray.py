@@ -47,15 +47,16 @@ def test_light_tooltip_and_menu_follow_each_state(qapp: QApplication) -> None:
 
     bridge.publish(derived(phase=Phase.MIGRATING, done=120, total=300, pass_started=now - 2))
     assert tray.icon_name is IconName.ORANGE
-    assert tray.status_action.text() == "Contacts are migrating (syncing) (120/300)"
+    assert tray.status_action.text() == "Migrating: 120 of 300"
     assert "Migrating contacts online." in tray.tooltip()
+    assert "last confirmed up to date: not yet (120 of 300 migrated)" in (tray.tooltip())
     assert tray.sync_action.text() == "&Sync now"
 
     bridge.publish(derived(phase=Phase.IDLE, online_count=300, last_sync_at=now - 125))
     assert tray.icon_name is IconName.GREEN
     tooltip = tray.tooltip()
     assert tooltip.startswith("Contacts Migration: Sync is active and running normally")
-    assert "Last confirmed with the service: 2 min ago" in tooltip
+    assert "Online copy last confirmed up to date: 2 min ago" in tooltip
 
     fault = Fault(Reason.ONLINE_UNREACHABLE, "(ConnectError)", since=now - 120)
     bridge.publish(derived(phase=Phase.IDLE, fault=fault, last_sync_at=now - 130))
@@ -64,7 +65,7 @@ def test_light_tooltip_and_menu_follow_each_state(qapp: QApplication) -> None:
     assert "Sync is inactive" in tooltip
     assert "The online service can't be reached." in tooltip
     assert "ConnectError" not in tooltip  # the technical detail sits behind "Details"
-    assert "What to do: Check this computer's internet connection" in tooltip
+    assert "What to do: Check this computer can open web sites" in tooltip
     assert tray.sync_action.text() == "&Retry now"
 
     texts = [action.text() for action in tray.menu.actions() if not action.isSeparator()]
@@ -89,7 +90,9 @@ def test_a_retried_fault_stays_orange_until_the_grace_runs_out(qapp: QApplicatio
     fault = Fault(Reason.ONLINE_UNREACHABLE, "", since=time.time())
     bridge.publish(derived(phase=Phase.CATCHING_UP, fault=fault))
     assert tray.icon_name is IconName.ORANGE
-    assert "Retrying: the online service can't be reached." in tray.tooltip()
+    assert tray.tooltip().startswith("Contacts Migration: Trying to reach the online service")
+    assert "The online service can't be reached." in tray.tooltip()
+    assert "migrating" not in tray.tooltip().lower()  # retrying is not migrating
     immediate = Fault(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE, "", since=time.time(), immediate=True)
     bridge.publish(derived(phase=Phase.IDLE, fault=immediate))
     assert tray.icon_name is IconName.RED

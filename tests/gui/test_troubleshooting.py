@@ -87,7 +87,13 @@ def test_a_red_status_shows_its_reasons_diagnosis_and_steps(
         assert html.escape(step, quote=False) in shown_steps(dialog), step
     assert shown_steps(dialog).count("<li>") == len(gui_steps(reason))
     assert "FRONT-DESK" in dialog.where.text()
-    assert str(app_paths().settings_file) in dialog.where.text()
+    # Settings-file details are folded under For IT, not among the steps.
+    assert dialog.for_it_button.isVisibleTo(dialog) and dialog.for_it.isHidden()
+    assert str(app_paths().settings_file) in dialog.for_it.text()
+    for line in REASON_WORDS[reason].for_it:
+        assert line in dialog.for_it.text()
+    dialog.for_it_button.click()
+    assert dialog.for_it.isVisibleTo(dialog)
     expected = (
         "&Activate…" if reason in (Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED) else "&Retry now"
     )
@@ -98,12 +104,13 @@ def test_a_red_status_shows_its_reasons_diagnosis_and_steps(
 
 def test_the_words_name_what_the_issue_asks_for(qapp: QApplication) -> None:
     steps = " ".join(" ".join(gui_steps(reason)) for reason in Reason)
-    assert "MYOBSERVER\\MYOBACCT" in " ".join(gui_steps(Reason.DATABASE_UNREACHABLE))
+    assert "MYOBSERVER\\MYOBACCT" in " ".join(REASON_WORDS[Reason.DATABASE_UNREACHABLE].for_it)
     assert "Practice my.MYOB settings" in " ".join(gui_steps(Reason.LOGIN_NOT_ACTIVE_EMPLOYEE))
-    online = " ".join(gui_steps(Reason.ONLINE_UNREACHABLE))
+    online = " ".join(REASON_WORDS[Reason.ONLINE_UNREACHABLE].for_it)
     assert "proxy" in online and "ca_file" in online
-    assert "mapping_file" in " ".join(gui_steps(Reason.DATABASE_SCHEMA))
+    assert "mapping_file" in " ".join(REASON_WORDS[Reason.DATABASE_SCHEMA].for_it)
     assert "Retry now" in steps
+    assert "[online]" not in steps and "[source]" not in steps  # for IT, not the steps
 
 
 @pytest.mark.parametrize("reason", list(Reason))
@@ -132,7 +139,9 @@ def test_the_cli_and_the_dialog_show_the_same_steps(
         else:  # the same step, in each front end's words for what to do
             assert in_cli != in_dialog
     assert f"Settings file: {paths.settings_file}" in printed
-    assert str(paths.settings_file) in dialog.where.text()
+    assert str(paths.settings_file) in dialog.for_it.text()
+    for line in REASON_WORDS[reason].for_it:  # the same For IT details in both
+        assert line in printed and line in dialog.for_it.text()
 
 
 def test_green_and_orange_are_explained_briefly(qapp: QApplication) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.api import Engine
-from engine.status.model import Light, Reason, Status
+from engine.status.model import Light, Reason, Status, SyncState
 from tests.engine.conftest import EngineFactory, PostgresPractices, activate, desktop
 from tests.engine.sync.test_continuous_sync import wait_identical
 from tests.sandbox_harness import RunningSandbox, start_sandbox
@@ -90,7 +90,9 @@ async def test_service_stopped_and_restarted_while_idle(
     seen: list[Status] = []
     took, orange = await seconds_until(engine, not_green, fault, BOUND, seen)
     assert orange.light is Light.ORANGE and orange.reason is Reason.ONLINE_UNREACHABLE
-    assert orange.message == "Retrying: the online service is not accepting connections."
+    assert orange.state is SyncState.RETRYING  # orange, and says it is retrying, not migrating
+    assert orange.message == "The online service is not accepting connections."
+    assert orange.observed == "refused"
     assert "down or restarting" in orange.fix
     down: list[Status] = []
     took_red, red = await seconds_until(
@@ -145,7 +147,8 @@ async def test_service_hung_during_a_migration(make_engine: EngineFactory, tmp_p
             try:
                 took, status = await seconds_until(engine, lambda s: s.retrying, fault, BOUND)
                 assert status.reason is Reason.ONLINE_UNREACHABLE
-                assert status.message == "Retrying: the online service is not answering."
+                assert status.message == "The online service is not answering."
+                assert status.state is SyncState.RETRYING and status.observed == "not_answering"
                 assert status.light is Light.ORANGE
             finally:
                 slow.process.send_signal(signal.SIGCONT)
