@@ -19,6 +19,7 @@ APT_PACKAGES=(
   trayer openbox xdotool x11-utils imagemagick
   binutils
   chromium chromium-driver
+  tdsodbc
 )
 
 missing=()
