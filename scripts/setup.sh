@@ -20,6 +20,7 @@ APT_PACKAGES=(
   binutils
   chromium chromium-driver
   tdsodbc
+  dbus-daemon dbus-bin at-spi2-core python3-pyatspi
 )
 
 missing=()
