@@ -26,6 +26,9 @@ class EngineConfig:
     source: str
     online_url: str
     credentials: Credentials
+    #: A SQL login's password for ``source``, from the keyring; merged into the
+    #: connection string only when connecting, never saved with the source.
+    source_password: str | None = field(default=None, repr=False)
     mapping_file: Path | None = None
     poll_interval: float = DEFAULT_POLL_SECONDS
     reconcile_interval: float = DEFAULT_RECONCILE_SECONDS

@@ -183,6 +183,7 @@ def _quote_value(value: str) -> str:
 
 
 def installed_drivers() -> list[str]:
+    """The ODBC drivers this computer has, by name (``pyodbc.drivers()``)."""
     try:
         return sorted(pyodbc.drivers())
     except pyodbc.Error:  # pragma: no cover - a broken driver manager

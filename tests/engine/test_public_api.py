@@ -15,6 +15,16 @@ import engine
 
 EXPECTED: Final = frozenset(
     {
+        "DatabaseCheck",
+        "DatabaseProblem",
+        "check_practice_database",
+        "DatabaseKind",
+        "PostgresAnswers",
+        "PracticeDatabase",
+        "SqliteAnswers",
+        "SqlServerAnswers",
+        "practice_database",
+        "source_from_text",
         # the engine and what it answers
         "Engine",
         "EngineConfig",

@@ -37,10 +37,20 @@ def missing_schema_parts(
     return missing
 
 
+class MissingSchema(SchemaError):
+    """A SchemaError that keeps the list of what is missing (``Table``, ``Table.Column``),
+    so the set-up can name it in a practice's words."""
+
+    def __init__(self, problem: str, fix: str, missing: Sequence[str]) -> None:
+        super().__init__(problem, fix)
+        self.missing = tuple(missing)
+
+
 def schema_error(missing: Sequence[str], mapping: SchemaMapping, where: str) -> SchemaError:
-    return SchemaError(
+    return MissingSchema(
         f"The database {where} does not match the mapping file {mapping.source}: "
         f"missing {', '.join(missing)}.",
         "Point the mapping file at the right table and column names, or choose the "
         "practice's database.",
+        missing,
     )
