@@ -102,6 +102,8 @@ class AppController(QObject):
         self.setup_dialog: SetupDialog | None = None
         #: The engine came from the set-up dialog's answers, not from saved settings.
         self._from_setup = False
+        #: Engines being closed (a set-up's, abandoned); shutdown waits for them.
+        self._closing: set[asyncio.Task[None]] = set()
         self._activation: asyncio.Task[Activation] | None = None
         self._notice: QMessageBox | None = None
         self.quit_box: QMessageBox | None = None
@@ -262,7 +264,7 @@ class AppController(QObject):
             engine, self.engine = self.engine, None
             self._from_setup = False
             if engine is not None:
-                spawn(engine.aclose(), "close the set-up's engine")
+                self._closing.add(spawn(engine.aclose(), "close the set-up's engine"))
             return
         if self.activated and not self.tray.shown:
             self.show_progress()  # no tray: the status window carries on instead
@@ -413,6 +415,8 @@ class AppController(QObject):
             await asyncio.wait({self._activation}, timeout=ACTIVATION_QUIT_WAIT_SECONDS)
         if self.engine is not None:
             await self.engine.aclose()
+        if self._closing:
+            await asyncio.wait(self._closing)
 
     def _tell_text(self, title: str, text: str, fix: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=None)
