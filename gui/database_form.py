@@ -175,8 +175,10 @@ class SqlitePart(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(self.browse)
+        label = QLabel(tr("Database &file:"))
+        label.setBuddy(self.path)  # a row of two widgets: the label needs its buddy set
         form = _form()
-        form.addRow(tr("Database &file:"), row)
+        form.addRow(label, row)
         form.setContentsMargins(0, 0, 0, 0)
         self.setLayout(form)
 
