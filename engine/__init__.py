@@ -83,7 +83,6 @@ if TYPE_CHECKING:
         SqliteAnswers as SqliteAnswers,
         SqlServerAnswers as SqlServerAnswers,
         practice_database as practice_database,
-        source_from_text as source_from_text,
     )
     from engine.status.events import (
         EngineEvent as EngineEvent,
@@ -159,7 +158,6 @@ _EXPORTS: Final[dict[str, str]] = {
     "SqliteAnswers": "engine.sources.practice_database",
     "SqlServerAnswers": "engine.sources.practice_database",
     "practice_database": "engine.sources.practice_database",
-    "source_from_text": "engine.sources.practice_database",
     "HEARTBEAT_SECONDS": "engine.status.state_file",
     "current_status": "engine.status.state_file",
     "Command": "engine.status.model",
@@ -233,7 +231,6 @@ __all__ = [
     "resource_path",
     "save_setup",
     "setup_logging",
-    "source_from_text",
     "write_diagnostics",
 ]
 

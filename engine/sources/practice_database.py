@@ -191,6 +191,8 @@ def practice_database(
         installed_drivers = installed_odbc_drivers()
     if isinstance(answers, SqliteAnswers):
         path = _required(answers.path, "database file", "C:\\Practice\\practice.db")
+        if path.lower().startswith("sqlite:"):  # pasted from the command line's --source
+            path = path[len("sqlite:") :]
         return PracticeDatabase(f"sqlite:{Path(path).expanduser()}")
     if isinstance(answers, SqlServerAnswers):
         connection, host = sql_server_connection(answers, sql_server_driver(installed_drivers))
@@ -210,13 +212,3 @@ def practice_database(
     return PracticeDatabase(
         f"odbc:{connection.text()}", answers.password, answers.host.strip(), answers.port
     )
-
-
-def source_from_text(text: str) -> str:
-    """What a person typed as a database: a plain path is a SQLite file; ``sqlite:`` and
-    ``odbc:`` forms are kept as written (the CLI's ``--source``)."""
-    stripped = text.strip()
-    scheme = stripped.partition(":")[0].lower()
-    if scheme in (SourceKind.SQLITE.value, SourceKind.ODBC.value):
-        return stripped
-    return f"sqlite:{stripped}"

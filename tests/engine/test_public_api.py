@@ -24,7 +24,6 @@ EXPECTED: Final = frozenset(
         "SqliteAnswers",
         "SqlServerAnswers",
         "practice_database",
-        "source_from_text",
         # the engine and what it answers
         "Engine",
         "EngineConfig",

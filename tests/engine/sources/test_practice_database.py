@@ -11,7 +11,6 @@ from engine import (
     SqliteAnswers,
     SqlServerAnswers,
     practice_database,
-    source_from_text,
 )
 from engine.sources.practice_database import password_key, with_password
 
@@ -109,10 +108,8 @@ def test_sqlite_file_and_plain_paths() -> None:
     assert practice_database(SqliteAnswers("/srv/practice.db"), ()).source == (
         "sqlite:/srv/practice.db"
     )
-    assert source_from_text("C:\\Practice\\practice.db") == "sqlite:C:\\Practice\\practice.db"
-    assert source_from_text(" /srv/p.db ") == "sqlite:/srv/p.db"
-    assert source_from_text("odbc:DSN=MYOBACCT") == "odbc:DSN=MYOBACCT"
-    assert source_from_text("sqlite:/srv/p.db") == "sqlite:/srv/p.db"
+    pasted = practice_database(SqliteAnswers("sqlite:/srv/p.db"), ())
+    assert pasted.source == "sqlite:/srv/p.db"
 
 
 def test_no_driver_names_what_to_install() -> None:
