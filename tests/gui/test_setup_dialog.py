@@ -187,3 +187,32 @@ def test_test_connection_against_a_live_postgresql(
         await controller.shutdown()
 
     run_gui(scenario)
+
+
+def test_test_connection_to_a_sql_server_that_is_not_answering(run_gui: Runner[None]) -> None:
+    """The default kind, through the installed SQL Server driver (FreeTDS here)."""
+    require_odbc_driver("FreeTDS")
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def scenario() -> None:
+        controller = make_controller(None)
+        await controller.start(show_launcher=False)
+        controller.open_setup()
+        form = controller.setup_dialog.database if controller.setup_dialog else None
+        assert form is not None
+        form.sql_server.server.setText(f"127.0.0.1,{port}")
+        form.sql_server.database.setText("MYOBAE")
+        form.sql_server.sign_in.setCurrentIndex(1)  # a SQL Server login
+        form.sql_server.user.setText("reader")
+        form.sql_server.password.setText("never-shown")
+        form.test_button.click()
+        await until(lambda: "is not answering" in form.result.text(), what="the words")
+        assert f"port {port}" in form.result.text()
+        assert "never-shown" not in form.result.text()
+        await controller.shutdown()
+
+    run_gui(scenario)
