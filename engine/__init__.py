@@ -71,6 +71,19 @@ if TYPE_CHECKING:
         Credentials as Credentials,
         Terms as Terms,
     )
+    from engine.sources.database_check import (
+        DatabaseCheck as DatabaseCheck,
+        DatabaseProblem as DatabaseProblem,
+        check_practice_database as check_practice_database,
+    )
+    from engine.sources.practice_database import (
+        DatabaseKind as DatabaseKind,
+        PostgresAnswers as PostgresAnswers,
+        PracticeDatabase as PracticeDatabase,
+        SqliteAnswers as SqliteAnswers,
+        SqlServerAnswers as SqlServerAnswers,
+        practice_database as practice_database,
+    )
     from engine.status.events import (
         EngineEvent as EngineEvent,
         EventKind as EventKind,
@@ -144,6 +157,15 @@ _EXPORTS: Final[dict[str, str]] = {
     "RetryNotice": "engine.sync.retry",
     "save_setup": "engine.local.setup_store",
     "parse_source_url": "engine.local.source_url",
+    "DatabaseCheck": "engine.sources.database_check",
+    "DatabaseProblem": "engine.sources.database_check",
+    "check_practice_database": "engine.sources.database_check",
+    "DatabaseKind": "engine.sources.practice_database",
+    "PostgresAnswers": "engine.sources.practice_database",
+    "PracticeDatabase": "engine.sources.practice_database",
+    "SqliteAnswers": "engine.sources.practice_database",
+    "SqlServerAnswers": "engine.sources.practice_database",
+    "practice_database": "engine.sources.practice_database",
     "HEARTBEAT_SECONDS": "engine.status.state_file",
     "current_status": "engine.status.state_file",
     "Command": "engine.status.model",

@@ -39,6 +39,7 @@ from engine.practice.rules import check_practice_login, is_set
 from engine.practice.setting_rows import SETTING_TRUE, PracticeSetting
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
+from engine.sources.practice_database import with_password
 from engine.status.events import EngineEvent, EventBus, EventKind, Listener
 from engine.status.model import EngineState, Phase, Reason, Status, derive_status
 from engine.status.state_file import HEARTBEAT_SECONDS, write_status
@@ -109,6 +110,8 @@ class Engine:
         #: terminal or a window can say what is being retried and why.
         self.on_retry = on_retry
         url = parse_source_url(config.source)
+        if config.source_password:
+            url = with_password(config.source, config.source_password)
         self._worker = SourceWorker(
             source_opener or (lambda: open_source(url, config.mapping_file))
         )

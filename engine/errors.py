@@ -56,7 +56,12 @@ class SourceError(UserFacingError):
 
 
 class SchemaError(SourceError):
-    """The database is reachable but is not the schema the mapping describes."""
+    """The database is reachable but is not the schema the mapping describes; ``missing``
+    lists what it lacks (``Table``, ``Table.Column``) so the set-up can name it."""
+
+    def __init__(self, problem: str, fix: str = "", missing: Sequence[str] = ()) -> None:
+        super().__init__(problem, fix)
+        self.missing = tuple(missing)
 
 
 class ConnectionStringError(SourceError):

@@ -99,6 +99,10 @@ class AppController(QObject):
         self.troubleshooting = TroubleshootingDialog(self.bridge, self, paths)
         self.wizard: ActivationWizard | None = None
         self.setup_dialog: SetupDialog | None = None
+        #: The engine came from the set-up dialog's answers, not from saved settings.
+        self._from_setup = False
+        #: Engines being closed (a set-up's, abandoned); shutdown waits for them.
+        self._closing: set[asyncio.Task[None]] = set()
         self._activation: asyncio.Task[Activation] | None = None
         self._notice: QMessageBox | None = None
         self.quit_box: QMessageBox | None = None
@@ -220,7 +224,8 @@ class AppController(QObject):
         if self.wizard is not None and self.wizard.isVisible():
             present(self.wizard)
             return
-        services = ActivationServices(self.engine, self.bridge, self.activate)
+        change = self.change_setup if self._from_setup else None
+        services = ActivationServices(self.engine, self.bridge, self.activate, change)
         self.wizard = ActivationWizard(services)
         self.wizard.finished.connect(self._wizard_closed)
         present(self.wizard)
@@ -230,9 +235,16 @@ class AppController(QObject):
             self.setup_dialog = SetupDialog(self.paths, self._set_up)
         present(self.setup_dialog)
 
+    def change_setup(self) -> None:
+        """From the wizard's failed checks: back to the set-up, with what was entered."""
+        if self.wizard is not None:
+            self.wizard.reject()  # _wizard_closed forgets the unsaved engine
+        self.open_setup()
+
     def _set_up(self, engine: Engine) -> None:
         """The set-up answers made a usable engine: carry on into the activation wizard."""
         self.engine = engine
+        self._from_setup = True
         self._setup_problem = None
         spawn(self._after_setup(), "after set-up")
 
@@ -244,6 +256,15 @@ class AppController(QObject):
             self.show_progress()
 
     def _wizard_closed(self, _result: int) -> None:
+        settled = self._activation is None or self._activation.done()
+        if self._from_setup and not self.activated and settled:
+            # Nothing was saved: the next Activate asks for the set-up again (its
+            # answers kept), rather than retrying what may have been mistyped.
+            engine, self.engine = self.engine, None
+            self._from_setup = False
+            if engine is not None:
+                self._closing.add(spawn(engine.aclose(), "close the set-up's engine"))
+            return
         if self.activated and not self.tray.shown:
             self.show_progress()  # no tray: the status window carries on instead
 
@@ -412,6 +433,8 @@ class AppController(QObject):
             await asyncio.wait({self._activation}, timeout=ACTIVATION_QUIT_WAIT_SECONDS)
         if self.engine is not None:
             await self.engine.aclose()
+        if self._closing:
+            await asyncio.wait(self._closing)
 
     def _tell_text(self, title: str, text: str, fix: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=None)

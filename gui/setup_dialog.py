@@ -1,64 +1,122 @@
 """Set-up: which practice database and which online practice, asked in the GUI.
 
 "Not set up" must lead somewhere a person can act on, not back to the command line.
+The dialog is a composition of sections (the database, the online practice), each its
+own widget, in a scroll area: showing a problem grows the content or scrolls it, never
+squashes a field or cuts the words, on a small screen or at 150 % too.
+
 The answers are turned into the engine's configuration by the engine's own set-up code
-(``engine.config_from_answers``, then an ``Engine``), so every check the engine makes
-applies here too. Nothing is saved until the activation succeeds.
+(``engine.practice_database``, ``engine.config_from_answers``, then an ``Engine``), so
+every check the engine makes applies here too. Nothing is saved here: the settings, the
+client secret and a SQL login's password are kept only once the activation succeeds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QGroupBox,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from engine import AppPaths, Engine, EngineConfig, UserFacingError, config_from_answers
+from engine import (
+    AppPaths,
+    Engine,
+    EngineConfig,
+    PracticeDatabase,
+    UserFacingError,
+    config_from_answers,
+)
+from gui.database_form import DatabaseForm
 from gui.tasks import spawn
 from gui.text import tr
-from gui.wizard_task import problem_text
+from gui.wizard_task import problem_label, problem_text
 
 log = logging.getLogger(__name__)
 
-SOURCE_HINT: Final = "sqlite:C:\\Practice\\practice.db  or  odbc:DSN=MYOBACCT"
 ONLINE_HINT: Final = "https://…"
-DIALOG_WIDTH: Final = 560
+DIALOG_WIDTH: Final = 600
+#: Room left around the dialog on the screen (its frame, the window manager's title).
+SCREEN_MARGIN: Final = 80
 
 
 @dataclass(frozen=True)
-class SetupAnswers:
-    source: str
+class OnlineAnswers:
     online_url: str
     client_id: str
     client_secret: str
 
 
-def build_config(paths: AppPaths, answers: SetupAnswers) -> EngineConfig:
+def build_config(
+    paths: AppPaths, database: PracticeDatabase, online: OnlineAnswers
+) -> EngineConfig:
     """The configuration these answers describe, through the engine's own set-up code;
-    raises UserFacingError with the engine's words when an answer is not usable."""
-    return config_from_answers(
+    raises UserFacingError with the engine's words when an answer is not usable. The
+    database password rides in the configuration only (saved when activation succeeds)."""
+    config = config_from_answers(
         paths,
-        source=answers.source,
-        online_url=answers.online_url,
-        client_id=answers.client_id,
-        client_secret=answers.client_secret,
+        source=database.source,
+        online_url=online.online_url,
+        client_id=online.client_id,
+        client_secret=online.client_secret,
     )
+    return dataclasses.replace(config, source_password=database.password or None)
+
+
+class OnlineSection(QWidget):
+    """The online practice: its address and the practice's client credentials."""
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        super().__init__()
+        self.online_url = QLineEdit()
+        self.online_url.setPlaceholderText(ONLINE_HINT)
+        self.client_id = QLineEdit()
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.addRow(tr("Online &service address:"), self.online_url)
+        form.addRow(tr("Client &id:"), self.client_id)
+        form.addRow(tr("Client s&ecret:"), self.client_secret)
+        for field in (self.online_url, self.client_id, self.client_secret):
+            field.textChanged.connect(on_change)
+
+    def answers(self) -> OnlineAnswers:
+        return OnlineAnswers(
+            self.online_url.text().strip(), self.client_id.text().strip(), self.client_secret.text()
+        )
+
+    def filled(self) -> bool:
+        answers = self.answers()
+        return all((answers.online_url, answers.client_id, answers.client_secret))
+
+
+def _section(title: str, content: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.addWidget(content)
+    return box
 
 
 class SetupDialog(QDialog):
-    """Asks for the database, the online service and the practice's client credentials."""
+    """Asks for the database and the online practice; Continue makes an engine."""
 
     def __init__(
         self,
@@ -75,27 +133,25 @@ class SetupDialog(QDialog):
             tr(
                 "This computer does not know the practice yet. Say where the practice "
                 "database is and which online practice to use; your IT contact or the "
-                "practice's online settings have these details."
+                "desktop program's database settings have these details."
             )
         )
         intro.setWordWrap(True)
-        self.source = QLineEdit()
-        self.source.setPlaceholderText(SOURCE_HINT)
-        self.online_url = QLineEdit()
-        self.online_url.setPlaceholderText(ONLINE_HINT)
-        self.client_id = QLineEdit()
-        self.client_secret = QLineEdit()
-        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
-        form = QFormLayout()
-        form.addRow(tr("Practice &database:"), self.source)
-        form.addRow(tr("Online &service address:"), self.online_url)
-        form.addRow(tr("Client &id:"), self.client_id)
-        form.addRow(tr("Client s&ecret:"), self.client_secret)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setProperty("role", "problem")
-        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problem.hide()
+        self.database = DatabaseForm()
+        self.online = OnlineSection(self._update_button)
+        self.problem = problem_label()
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.addWidget(intro)
+        column.addWidget(_section(tr("Practice database"), self.database))
+        column.addWidget(_section(tr("Online practice"), self.online))
+        column.addWidget(self.problem)
+        column.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(content)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.buttons = QDialogButtonBox()
         self.continue_button = self.buttons.addButton(
             tr("&Continue"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -105,46 +161,62 @@ class SetupDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.check)
         self.buttons.rejected.connect(self.reject)
-        for field in (self.source, self.online_url, self.client_id, self.client_secret):
-            field.textChanged.connect(self._update_button)
+        self.database.changed.connect(self._update_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addStretch(1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.buttons)
         self._update_button()
-        self.resize(DIALOG_WIDTH, self.sizeHint().height())
+        self._fit(content)
 
-    def answers(self) -> SetupAnswers:
-        return SetupAnswers(
-            self.source.text().strip(),
-            self.online_url.text().strip(),
-            self.client_id.text().strip(),
-            self.client_secret.text(),
-        )
+    # Today's online fields by their old names (the tests and the controller use them).
+    @property
+    def online_url(self) -> QLineEdit:
+        return self.online.online_url
+
+    @property
+    def client_id(self) -> QLineEdit:
+        return self.online.client_id
+
+    @property
+    def client_secret(self) -> QLineEdit:
+        return self.online.client_secret
+
+    def _fit(self, content: QWidget) -> None:
+        """As tall as its content, but never taller than the screen: the rest scrolls."""
+        wanted = content.sizeHint().height() + self.buttons.sizeHint().height() + 40
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - SCREEN_MARGIN if screen else wanted
+        self.resize(DIALOG_WIDTH, max(200, min(wanted, room)))
 
     def _update_button(self) -> None:
-        answers = self.answers()
+        busy = self._task is not None and not self._task.done()
         self.continue_button.setEnabled(
-            all((answers.source, answers.online_url, answers.client_id, answers.client_secret))
+            self.database.filled() and self.online.filled() and not busy
         )
 
     def check(self) -> None:
         if self._task is None or self._task.done():
-            self._task = spawn(self._check(self.answers()), "set up")
+            self._task = spawn(self._check(), "set up")
 
-    async def _check(self, answers: SetupAnswers) -> None:
+    async def _check(self) -> None:
         self.problem.hide()
         self.continue_button.setEnabled(False)
+        online = self.online.answers()
         try:
-            config = await asyncio.to_thread(build_config, self._paths, answers)
+            database = await asyncio.to_thread(self.database.database)
+            config = await asyncio.to_thread(build_config, self._paths, database, online)
             engine = Engine(config)  # on the loop's thread: it owns loop-bound clients
         except UserFacingError as error:
-            self.problem.setText(problem_text(error.problem, error.fix))
-            self.problem.show()
+            self.show_problem(problem_text(error.problem, error.fix))
             return
         finally:
+            self._task = None
             self._update_button()
         self.accept()
         self._on_ready(engine)
+
+    def show_problem(self, text: str) -> None:
+        """The words in full, scrolled into view; the fields keep their size."""
+        self.problem.setText(text)
+        self.problem.show()
+        QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(self.problem))

@@ -64,6 +64,9 @@ class ActivationServices:
     bridge: StatusBridge
     #: Activate, save the setup and start the agent; the task outlives the wizard.
     activate: Callable[[str | None], asyncio.Task[Activation]]
+    #: Back to the set-up dialog to change what was entered (None: nothing to change
+    #: here, the setup is this computer's saved one).
+    change_setup: Callable[[], None] | None = None
 
 
 @dataclass
@@ -150,8 +153,13 @@ class PreflightPage(QWizardPage):
         busy_row.addWidget(self.busy, 1)
         self.checks = QVBoxLayout()
         self.checks.setSpacing(6)
+        self.change_setup = QPushButton(tr("C&hange the set-up…"))
+        self.change_setup.hide()
+        if services.change_setup is not None:
+            self.change_setup.clicked.connect(services.change_setup)
         retry_row = QHBoxLayout()
         retry_row.addStretch(1)
+        retry_row.addWidget(self.change_setup)
         retry_row.addWidget(self.retry)
         layout = QVBoxLayout(self)
         layout.addLayout(busy_row)
@@ -204,6 +212,8 @@ class PreflightPage(QWizardPage):
         self._say()
 
     def _say(self) -> None:
+        failed = not self._passed and not self.task.running
+        self.change_setup.setVisible(failed and self._services.change_setup is not None)
         self.busy.setText(
             tr("Everything is ready.")
             if self._passed

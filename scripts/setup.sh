@@ -19,6 +19,8 @@ APT_PACKAGES=(
   trayer openbox xdotool x11-utils imagemagick
   binutils
   chromium chromium-driver
+  tdsodbc
+  dbus-daemon dbus-bin at-spi2-core python3-pyatspi
 )
 
 missing=()

@@ -56,6 +56,7 @@ SLOW_MODULES: Final = frozenset(
         "tests/engine/sync/test_crash_safety.py",
         "tests/engine/sources/test_hostile_data.py",
         "tests/engine/online/test_network_faults.py",
+        "tests/gui/test_demo_desktop.py",
         "tests/engine/sync/test_racing_agents.py",
         "tests/packaging/test_frozen_bundle.py",
         "tests/sandbox/test_server.py",

@@ -50,3 +50,6 @@ class EngineConfig:
     #: A liveness round trip not answered within this long is a fault (a hung request
     #: must not hide one for the 30 s an upload may legitimately take).
     liveness_timeout: float = 4.0
+    #: A SQL login's password for ``source``, from the keyring; merged into the
+    #: connection string only when connecting, never saved with the source.
+    source_password: str | None = field(default=None, repr=False)

@@ -43,6 +43,15 @@ def read_credentials_file(path: Path, scope: Scope = Scope.SYNC) -> CredentialsF
         ) from error
 
 
+def stored_source_password(paths: AppPaths, source: str) -> str | None:
+    """A SQL login's password for this source, kept in the keyring at activation."""
+    if not source.lower().startswith("odbc:"):
+        return None
+    from engine.sources.practice_database import password_key
+
+    return SecretStore(paths).stored(password_key(source))
+
+
 def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineConfig:
     """The saved setup of this computer; a clear error when a piece is missing."""
     settings = settings or load_settings(paths.settings_file)
@@ -61,6 +70,7 @@ def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineCo
         source=settings.source,
         online_url=settings.online_url,
         credentials=Credentials(settings.client_id, secret),
+        source_password=stored_source_password(paths, settings.source),
         mapping_file=Path(settings.mapping_file) if settings.mapping_file else None,
         poll_interval=settings.poll_interval_seconds,
         reconcile_interval=settings.reconcile_interval_seconds,

@@ -1,7 +1,8 @@
 """Saving this computer's setup after an activation, the same way from the CLI and the GUI.
 
 The settings file gets the source, online address, client id and mapping file; the
-client secret goes to the secret store (OS keyring, or a 0600 file), never the settings.
+client secret and a SQL login's database password go to the secret store (OS keyring,
+or a 0600 file), never the settings.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from engine.local.config import EngineConfig
 from engine.local.paths import AppPaths
 from engine.local.secrets import SecretStore
 from engine.local.settings import load_settings, save_settings, updated
+from engine.sources.practice_database import password_key
 
 
 def save_setup(paths: AppPaths, config: EngineConfig) -> None:
@@ -22,4 +24,7 @@ def save_setup(paths: AppPaths, config: EngineConfig) -> None:
         mapping_file=str(config.mapping_file) if config.mapping_file else None,
     )
     save_settings(paths.settings_file, settings)
-    SecretStore(paths).set(config.credentials.client_id, config.credentials.client_secret)
+    secrets = SecretStore(paths)
+    secrets.set(config.credentials.client_id, config.credentials.client_secret)
+    if config.source_password:
+        secrets.set(password_key(config.source), config.source_password)

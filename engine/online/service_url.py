@@ -36,6 +36,8 @@ def is_loopback_host(host: str) -> bool:
 
 def service_url_problem(url: str) -> str | None:
     """Why ``url`` can't be the online service's address, or None when it can."""
+    if "://" not in url:  # half-typed: "127.0.0.1:37700", "practice.example.com"
+        return f"'{url}' is missing its beginning: add https:// at the start"
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):

@@ -183,6 +183,7 @@ def _quote_value(value: str) -> str:
 
 
 def installed_drivers() -> list[str]:
+    """The ODBC drivers this computer has, by name (``pyodbc.drivers()``)."""
     try:
         return sorted(pyodbc.drivers())
     except pyodbc.Error:  # pragma: no cover - a broken driver manager
@@ -240,9 +241,9 @@ def translate_error(error: pyodbc.Error, connection: ConnectionString) -> Source
     if _has(message, "certificate", "ssl provider", "ssl security error", "tls"):
         return SourceError(
             f"The database server's certificate was rejected ({detail}).",
-            "Install the server's certificate as trusted on this computer, or add "
-            "TrustServerCertificate=yes to the connection string (or Encrypt=no on a "
-            "trusted network).",
+            "Install the server's certificate (or the authority that issued it) as trusted "
+            "on this computer; your IT contact can do it. The check stays on: the database "
+            "holds tax file numbers.",
         )
     if _has(message, "error locating server/instance", "instance specified"):
         return SourceError(

@@ -15,6 +15,15 @@ import engine
 
 EXPECTED: Final = frozenset(
     {
+        "DatabaseCheck",
+        "DatabaseProblem",
+        "check_practice_database",
+        "DatabaseKind",
+        "PostgresAnswers",
+        "PracticeDatabase",
+        "SqliteAnswers",
+        "SqlServerAnswers",
+        "practice_database",
         # the engine and what it answers
         "Engine",
         "EngineConfig",

@@ -55,3 +55,5 @@ def test_every_window_fits_the_screen(width: int, height: int, scale: str, tmp_p
         if not (x >= ax and y >= ay and x + w <= ax + aw and y + h <= ay + ah and w and h):
             outside.append(f"{name}: frame {where['frame']} not inside {where['available']}")
     assert not outside, "\n".join(outside)
+    # The set-up dialog showing a long problem: no field squashed, no words cut off.
+    assert frames["setup"]["squashed"] == []

@@ -14,11 +14,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 # isort: off
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWidget
 import qasync  # after PySide6, so qasync binds to it
 
 # isort: on
@@ -36,6 +36,31 @@ POLL_SECONDS: Final = 0.05
 #: Polls in a row with the same frame before it counts as placed.
 STEADY_POLLS: Final = 6
 UNREACHABLE_URL: Final = "https://127.0.0.1:9"
+
+
+LONG_PROBLEM: Final = (
+    "The database server 'MYOBSERVER' is not answering on port 1433.\nWhat to do: Check "
+    "that the database server is running and that its firewall lets this computer in on "
+    "that port; your IT contact can check both, and the desktop program's database "
+    "settings show the server's name and instance."
+)
+
+
+def squashed(window: QWidget) -> list[str]:
+    """Fields shorter than they need, and words cut off: what a person could not read."""
+    found = []
+    for field in window.findChildren(QWidget):
+        if not field.isVisible():
+            continue
+        if isinstance(field, (QLineEdit, QComboBox, QAbstractButton)):
+            if field.height() < field.minimumSizeHint().height():
+                found.append(
+                    f"{type(field).__name__} {field.accessibleName() or field.objectName()}"
+                )
+        elif isinstance(field, QLabel) and field.wordWrap() and field.text():
+            cut = field.height() < field.heightForWidth(field.width())
+            found += [f"label cut: {field.text()[:40]!r}"] if cut else []
+    return found
 
 
 def rect(area: QRect) -> list[int]:
@@ -97,8 +122,12 @@ async def probe(out: Path, database: Path, shots: Path | None) -> None:
 
     def setup() -> QWidget:
         controller.open_setup()
-        assert controller.setup_dialog is not None
-        return controller.setup_dialog
+        dialog = controller.setup_dialog
+        assert dialog is not None
+        # The worst case a person meets: a SQL login's fields and a long problem shown.
+        dialog.database.sql_server.sign_in.setCurrentIndex(1)
+        dialog.show_problem(LONG_PROBLEM)
+        return dialog
 
     def shown(window: QWidget, show: Callable[[], None]) -> Callable[[], QWidget]:
         def opener() -> QWidget:
@@ -115,13 +144,15 @@ async def probe(out: Path, database: Path, shots: Path | None) -> None:
         "wizard": wizard,
         "setup": setup,
     }
-    results: dict[str, dict[str, list[int]]] = {}
+    results: dict[str, dict[str, list[Any]]] = {}
     for name, opener in openers.items():
         window = opener()
         frame = await settled(window)
         screen = window.screen()
         assert screen is not None
         results[name] = {"frame": rect(frame), "available": rect(screen.availableGeometry())}
+        if name == "setup":
+            results[name]["squashed"] = squashed(window)
         screenshot(shots, name)
         window.close()
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")

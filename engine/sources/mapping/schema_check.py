@@ -72,4 +72,5 @@ def schema_error(missing: Sequence[str], mapping: SchemaMapping, where: str) -> 
         f"missing {', '.join(missing)}.",
         "Point the mapping file at the right table and column names, or choose the "
         "practice's database.",
+        missing,
     )
