@@ -50,6 +50,7 @@ from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
     DEFAULT_LIST_LIMIT,
     DEFAULT_MAX_BODY,
+    IDEMPOTENCY_KEY_RE,
     MAX_HASHES_LIMIT,
     MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_LIST_LIMIT,
@@ -310,17 +311,17 @@ class Api:
         )
 
     async def batches(self, request: Request) -> Response:
-        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").strip()
-        if not key:
+        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "")
+        if not key.strip():
             raise ApiError(
                 400,
                 ErrorCode.IDEMPOTENCY_KEY_MISSING,
                 f"Send an {IDEMPOTENCY_KEY_HEADER} header, unique to this batch's content.",
             )
-        if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+        if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not IDEMPOTENCY_KEY_RE.fullmatch(key):
             raise _bad_query(
-                f"{IDEMPOTENCY_KEY_HEADER} must be printable and at most "
-                f"{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
+                f"{IDEMPOTENCY_KEY_HEADER} must be printable ASCII without spaces at either "
+                f"end, at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters."
             )
         wire = await self._body(request)
         encoding = request.headers.get("content-encoding")
@@ -447,16 +448,22 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 def api_routes(api: Api) -> list[Route]:
     """The Starlette routes from the one table (:data:`sandbox.openapi.OPERATIONS`) that
     also makes the OpenAPI paths: each path's handler, its methods, and the scope each
-    method needs, checked before the handler runs. Table order is match order."""
-    table: dict[str, tuple[str, dict[str, Scope | None]]] = {}
+    method needs, checked before the handler runs. Table order is match order.
+
+    A path's documented methods are one route and its by-design-405 methods a second one
+    after it, so any other method gets the generic 405 whose ``Allow`` names exactly the
+    documented methods (what the document says the path supports)."""
+    table: dict[str, tuple[str, dict[bool, dict[str, Scope | None]]]] = {}
     for op in OPERATIONS:
-        handler, scopes = table.setdefault(op.path, (op.handler, {}))
+        handler, groups = table.setdefault(op.path, (op.handler, {True: {}, False: {}}))
         if handler != op.handler:
             raise ValueError(f"{op.path} has two handlers: {handler} and {op.handler}")
-        scopes[op.method] = op.scope
+        groups[op.documented][op.method] = op.scope
     return [
         Route(path, api.guarded(getattr(api, handler), scopes), methods=list(scopes))
-        for path, (handler, scopes) in table.items()
+        for path, (handler, groups) in table.items()
+        for scopes in (groups[True], groups[False])
+        if scopes
     ]
 
 

@@ -18,7 +18,9 @@ from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS, OP
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
     DEFAULT_LIST_LIMIT,
+    IDEMPOTENCY_KEY_PATTERN,
     MAX_HASHES_LIMIT,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_LIST_LIMIT,
 )
 from sandbox.openapi_schemas import (
@@ -263,7 +265,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
                 "in": "header",
                 "required": True,
                 "description": "Retrying with the same key returns the first answer.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                    "pattern": IDEMPOTENCY_KEY_PATTERN,
+                },
             },
         ],
     ),
