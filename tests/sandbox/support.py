@@ -116,7 +116,7 @@ class Agent:
         key: str | None = None,
         base: Any = UNSET,
         checkpoint: str | None = None,
-        epoch: int | None = None,
+        epoch: float | None = None,
     ) -> httpx.Response:
         body = {
             "epoch": self.epoch if epoch is None else epoch,
