@@ -59,6 +59,8 @@ SLOW_MODULES: Final = frozenset(
         "tests/engine/sync/test_racing_agents.py",
         "tests/packaging/test_frozen_bundle.py",
         "tests/sandbox/test_server.py",
+        "tests/sandbox/test_schemathesis.py",
+        "tests/sandbox/test_page_browser.py",
     }
 )
 #: Single tests that run for seconds (many Hypothesis examples, waiting for expiry).
