@@ -30,6 +30,7 @@ MAX_EXAMPLES: Final = {"sync": 40, "read": 15}
 HOOKS: Final = "tests.sandbox.schemathesis_hooks"
 #: A generous cap for one run (it takes well under a minute on a quiet machine).
 RUN_TIMEOUT_S: Final = 600
+REPOSITORY: Final = Path(__file__).resolve().parents[2]
 
 
 def _prepared(sandbox: RunningSandbox) -> None:
@@ -73,9 +74,15 @@ def _run(sandbox: RunningSandbox, scope: str, report: Path) -> tuple[int, str, d
         "--report-json-path",
         str(report),
     ]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(Path.cwd())}
-    done = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT_S, check=False
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(REPOSITORY)}
+    done = subprocess.run(  # in the test's folder: schemathesis keeps a cache where it runs
+        command,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+        cwd=report.parent,
     )
     summary = json.loads(report.read_text()) if report.exists() else {}
     return done.returncode, done.stdout + done.stderr, summary
