@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from engine.contract.formats import is_id
 from engine.contract.wire import (
     ACCEPT_ENCODING_HEADER,
     CHECKPOINT_WAIT_HEADER,
@@ -50,6 +50,7 @@ from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
     DEFAULT_LIST_LIMIT,
     DEFAULT_MAX_BODY,
+    IDEMPOTENCY_KEY_RE,
     MAX_HASHES_LIMIT,
     MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_LIST_LIMIT,
@@ -57,8 +58,15 @@ from sandbox.limits import (
 )
 from sandbox.middleware import AccessLog, Faults, Latency
 from sandbox.openapi import OPERATIONS, openapi_document
-from sandbox.page import PAGE_CSP, render_page
+from sandbox.page import PAGE_CSP, render_page, render_problem
+from sandbox.params import (
+    after_param as _after,
+    bad_query as _bad_query,
+    limit_param as _limit,
+    page_number,
+)
 from sandbox.scopes import for_scope
+from sandbox.search import PageResult, SearchQuery
 from sandbox.security import HostCheck, SecurityHeaders, printable, read_small_body
 from sandbox.storage import Store
 from sandbox.terms import current_terms
@@ -68,7 +76,6 @@ log = logging.getLogger("sandbox")
 
 #: A pipelined batch asks to be held (up to this many seconds) until its base is current.
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
-_ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
 #: How much of an oversized body is read and discarded so the client can see the 413.
 MAX_DRAIN_BYTES: Final = 64 * 1024 * 1024
@@ -86,28 +93,6 @@ class ServiceOptions:
     allowed_hosts: frozenset[str] | None = None
     #: Request body codings decoded (and advertised); empty: plain JSON only.
     request_encodings: tuple[str, ...] = ACCEPTED_ENCODINGS
-
-
-def _bad_query(message: str) -> ApiError:
-    return ApiError(400, ErrorCode.INVALID_REQUEST, message)
-
-
-def _after(request: Request) -> int:
-    value = request.query_params.get("after")
-    if value is None or value == "":
-        return 0
-    if not _ID.fullmatch(value):
-        raise _bad_query("after must be a contact id (digits).")
-    return int(value)
-
-
-def _limit(request: Request, default: int, maximum: int) -> int:
-    value = request.query_params.get("limit")
-    if value is None or value == "":
-        return default
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise _bad_query(f"limit must be a whole number from 1 to {maximum}.")
-    return int(value)
 
 
 def _is_loopback(request: Request) -> bool:
@@ -326,17 +311,17 @@ class Api:
         )
 
     async def batches(self, request: Request) -> Response:
-        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").strip()
-        if not key:
+        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "")
+        if not key.strip():
             raise ApiError(
                 400,
                 ErrorCode.IDEMPOTENCY_KEY_MISSING,
                 f"Send an {IDEMPOTENCY_KEY_HEADER} header, unique to this batch's content.",
             )
-        if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+        if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not IDEMPOTENCY_KEY_RE.fullmatch(key):
             raise _bad_query(
-                f"{IDEMPOTENCY_KEY_HEADER} must be printable and at most "
-                f"{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
+                f"{IDEMPOTENCY_KEY_HEADER} must be printable ASCII without spaces at either "
+                f"end, at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters."
             )
         wire = await self._body(request)
         encoding = request.headers.get("content-encoding")
@@ -384,11 +369,7 @@ class Api:
             raise _read_only()
         grant: Grant = request.state.grant
         raw_id = request.path_params["id"]
-        doc = (
-            await run_in_threadpool(self.store.contact, int(raw_id))
-            if _ID.fullmatch(raw_id)
-            else None
-        )
+        doc = await run_in_threadpool(self.store.contact, int(raw_id)) if is_id(raw_id) else None
         if doc is None:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"There is no contact with id {raw_id}.")
         return jsonio.raw_response(for_scope(doc, grant.scope).encode("utf-8"))
@@ -403,22 +384,31 @@ class Api:
     async def page(self, request: Request) -> Response:
         if not _is_loopback(request):  # its one rule the table can't say: no token locally
             self._authorize(request, Scope.READ)
-        query = request.query_params.get("q", "").strip()[:_MAX_QUERY_LENGTH]
-        if not is_plain_unicode(query):
-            query = query.encode("utf-8", "replace").decode("utf-8")
-        raw_after = request.query_params.get("after", "")
-        after = int(raw_after) if _ID.fullmatch(raw_after) else 0
+        text = request.query_params.get("q", "").strip()[:_MAX_QUERY_LENGTH]
+        if not is_plain_unicode(text):
+            text = text.encode("utf-8", "replace").decode("utf-8")
+        page, problem = page_number(request)
+        query = SearchQuery.parse(text)
 
-        def load() -> tuple[str, Any]:
+        def load() -> tuple[str, PageResult]:
             practice = self.store.practice()
             assert practice is not None
-            return practice.name, self.store.page_rows(query, after, PAGE_SIZE)
+            return practice.name, self.store.page_rows(query, page, 0 if problem else PAGE_SIZE)
 
-        name, (rows, more, total) = await run_in_threadpool(load)
-        html = render_page(name, rows, query=query, after=after, has_more=more, total=total)
-        return HTMLResponse(
-            html, headers={"Cache-Control": "no-store", "Content-Security-Policy": PAGE_CSP}
+        name, result = await run_in_threadpool(load)
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": PAGE_CSP}
+        if problem is not None:
+            return HTMLResponse(render_problem(name, result.total, problem), 400, headers=headers)
+        html = render_page(
+            name,
+            result.rows,
+            query=text,
+            page=page,
+            size=PAGE_SIZE,
+            matched=result.matched,
+            total=result.total,
         )
+        return HTMLResponse(html, headers=headers)
 
 
 async def _api_error(request: Request, error: Exception) -> Response:
@@ -458,16 +448,22 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 def api_routes(api: Api) -> list[Route]:
     """The Starlette routes from the one table (:data:`sandbox.openapi.OPERATIONS`) that
     also makes the OpenAPI paths: each path's handler, its methods, and the scope each
-    method needs, checked before the handler runs. Table order is match order."""
-    table: dict[str, tuple[str, dict[str, Scope | None]]] = {}
+    method needs, checked before the handler runs. Table order is match order.
+
+    A path's documented methods are one route and its by-design-405 methods a second one
+    after it, so any other method gets the generic 405 whose ``Allow`` names exactly the
+    documented methods (what the document says the path supports)."""
+    table: dict[str, tuple[str, dict[bool, dict[str, Scope | None]]]] = {}
     for op in OPERATIONS:
-        handler, scopes = table.setdefault(op.path, (op.handler, {}))
+        handler, groups = table.setdefault(op.path, (op.handler, {True: {}, False: {}}))
         if handler != op.handler:
             raise ValueError(f"{op.path} has two handlers: {handler} and {op.handler}")
-        scopes[op.method] = op.scope
+        groups[op.documented][op.method] = op.scope
     return [
         Route(path, api.guarded(getattr(api, handler), scopes), methods=list(scopes))
-        for path, (handler, scopes) in table.items()
+        for path, (handler, groups) in table.items()
+        for scopes in (groups[True], groups[False])
+        if scopes
     ]
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Final
 
 from engine.contract.canonical import canonical_json
 from engine.contract.document import document_problems
+from engine.contract.formats import is_id
 from engine.contract.wire import ErrorCode
 from sandbox.bodies import invalid, is_plain_unicode, require_object, unknown_and_missing
 from sandbox.errors import ApiError
+from sandbox.search import search_text
 
 BATCH_FIELDS: Final = ("epoch", "base_checkpoint", "checkpoint", "upserts", "deletes")
 MAX_CHECKPOINT_LENGTH: Final = 4096
@@ -28,7 +29,8 @@ MAX_UPSERTS_PER_BATCH: Final = 10_000
 MAX_LISTED_PROBLEMS: Final = 100
 #: Problems listed per refused contact.
 MAX_PROBLEMS_PER_CONTACT: Final = 20
-_ID = re.compile(r"[0-9]{1,18}")
+#: The largest epoch: JSON numbers are exact integers up to here in every client (2**53-1).
+MAX_EPOCH: Final = 9_007_199_254_740_991
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class ContactRow:
     type: str | None
     email: str | None
     phone: str | None
+    #: What the page's search looks in (sandbox.search).
+    search: str
 
 
 @dataclass(frozen=True)
@@ -92,14 +96,14 @@ def contact_row(doc: dict[str, Any]) -> ContactRow:
         type=_display(doc.get("type")),
         email=_display(doc.get("email")),
         phone=_display(doc.get("phone") or doc.get("mobile")),
+        search=search_text(doc),
     )
 
 
 def _header_problems(obj: dict[str, object]) -> list[str]:
     problems = unknown_and_missing(obj, BATCH_FIELDS)
-    epoch = obj.get("epoch")
-    if "epoch" in obj and (not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0):
-        problems.append("epoch must be a whole number of zero or more")
+    if "epoch" in obj and _whole(obj["epoch"]) is None:
+        problems.append(f"epoch must be a whole number from 0 to {MAX_EPOCH}")
     base = obj.get("base_checkpoint")
     if "base_checkpoint" in obj and base is not None and not _valid_checkpoint(base):
         problems.append(
@@ -114,13 +118,22 @@ def _header_problems(obj: dict[str, object]) -> list[str]:
         if not isinstance(deletes, list):
             problems.append("deletes must be a list of ids")
         else:
-            bad = [
-                i for i, d in enumerate(deletes) if not isinstance(d, str) or not _ID.fullmatch(d)
-            ]
+            bad = [i for i, d in enumerate(deletes) if not is_id(d)]
             if bad:
-                where = ", ".join(f"deletes[{i}]" for i in bad[:10])
-                problems.append(f"{where} must be a string of 1 to 18 digits")
+                where = ", ".join(f"deletes[{i}] {str(deletes[i])[:40]!r}" for i in bad[:10])
+                problems.append(
+                    f"{where}: a contact id is a string of 1 to 18 digits without leading zeros"
+                )
     return problems
+
+
+def _whole(value: object) -> int | None:
+    """A JSON whole number in range; ``4827.0`` is one (JSON Schema's ``integer`` admits it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value) if 0 <= value <= MAX_EPOCH else None
 
 
 def _valid_checkpoint(value: object) -> bool:
@@ -209,7 +222,8 @@ def prepare_batch(body: object) -> PreparedBatch:
             extra=extra,
         )
 
-    epoch: int = obj["epoch"]  # type: ignore[assignment]
+    epoch = _whole(obj["epoch"])
+    assert epoch is not None
     base: str | None = obj["base_checkpoint"]  # type: ignore[assignment]
     checkpoint: str = obj["checkpoint"]  # type: ignore[assignment]
     digest = hashlib.sha256(json.dumps([epoch, base, checkpoint, deletes_text]).encode())

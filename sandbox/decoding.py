@@ -118,15 +118,16 @@ OPENAPI_ANSWER_HEADER: Final = {
         "schema": {"type": "string", "example": ACCEPT_ENCODING_VALUE},
     }
 }
+#: The body's coding is a property of the body (HTTP's ``Content-Encoding`` describes the
+#: bytes sent), not a parameter to choose freely: so it is said here, in words, and not
+#: listed as a header parameter (a tool would send ``zstd`` with a plain body).
+OPENAPI_BODY_CODING: Final = (
+    f"The body may be sent compressed: {CONTENT_ENCODING_HEADER}: zstd or gzip (the codings"
+    f" this service decodes are in the {ACCEPT_ENCODING_HEADER} answer header of the token"
+    " and sync state answers), then it must be that coding's data (otherwise 400); other"
+    " codings are 415. The size limit (413) counts the decompressed bytes."
+)
 OPENAPI_BATCH_PARAMETERS: Final = (
-    {
-        "name": CONTENT_ENCODING_HEADER,
-        "in": "header",
-        "required": False,
-        "description": "`zstd` or `gzip` for a compressed body; the size limit (413) counts"
-        " the decompressed bytes.",
-        "schema": {"type": "string", "enum": [*ACCEPTED_ENCODINGS, ContentEncoding.IDENTITY.value]},
-    },
     {
         "name": CHECKPOINT_WAIT_HEADER,
         "in": "header",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 DEFAULT_MAX_BODY: Final = 4 * 1024 * 1024
@@ -11,3 +12,6 @@ DEFAULT_HASHES_LIMIT: Final = 10_000
 MAX_HASHES_LIMIT: Final = 50_000
 PAGE_SIZE: Final = 50
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 200
+#: An Idempotency-Key: printable ASCII, no space at either end (HTTP strips those).
+IDEMPOTENCY_KEY_PATTERN: Final = "^[!-~](?:[ -~]*[!-~])?$"
+IDEMPOTENCY_KEY_RE: Final = re.compile(IDEMPOTENCY_KEY_PATTERN)

@@ -14,14 +14,24 @@ from typing import Any, Final
 
 from engine.contract.wire import API_PREFIX, Scope
 from sandbox.auth import FORM_MEDIA_TYPE
-from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS
+from sandbox.decoding import OPENAPI_ANSWER_HEADER, OPENAPI_BATCH_PARAMETERS, OPENAPI_BODY_CODING
 from sandbox.limits import (
     DEFAULT_HASHES_LIMIT,
     DEFAULT_LIST_LIMIT,
+    IDEMPOTENCY_KEY_PATTERN,
     MAX_HASHES_LIMIT,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_LIST_LIMIT,
 )
-from sandbox.openapi_schemas import HTML, ID_PATTERN, JSON, component_schemas, ref
+from sandbox.openapi_schemas import (
+    CURSOR_PATTERN,
+    HTML,
+    ID_PATTERN,
+    JSON,
+    component_schemas,
+    ref,
+)
+from sandbox.params import MAX_PAGE
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,12 @@ class Operation:
     request: tuple[str, dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] = field(default_factory=list)
     description: str = ""
+    #: False for a method that is by design never allowed (always 405): it is routed (to
+    #: say why, with ``Allow``) but not an operation of the document, which names it in
+    #: its description instead, so no tool takes it for something callable.
+    documented: bool = True
+    #: OpenAPI links from the 200 answer to operations that use its values.
+    links: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 _RETRY: Final = {
@@ -65,8 +81,9 @@ def _page_params(default: int, maximum: int) -> list[dict[str, Any]]:
             "name": "after",
             "in": "query",
             "required": False,
-            "description": "Only ids greater than this (the previous page's last id).",
-            "schema": {"type": "string", "pattern": ID_PATTERN},
+            "description": "Only ids greater than this (the previous page's `next`); 0 or"
+            " absent: from the start.",
+            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
         },
         {
             "name": "limit",
@@ -84,6 +101,16 @@ _ID_PARAM: Final = {
     "schema": {"type": "string", "pattern": ID_PATTERN},
 }
 _READ_ONLY_MESSAGE: Final = "Contacts are read-only online (`read_only`)."
+_HTML: Final = {"type": "string"}
+#: How a batch is built on the current state: the state's epoch and checkpoint.
+_STATE_TO_BATCH: Final = {
+    "operationId": "post_api_v1_sync_batches",
+    "requestBody": {
+        "epoch": "$response.body#/epoch",
+        "base_checkpoint": "$response.body#/checkpoint",
+    },
+    "description": "A batch on the current state (it applies if nothing moved since).",
+}
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
@@ -94,15 +121,24 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         None,
         {
             200: ("The page", {"type": "string"}, HTML),
+            400: ("Not a page number (or an old `after=` link): a page saying so", _HTML, HTML),
             401: "Asked from another machine without a `read` token.",
         },
         parameters=[
-            {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}},
             {
-                "name": "after",
+                "name": "q",
                 "in": "query",
                 "required": False,
-                "schema": {"type": "string", "pattern": ID_PATTERN},
+                "description": "Name (first last, last first or last, first), code, email"
+                " or phone (any spacing).",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Contacts by name, 50 a page; past the last: an empty page.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             },
         ],
         description="Needs no token from the same machine (loopback).",
@@ -176,6 +212,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Deactivation is not possible",
         Scope.SYNC,
         {**_SCOPE_ERRORS, 405: "Always (`irreversible`)."},
+        documented=False,
     ),
     Operation(
         "POST",
@@ -200,6 +237,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Epoch, checkpoint, count and checksum of the online contacts",
         Scope.READ,
         {200: ("The state", ref("SyncState"), JSON), **_AUTH_ERRORS, **_FAULTS},
+        links={"SendBatch": _STATE_TO_BATCH},
     ),
     Operation(
         "POST",
@@ -219,6 +257,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             **_FAULTS,
         },
         request=(JSON, ref("BatchRequest")),
+        description=OPENAPI_BODY_CODING,
         parameters=[
             *OPENAPI_BATCH_PARAMETERS,
             {
@@ -226,7 +265,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
                 "in": "header",
                 "required": True,
                 "description": "Retrying with the same key returns the first answer.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                    "pattern": IDEMPOTENCY_KEY_PATTERN,
+                },
             },
         ],
     ),
@@ -250,6 +294,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Not possible: contacts are read-only",
         Scope.SYNC,
         {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
+        documented=False,
     ),
     Operation(
         "GET",
@@ -287,6 +332,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             Scope.SYNC,
             {**_SCOPE_ERRORS, 405: _READ_ONLY_MESSAGE},
             parameters=[_ID_PARAM],
+            documented=False,
         )
         for method in ("PUT", "PATCH", "DELETE")
     ),
@@ -323,6 +369,8 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.request is not None:
         media_type, schema = op.request
         result["requestBody"] = {"required": True, "content": {media_type: {"schema": schema}}}
+    if op.links:
+        result["responses"]["200"]["links"] = dict(op.links)
     return result
 
 
@@ -330,7 +378,8 @@ def _operation(op: Operation) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        if op.documented:
+            paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
     for path in ("/oauth/token", "/sync/state"):  # where clients learn the codings
         answer = next(iter(paths[API_PREFIX + path].values()))["responses"]["200"]
         answer["headers"] = OPENAPI_ANSWER_HEADER
@@ -341,12 +390,20 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": (
                 "Every error body is `{error, message}`. Unknown paths answer 404 "
-                "`not_found` and other methods 405 `method_not_allowed`. Token scopes: "
+                "`not_found` and other methods 405 `method_not_allowed` with `Allow`. By "
+                "design never allowed, so not operations here, and answered 405 with the "
+                "reason: PUT, PATCH and DELETE on `/contacts/{id}` and POST on `/contacts` "
+                "(`read_only`: contacts come only from the practice database, through "
+                "batches), and DELETE on `/practice/activation` (`irreversible`); they need "
+                "a `sync` token like any change. Token scopes: "
                 "`read` may use every GET; `sync` may use everything. A `read` token gets "
                 "contacts with `tax_file_number` withheld (null). Every request must name "
                 "this service in `Host` (otherwise 400 `invalid_host`). A 422 lists at most "
                 "100 refused contacts and counts the rest in `problems_not_listed`; a batch "
-                "of more than 10,000 upserts is 413 like an oversized body."
+                "of more than 10,000 upserts is 413 like an oversized body. Within a batch "
+                "each contact id appears at most once (upserts and deletes together: 422 "
+                "otherwise), which a JSON Schema can't say. A contact id has one spelling: "
+                "digits without a leading zero."
             ),
         },
         "paths": paths,

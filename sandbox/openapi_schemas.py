@@ -18,14 +18,17 @@ from engine.contract.document import (
     ContactType,
     Kind,
 )
+from engine.contract.formats import CURSOR, DATE_OR_TIMESTAMP, ID, TEXT, TIMESTAMP, schema_pattern
 from engine.contract.wire import ErrorCode, Scope
 from sandbox.auth import GRANT_TYPE
-from sandbox.batch import MAX_CHECKPOINT_LENGTH
+from sandbox.batch import MAX_CHECKPOINT_LENGTH, MAX_EPOCH
 from sandbox.bodies import MAX_TEXT_LENGTH
 
 JSON: Final = "application/json"
 HTML: Final = "text/html"
-ID_PATTERN: Final = "^[0-9]{1,18}$"
+#: A contact id in its one spelling; an ``after`` cursor (an id, or 0 for the start).
+ID_PATTERN: Final = schema_pattern(ID)
+CURSOR_PATTERN: Final = schema_pattern(CURSOR)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -42,7 +45,17 @@ def _text(nullable: bool = False) -> dict[str, Any]:
 
 _KIND_SCHEMAS: Final[Mapping[Kind, dict[str, Any]]] = {
     Kind.ID: {"type": "string", "pattern": ID_PATTERN},
-    Kind.TEXT: {"type": ["string", "null"]},
+    Kind.TEXT: {"type": ["string", "null"], "pattern": schema_pattern(TEXT)},
+    Kind.DATE: {
+        "type": ["string", "null"],
+        "pattern": schema_pattern(DATE_OR_TIMESTAMP),
+        "description": "A date, YYYY-MM-DD, optionally with a time as in a timestamp.",
+    },
+    Kind.TIMESTAMP: {
+        "type": ["string", "null"],
+        "pattern": schema_pattern(TIMESTAMP),
+        "description": "YYYY-MM-DDTHH:MM:SS with optional fraction and UTC offset.",
+    },
     Kind.FLAG: {"type": ["boolean", "null"]},
     Kind.CONTACT_TYPE: {"type": "string", "enum": [t.value for t in ContactType]},
     Kind.EMPLOYEE: _nullable(ref("Employee")),
@@ -155,7 +168,7 @@ def component_schemas() -> dict[str, Any]:
         ),
         "BatchRequest": _object(
             {
-                "epoch": {"type": "integer", "minimum": 0},
+                "epoch": {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH},
                 "base_checkpoint": _nullable(checkpoint),
                 "checkpoint": checkpoint,
                 "upserts": {"type": "array", "items": ref("Contact")},
@@ -172,7 +185,7 @@ def component_schemas() -> dict[str, Any]:
         "ContactPage": _object(
             {
                 "items": {"type": "array", "items": ref("Contact")},
-                "next": {"type": ["string", "null"], "pattern": ID_PATTERN},
+                "next": {"type": ["string", "null"], "pattern": CURSOR_PATTERN},
             }
         ),
         "ContactHash": _object(

@@ -7,6 +7,7 @@ batch is being written. Every method is blocking: call it from a worker thread.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -23,6 +24,7 @@ from engine.contract.wire import ErrorCode
 from engine.local.private_files import make_private
 from sandbox.batch import PreparedBatch
 from sandbox.errors import ApiError
+from sandbox.search import PageResult, PageRow, SearchQuery, search_text
 
 DB_FILE_NAME: Final = "sandbox.db"
 IDEMPOTENCY_RETENTION_SECONDS: Final = 7 * 24 * 3600
@@ -62,7 +64,8 @@ CREATE TABLE IF NOT EXISTS contacts (
     code TEXT,
     type TEXT,
     email TEXT,
-    phone TEXT
+    phone TEXT,
+    search TEXT
 );
 -- Every applied batch in order, with the epoch that wrote it: lets an audit prove that
 -- no agent ever wrote after a newer lease was taken (epochs never go backwards).
@@ -163,16 +166,6 @@ class BatchOutcome:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class PageRow:
-    id: int
-    name: str | None
-    code: str | None
-    type: str | None
-    email: str | None
-    phone: str | None
-
-
 _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -195,6 +188,26 @@ class Store:
         for suffix in ("-wal", "-shm"):
             make_private(path.with_name(path.name + suffix))
         self._writer.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Databases from before the page searched by name variants and sorted by name:
+        add and fill the search column, and the name index the page sorts with."""
+        columns = {row[1] for row in self._writer.execute("PRAGMA table_info(contacts)")}
+        if "search" not in columns:
+            with self._write() as conn:
+                conn.execute("ALTER TABLE contacts ADD COLUMN search TEXT")
+                rows = conn.execute("SELECT id, doc FROM contacts").fetchall()
+                conn.executemany(
+                    "UPDATE contacts SET search = ? WHERE id = ?",
+                    [(search_text(json.loads(doc)), contact_id) for contact_id, doc in rows],
+                )
+        # the page's one index: in name order and covering the search text, so listing,
+        # counting and searching never read the (large) documents
+        self._writer.execute(
+            "CREATE INDEX IF NOT EXISTS contacts_by_name"
+            " ON contacts (name COLLATE NOCASE, id, search)"
+        )
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -387,13 +400,13 @@ class Store:
                     extra={"current_checkpoint": practice.checkpoint},
                 )
             conn.executemany(
-                "INSERT INTO contacts (id, doc, hash, name, code, type, email, phone)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO contacts (id, doc, hash, name, code, type, email, phone, search)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, hash = excluded.hash,"
                 " name = excluded.name, code = excluded.code, type = excluded.type,"
-                " email = excluded.email, phone = excluded.phone",
+                " email = excluded.email, phone = excluded.phone, search = excluded.search",
                 [
-                    (r.id, r.doc, r.hash, r.name, r.code, r.type, r.email, r.phone)
+                    (r.id, r.doc, r.hash, r.name, r.code, r.type, r.email, r.phone, r.search)
                     for r in batch.rows
                 ],
             )
@@ -458,26 +471,25 @@ class Store:
                 "SELECT id, hash FROM contacts WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
             ).fetchall()
 
-    def page_rows(self, query: str, after: int, limit: int) -> tuple[list[PageRow], bool, int]:
-        """Rows for the HTML page: a search over name, code, email and phone."""
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    def page_rows(self, query: SearchQuery, page: int, size: int) -> PageResult:
+        """One page of the HTML page's list, by name: the contacts matching ``query``
+        (all when it is empty), the ``page``-th ``size`` of them, and the counts."""
+        where, params = query.sql()
+        where = f" WHERE {where}" if where else ""
+        scan = "FROM contacts INDEXED BY contacts_by_name"
         with self._read() as conn:
-            where = "id > ?"
-            params: list[Any] = [after]
-            if query:
-                where += (
-                    " AND ("
-                    + " OR ".join(
-                        f"{column} LIKE ? ESCAPE '\\'"
-                        for column in ("name", "code", "email", "phone")
-                    )
-                    + ")"
-                )
-                params += [pattern] * 4
-            rows = conn.execute(
-                f"SELECT id, name, code, type, email, phone FROM contacts WHERE {where}"
-                " ORDER BY id LIMIT ?",
-                (*params, limit + 1),
-            ).fetchall()
             total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
-        return [PageRow(*row) for row in rows[:limit]], len(rows) > limit, total
+            matched: int = (
+                conn.execute(f"SELECT count(*) {scan}{where}", params).fetchone()[0]
+                if where
+                else total
+            )
+            rows = []
+            if size and (page - 1) * size < matched:
+                rows = conn.execute(
+                    "SELECT id, name, code, type, email, phone FROM contacts WHERE id IN"
+                    f" (SELECT id {scan}{where} ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?)"
+                    " ORDER BY name COLLATE NOCASE, id",
+                    (*params, size, (page - 1) * size),
+                ).fetchall()
+        return PageResult([PageRow(*row) for row in rows], matched, total)

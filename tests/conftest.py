@@ -66,6 +66,8 @@ SLOW_MODULES: Final = frozenset(
         "tests/contacts_migration/test_status_heartbeat.py",
         "tests/gui/test_wizard_retries.py",
         "tests/benchmarks/test_wan_shaper.py",
+        "tests/sandbox/test_schemathesis.py",
+        "tests/sandbox/test_page_browser.py",
     }
 )
 #: A module that imports one of these harnesses starts a real desktop (Xvfb, a window

@@ -7,10 +7,11 @@ aside with the same reason, and the rest of its batch still goes through.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final
+
+from engine.contract.formats import CONTROL_RE, DATE_OR_TIMESTAMP_RE, TIMESTAMP_RE, is_id
 
 
 class ContactType(StrEnum):
@@ -21,8 +22,10 @@ class ContactType(StrEnum):
 class Kind(StrEnum):
     """The JSON type a key holds; every nullable kind also accepts JSON null."""
 
-    ID = "id"  # a string of ASCII digits, never null
-    TEXT = "text"
+    ID = "id"  # a string of ASCII digits without a leading zero, never null
+    TEXT = "text"  # text without control characters (engine.contract.formats)
+    DATE = "date"  # text: a date (YYYY-MM-DD), possibly with a time
+    TIMESTAMP = "timestamp"  # text: a date and time (YYYY-MM-DDTHH:MM:SS...)
     FLAG = "flag"
     CONTACT_TYPE = "contact_type"
     EMPLOYEE = "employee"
@@ -44,7 +47,7 @@ CONTACT_FIELDS: Final[dict[str, Kind]] = {
     "main_name": Kind.TEXT,
     "organisation_type": Kind.TEXT,
     "gender": Kind.TEXT,
-    "date_of_birth": Kind.TEXT,
+    "date_of_birth": Kind.DATE,
     "tax_file_number": Kind.TEXT,
     "salutation": Kind.TEXT,
     "addressee": Kind.TEXT,
@@ -60,8 +63,8 @@ CONTACT_FIELDS: Final[dict[str, Kind]] = {
     "website": Kind.TEXT,
     "notes": Kind.TEXT,
     "archived": Kind.FLAG,
-    "created_at": Kind.TEXT,
-    "modified_at": Kind.TEXT,
+    "created_at": Kind.TIMESTAMP,
+    "modified_at": Kind.TIMESTAMP,
     "addresses": Kind.ADDRESSES,
     "extra_fields": Kind.EXTRA_FIELDS,
     "relationships": Kind.RELATIONSHIPS,
@@ -90,11 +93,9 @@ EXTRA_FIELD_FIELDS: Final[dict[str, Kind]] = {
 RELATIONSHIP_FIELDS: Final[dict[str, Kind]] = {
     "kind": Kind.TEXT,
     "related_id": Kind.ID,
-    "start": Kind.TEXT,
-    "end": Kind.TEXT,
+    "start": Kind.DATE,
+    "end": Kind.DATE,
 }
-
-_DIGITS = re.compile(r"[0-9]{1,18}")
 
 Document = dict[str, Any]
 
@@ -139,11 +140,25 @@ def _list_problems(value: object, fields: Mapping[str, Kind], where: str) -> lis
 def _value_problems(value: object, kind: Kind, where: str) -> list[str]:
     match kind:
         case Kind.ID:
-            if not isinstance(value, str) or not _DIGITS.fullmatch(value):
-                return [f"{where} must be a string of digits"]
+            if not is_id(value):
+                shown = repr(value)[:40]
+                return [
+                    f"{where} {shown} is not a contact id: a string of 1 to 18 digits "
+                    "without leading zeros (1 or more)"
+                ]
         case Kind.TEXT:
             if value is not None and not isinstance(value, str):
                 return [f"{where} must be text or null"]
+            if value is not None and (bad := CONTROL_RE.search(value)) is not None:
+                return [f"{where} holds a control character (U+{ord(bad.group()):04X})"]
+        case Kind.DATE:
+            if value is not None and not (
+                isinstance(value, str) and DATE_OR_TIMESTAMP_RE.fullmatch(value)
+            ):
+                return [f"{where} must be a date (YYYY-MM-DD, optionally with a time) or null"]
+        case Kind.TIMESTAMP:
+            if value is not None and not (isinstance(value, str) and TIMESTAMP_RE.fullmatch(value)):
+                return [f"{where} must be a timestamp (YYYY-MM-DDTHH:MM:SS) or null"]
         case Kind.FLAG:
             if value is not None and not isinstance(value, bool):
                 return [f"{where} must be true, false or null"]
@@ -167,7 +182,13 @@ def _keys_of(fields: Mapping[str, Kind], kind: Kind) -> tuple[str, ...]:
 
 
 _SHAPES: Final = {
-    id(fields): (frozenset(fields), _keys_of(fields, Kind.TEXT), _keys_of(fields, Kind.FLAG))
+    id(fields): (
+        frozenset(fields),
+        _keys_of(fields, Kind.TEXT),
+        _keys_of(fields, Kind.FLAG),
+        _keys_of(fields, Kind.DATE),
+        _keys_of(fields, Kind.TIMESTAMP),
+    )
     for fields in (
         CONTACT_FIELDS,
         EMPLOYEE_FIELDS,
@@ -178,16 +199,30 @@ _SHAPES: Final = {
 }
 
 
+_control: Final = CONTROL_RE.search
+_date: Final = DATE_OR_TIMESTAMP_RE.fullmatch
+_timestamp: Final = TIMESTAMP_RE.fullmatch
+
+
 def _plainly_valid(value: object, fields: Mapping[str, Kind]) -> bool:
-    """The common case, checked fast: exact keys, and every text/flag value of its type."""
+    """The common case, checked fast: exact keys, and every text/flag/date value of its
+    type and form."""
     if type(value) is not dict:
         return False
-    keys, texts, flags = _SHAPES[id(fields)]
+    keys, texts, flags, dates, timestamps = _SHAPES[id(fields)]
     if value.keys() != keys:
         return False
     for key in texts:
         item = value[key]
-        if item is not None and type(item) is not str:
+        if item is not None and (type(item) is not str or _control(item)):
+            return False
+    for key in dates:
+        item = value[key]
+        if item is not None and (type(item) is not str or not _date(item)):
+            return False
+    for key in timestamps:
+        item = value[key]
+        if item is not None and (type(item) is not str or not _timestamp(item)):
             return False
     for key in flags:
         item = value[key]
@@ -202,7 +237,7 @@ def _is_valid(doc: object) -> bool:
     if not _plainly_valid(doc, CONTACT_FIELDS):
         return False
     assert isinstance(doc, dict)
-    if type(doc["id"]) is not str or not _DIGITS.fullmatch(doc["id"]):
+    if not is_id(doc["id"]):
         return False
     if doc["type"] not in (ContactType.PERSON.value, ContactType.ORGANISATION.value):
         return False
@@ -220,11 +255,7 @@ def _is_valid(doc: object) -> bool:
         for item in items:
             if not _plainly_valid(item, fields):
                 return False
-    for relationship in doc["relationships"]:
-        related = relationship["related_id"]
-        if type(related) is not str or not _DIGITS.fullmatch(related):
-            return False
-    return True
+    return all(is_id(relationship["related_id"]) for relationship in doc["relationships"])
 
 
 def document_problems(doc: object) -> list[str]:

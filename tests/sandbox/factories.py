@@ -32,7 +32,7 @@ def contact(contact_id: int, *, padding: int = 0, **overrides: Any) -> dict[str,
         match kind:
             case Kind.ID:
                 doc[key] = str(contact_id)
-            case Kind.TEXT:
+            case Kind.TEXT | Kind.DATE | Kind.TIMESTAMP:
                 doc[key] = None
             case Kind.FLAG:
                 doc[key] = False

@@ -36,14 +36,24 @@ def documented_operation(method: str, path: str) -> dict[str, Any] | None:
 def check_documented(response: httpx.Response) -> None:
     """Fail the request unless its status (and body) is what the OpenAPI document says.
 
-    Requests to undocumented method/path pairs must get the generic JSON 404/405.
+    Requests to undocumented method/path pairs must get a JSON 404/405: the generic one,
+    or for the methods that are by design never allowed, the one saying why.
     """
     response.read()
     request = response.request
     operation = documented_operation(request.method, request.url.path)
     if operation is None:
-        assert response.status_code in (404, 405), (request.method, request.url.path)
-        assert response.json()["error"] in ("not_found", "method_not_allowed")
+        # by-design 405s need a sync token like any change (401/403 without one)
+        assert response.status_code in (401, 403, 404, 405), (request.method, request.url.path)
+        assert response.json()["error"] in (
+            "not_found",
+            "method_not_allowed",
+            "read_only",
+            "irreversible",
+            "invalid_token",
+            "insufficient_scope",
+        ), response.text
+        assert response.status_code != 405 or response.headers["allow"]
         return
     documented = operation["responses"]
     status = str(response.status_code)
@@ -106,7 +116,7 @@ class Agent:
         key: str | None = None,
         base: Any = UNSET,
         checkpoint: str | None = None,
-        epoch: int | None = None,
+        epoch: float | None = None,
     ) -> httpx.Response:
         body = {
             "epoch": self.epoch if epoch is None else epoch,

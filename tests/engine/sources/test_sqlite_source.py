@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.contract.document import document_problems
+from engine.contract.formats import CONTROL_RE
 from engine.errors import SchemaError, SourceError
 from engine.sources import sqlite as sqlite_source
 from engine.sources.dialects.sql import Dialect
@@ -308,7 +309,12 @@ def test_document_matches_hand_written_expectation(
     [doc] = source.read_documents([contact])
     assert doc == EXPECTED
     assert list(doc) == list(EXPECTED)  # every key, in the documented order
-    assert document_problems(doc) == []
+    # text that is not a timestamp is carried exactly as stored, and the shared validator
+    # names it: the agent sets such a contact aside with this reason (the service would 422)
+    assert document_problems(doc) == [
+        "modified_at must be a timestamp (YYYY-MM-DDTHH:MM:SS) or null"
+    ]
+    assert document_problems({**doc, "modified_at": None}) == []
     page = source.read_page(0, 10)
     assert page.documents[0] == EXPECTED
     assert page.last_id == 2
@@ -408,7 +414,11 @@ def test_text_round_trips_exactly(
         assert doc["addresses"][0][ADDRESS_TEXT[column]] == text, column
     assert doc["extra_fields"][0]["value"] == value
     assert doc["relationships"][0]["kind"] == kind
-    assert document_problems(doc) == []
+    # read exactly; text with control characters is then set aside, naming each field
+    drawn = [*contact_values.values(), *address_values.values(), kind, value]
+    problems = document_problems(doc)
+    assert bool(problems) == any(CONTROL_RE.search(text) for text in drawn), problems
+    assert all("holds a control character" in problem for problem in problems)
 
 
 # --- change scans and paging -----------------------------------------------------------

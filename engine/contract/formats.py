@@ -1,0 +1,61 @@
+"""What the contents of a contact's text values may be: ids, dates, timestamps, text.
+
+Each rule is one regular expression, written in the subset that Python's ``re``, ECMAScript
+and Rust's ``regex`` read alike, so the same text is both the validator here and the
+``pattern`` of the published OpenAPI schema: a schema-valid value is never refused and a
+refused one never matches the schema. Calendar validity (month lengths, leap years) is in
+the expressions themselves, so "a date" means a real date, not just the shape of one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+#: A contact id: 1 to 18 digits with no leading zero (so one id has one spelling, and 0 is
+#: not an id: the desktop's ids start at 1 and every listing pages from "after 0").
+ID: Final = "[1-9][0-9]{0,17}"
+#: An ``after`` cursor: an id, or 0 for "from the start".
+CURSOR: Final = f"0|{ID}"
+
+_YEAR: Final = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001-9999
+_FOURS: Final = "(?:0[48]|[2468][048]|[13579][26])"  # two digits, a multiple of 4 (not 00)
+_LEAP_YEAR: Final = f"(?:[0-9]{{2}}{_FOURS}|{_FOURS}00)"
+_MONTH_DAY: Final = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+#: A calendar date, ISO 8601 ``YYYY-MM-DD``.
+DATE: Final = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME: Final = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?"
+_OFFSET: Final = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+#: A timestamp as the agent writes it (Python's ``isoformat``): date, ``T``, time with
+#: optional fraction, optional UTC offset (the desktop's are usually local, without one).
+TIMESTAMP: Final = f"{DATE}T{_TIME}{_OFFSET}?"
+#: A date that may carry a time (a desktop date column holding one, e.g. a date of birth
+#: stored as a date-time with a non-midnight time).
+DATE_OR_TIMESTAMP: Final = f"{DATE}(?:T{_TIME}{_OFFSET}?)?"
+#: Characters text may not hold: C0 controls other than tab, line feed and carriage
+#: return (the desktop's text columns and the practice's forms can't show or keep them).
+CONTROL_CHARACTERS: Final = "[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]"
+#: Text without those characters.
+TEXT: Final = "[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]*"
+
+
+def schema_pattern(expression: str) -> str:
+    """The expression anchored for a JSON Schema ``pattern`` (which searches, not matches)."""
+    return f"^(?:{expression})$"
+
+
+ID_RE: Final = re.compile(ID)
+CURSOR_RE: Final = re.compile(CURSOR)
+DATE_RE: Final = re.compile(DATE)
+TIMESTAMP_RE: Final = re.compile(TIMESTAMP)
+DATE_OR_TIMESTAMP_RE: Final = re.compile(DATE_OR_TIMESTAMP)
+CONTROL_RE: Final = re.compile(CONTROL_CHARACTERS)
+
+
+def is_id(value: object) -> bool:
+    """True for a contact id in its one canonical spelling (``"1"``, never ``"01"``)."""
+    return type(value) is str and ID_RE.fullmatch(value) is not None

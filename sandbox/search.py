@@ -1,0 +1,90 @@
+"""Searching the contacts page: what a contact is found by, and how a query is read.
+
+Each contact keeps one lower-case search text (a ``search`` column) with a line for every
+way a person may type it: "first last", "last first", "first middle last", the main name,
+code, email, and phone and mobile as bare digits (kept short: the page's index holds it).
+A query is lower-cased, commas become spaces and runs of spaces one, so "Green, Ethan",
+"Green Ethan" and "ethan  green" all find Ethan Green; a query of only phone characters
+is also looked up as bare digits, so "0477 442 836" and "0477442836" find the same
+number. Queries never span two lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+_SPACES: Final = re.compile(r"[\s,]+")
+_PHONE_PUNCTUATION: Final = re.compile(r"[\s().+\-/]+")
+_DIGITS: Final = re.compile(r"[0-9]+")
+
+
+def _normal(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def _text(doc: Mapping[str, Any], key: str) -> str:
+    value = doc.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def search_text(doc: Mapping[str, Any]) -> str:
+    """The search column's value for a (valid) contact document."""
+    first, middle, last = (_text(doc, k) for k in ("first_name", "middle_name", "last_name"))
+    lines = [
+        f"{first} {last}",
+        f"{last} {first}",
+        f"{first} {middle} {last}" if middle.strip() else "",
+        _text(doc, "main_name"),
+        _text(doc, "code"),
+        _text(doc, "email"),
+        *("".join(_DIGITS.findall(_text(doc, key))) for key in ("phone", "mobile")),
+    ]
+    text = "\n".join(line for line in (_normal(line) for line in lines) if line)
+    return text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates: storable
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A query as typed (``text``, for the page) and as searched (``terms``)."""
+
+    text: str
+    terms: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> SearchQuery:
+        normal = _normal(text)
+        if not normal:
+            return cls(text, ())
+        terms = [normal]
+        bare = _PHONE_PUNCTUATION.sub("", normal)
+        if bare != normal and bare.isascii() and bare.isdigit():
+            terms.append(bare)
+        return cls(text, tuple(terms))
+
+    def sql(self) -> tuple[str, list[str]]:
+        """A WHERE clause and its parameters; empty when everything matches."""
+        if not self.terms:
+            return "", []
+        clause = " OR ".join("instr(search, ?) > 0" for _ in self.terms)
+        return f"({clause})", list(self.terms)
+
+
+@dataclass(frozen=True)
+class PageRow:
+    id: int
+    name: str | None
+    code: str | None
+    type: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    rows: list[PageRow]
+    #: Contacts matching the query (all of them without one).
+    matched: int
+    total: int
