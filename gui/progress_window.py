@@ -6,7 +6,7 @@ import time
 from typing import Final, Protocol
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAccessible, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import Command, Light, Status
+from engine import Command, Status
+from gui.accessibility import announce, set_role
 from gui.bridge import StatusBridge
 from gui.history import History
 from gui.icons import IconName, icon
@@ -43,6 +44,7 @@ class ProgressWindow(QWidget):
         self._history = history
         self.setWindowTitle(tr("Contacts Migration status"))
         self.setWindowIcon(icon(IconName.APP))
+        set_role(self, QAccessible.Role.Window)  # a window (frame), not a filler
         self.panel = StatusPanel()
         history_title = QLabel(tr("Recent activity"))
         history_title.setProperty("role", "headline")
@@ -57,15 +59,12 @@ class ProgressWindow(QWidget):
         self.online_button = QPushButton(tr("Open the &online contacts page"))
         self.online_button.clicked.connect(commands.open_online_page)
         self.troubleshooting_button = QPushButton(tr("&Troubleshooting…"))
-        self.troubleshooting_button.setAccessibleName(tr("Troubleshooting"))
         self.troubleshooting_button.clicked.connect(commands.show_troubleshooting)
-        self.troubleshooting_button.hide()  # shown when red
         self.close_button = QPushButton(tr("&Close"))
         self.close_button.clicked.connect(self.close)
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
         self.feedback.setProperty("role", "muted")
-        self.feedback.setAccessibleName(tr("What Sync now found"))
         self.feedback.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.online_button)
@@ -82,6 +81,7 @@ class ProgressWindow(QWidget):
         layout.addWidget(self.feedback)
         layout.addLayout(buttons)
         self.resize(WINDOW_SIZE)
+        self.sync_button.setFocus()  # where a keyboard starts: the one action
         bridge.status_changed.connect(self.show_status)
         history.changed.connect(self._render_history)
         if bridge.status is not None:
@@ -92,12 +92,13 @@ class ProgressWindow(QWidget):
         self.panel.show_status(status)
         self.sync_button.setText(command_label(status))
         self.sync_button.setAccessibleName(self.sync_button.text().replace("&", ""))
-        self.troubleshooting_button.setVisible(status.light is Light.RED)
 
     def show_feedback(self, text: str) -> None:
         """What the last "Sync now" or "Retry now" did, in words."""
         self.feedback.setText(text)
         self.feedback.setVisible(bool(text))
+        if self.isVisible():
+            announce(text, self)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Escape closes the status window, as it does a dialog."""
@@ -114,3 +115,7 @@ class ProgressWindow(QWidget):
                 f"{time.strftime(TIME_FORMAT, time.localtime(entry.at))}  {entry.text}",
             )
             self.history_list.addItem(item)
+        # No current row until the list has focus: Qt reports the current row as FOCUSED
+        # to screen readers even while a button holds the focus.
+        if not self.history_list.hasFocus():
+            self.history_list.setCurrentRow(-1)

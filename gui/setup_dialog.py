@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import AppPaths, Engine, EngineConfig, UserFacingError, config_from_answers
+from gui.accessibility import enter_means_default
 from gui.tasks import spawn
 from gui.text import tr
 from gui.wizard_task import problem_text
@@ -114,6 +115,7 @@ class SetupDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._update_button()
+        enter_means_default(self)  # Enter continues, never cancels (even after Tab)
         self.resize(DIALOG_WIDTH, self.sizeHint().height())
 
     def answers(self) -> SetupAnswers:

@@ -6,6 +6,7 @@ its header (light, state in words, the sentence) tops the troubleshooting dialog
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,7 +24,7 @@ from engine import Light, Status
 from gui import formatting
 from gui.icons import pixmap
 from gui.lights import LIGHT_LOOK, headline, small_catch_up
-from gui.style import beside_icon
+from gui.style import beside_icon, light_colour
 from gui.text import tr
 
 LIGHT_SIZE: Final = 40
@@ -32,6 +33,13 @@ SET_ASIDE_ROWS: Final = 4
 SET_ASIDE_ROW_HEIGHT: Final = 22
 #: How often "checked 5 s ago" moves on while nothing else changes.
 CLOCK_REFRESH_MS: Final = 1000
+
+
+def _clock_time(at: float | None) -> str:
+    """When, as a clock time that stands still (``formatting.ago`` moves every second)."""
+    if at is None:
+        return formatting.ago(at)
+    return time.strftime("%H:%M:%S", time.localtime(at))
 
 
 class StatusHeader(QWidget):
@@ -54,7 +62,7 @@ class StatusHeader(QWidget):
         self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
         self.light.setAccessibleName(tr(look.headline))
         self.headline.setText(headline(status))
-        self.headline.setStyleSheet(f"color: {look.colour};")
+        self.headline.setStyleSheet(f"color: {light_colour(look.colour)};")
         self.message.setText(status.message)
 
 
@@ -161,9 +169,12 @@ class StatusPanel(QWidget):
         online = []
         if status.online_count is not None:
             online.append(tr("Contacts online: ") + formatting.count(status.online_count))
-        online.append(
-            tr("Last confirmed with the online service: ") + formatting.ago(status.last_sync_at)
-        )
+        confirmed = tr("Last confirmed with the online service: ")
+        # A screen reader gets the clock time, which changes only with the status: the
+        # "N s ago" that moves every second would re-announce the line each time.
+        spoken = [*online, confirmed + _clock_time(status.last_sync_at)]
+        online.append(confirmed + formatting.ago(status.last_sync_at))
+        self.online.setAccessibleName("  ·  ".join(spoken))
         self.online.setText("  ·  ".join(online))
 
     def _render_set_aside(self, status: Status) -> None:
