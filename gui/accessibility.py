@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
+    QAccessibleEvent,
     QAccessibleInterface,
     Qt as GuiQt,
 )
@@ -60,17 +61,45 @@ def plain(text: str) -> str:
     return re.sub(r"&(?!&)", "", text).replace("&&", "&")
 
 
-class _Heading(QAccessibleWidget):
-    """A headline label: role heading, its visible words as its name."""
+class _Label(QAccessibleWidget):
+    """Every QLabel: a heading when styled as a headline (or told so), else static text
+    or an image; its visible words as its name unless it was given one.
+
+    The role is decided when asked, not when the interface is made: with a screen reader
+    listening, Qt makes a label's interface in its constructor (setText announces a name
+    change), before the code that made it sets its style."""
 
     def __init__(self, label: QLabel) -> None:
-        super().__init__(label, QAccessible.Role.Heading)
+        super().__init__(label, QAccessible.Role.StaticText)
         self._label = label
+
+    def role(self) -> QAccessible.Role:
+        label = self._label
+        if (
+            label.property(STYLE_ROLE) == HEADLINE
+            or label.property(ACCESSIBLE_ROLE) == QAccessible.Role.Heading
+        ):
+            return QAccessible.Role.Heading
+        if not label.text() and label.pixmap() is not None and not label.pixmap().isNull():
+            return QAccessible.Role.Graphic
+        return QAccessible.Role.StaticText
 
     def text(self, kind: QAccessible.Text) -> str:
         if kind == QAccessible.Text.Name:
             return self._label.accessibleName() or plain(self._label.text())
         return super().text(kind)
+
+
+class _Window(QAccessibleWidget):
+    """A plain QWidget: the role it was told (set_role), else what Qt gives it."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget, QAccessible.Role.Client)
+        self._widget = widget
+
+    def role(self) -> QAccessible.Role:
+        role = self._widget.property(ACCESSIBLE_ROLE)
+        return role if isinstance(role, QAccessible.Role) else QAccessible.Role.Client
 
 
 class _Balloon(QAccessibleWidget):
@@ -82,24 +111,27 @@ class _Balloon(QAccessibleWidget):
 
     def text(self, kind: QAccessible.Text) -> str:
         if kind == QAccessible.Text.Name:
+            name_balloon(self._balloon)
             words = [label.text() for label in self._balloon.findChildren(QLabel) if label.text()]
             return " ".join(plain(word) for word in words)
         return super().text(kind)
 
 
+def _nearest_qt_class(target: QObject) -> type:
+    for cls in type(target).__mro__:
+        if cls.__module__.startswith("PySide6."):
+            return cls
+    return type(target)
+
+
 def _factory(_key: str, target: QObject) -> QAccessibleInterface | None:
-    if isinstance(target, QLabel) and (
-        target.property(STYLE_ROLE) == HEADLINE
-        or target.property(ACCESSIBLE_ROLE) == QAccessible.Role.Heading
-    ):
-        return _Heading(target)
+    if isinstance(target, QLabel):
+        return _Label(target)
     if isinstance(target, QWidget):
-        role = target.property(ACCESSIBLE_ROLE)
-        if isinstance(role, QAccessible.Role):
-            return QAccessibleWidget(target, role)
         if target.metaObject().className() == BALLOON_CLASS:
-            name_balloon(target)
             return _Balloon(target)
+        if _nearest_qt_class(target) is QWidget and type(target) is not QWidget:
+            return _Window(target)  # this program's own QWidget classes
     return None
 
 
@@ -112,8 +144,12 @@ def install() -> None:
 
 
 def set_role(widget: QWidget, role: QAccessible.Role) -> None:
-    """Tell screen readers what ``widget`` is (call before it is first shown)."""
+    """Tell screen readers what ``widget`` is (a QLabel or a plain QWidget)."""
+    if widget.property(ACCESSIBLE_ROLE) == role:
+        return
     widget.setProperty(ACCESSIBLE_ROLE, role)
+    # Screen readers cache roles: say it changed.
+    QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.RoleChanged))
 
 
 def name_balloon(balloon: QWidget) -> None:

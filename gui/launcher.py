@@ -160,6 +160,7 @@ class LauncherWindow(QMainWindow):
         layout.addStretch(1)
         self.setCentralWidget(central)
         self.set_activated(False)
+        self.activate_button.setFocus()  # where a keyboard starts
 
     @property
     def activated(self) -> bool:
@@ -174,6 +175,8 @@ class LauncherWindow(QMainWindow):
         self.activate_button.setEnabled(not activated)
         self.status_action.setEnabled(activated)
         self.status_button.setEnabled(activated)
+        if activated and self.activate_button.hasFocus():
+            self.status_button.setFocus()  # never left on a disabled button
 
     def show_status(self, status: Status) -> None:
         look = LIGHT_LOOK[status.light]

@@ -9,7 +9,7 @@ import itertools
 from typing import Final
 
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget, QWizard, QWizardPage
 
 from gui.accessibility import enter_means_default, focus_first, set_role, usable
@@ -87,17 +87,24 @@ class ActivationWizard(QWizard):
         QWidget.setTabOrder(self.preflight_page.retry, order[0])
         for before, after in itertools.pairwise(order):
             QWidget.setTabOrder(before, after)
-        headers = [c for c in self.children() if c.metaObject().className() == "QWizardHeader"]
-        header = headers[0] if headers else None
-        if isinstance(header, QWidget):
-            labels = header.findChildren(QLabel)
-            if labels:
-                set_role(labels[0], QAccessible.Role.Heading)  # the page's title
         self.currentIdChanged.connect(lambda _id: self.focus_later(move=True))
         for page in (self.preflight_page, self.terms_page, self.migration_page):
             page.task.started.connect(self.focus_later)
             page.task.settled.connect(lambda _ok: self.focus_later(move=True))
             page.completeChanged.connect(self.focus_later)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.focus_later(move=True)
+
+    def _title_is_a_heading(self) -> None:
+        """The header Qt draws above each page shows the page's title: a heading."""
+        page = self.currentPage()
+        if page is None:
+            return
+        for label in self.findChildren(QLabel):
+            if label.text() == page.title() and not page.isAncestorOf(label):
+                set_role(label, QAccessible.Role.Heading)
 
     def focus_later(self, *, move: bool = False) -> None:
         """After Qt has shown the page and its buttons (a zero timer): see focus_now."""
@@ -106,6 +113,7 @@ class ActivationWizard(QWizard):
     def focus_now(self, *, move: bool = False) -> None:
         """Focus the page's first usable control, else the way on, else Cancel/Close.
         Unless ``move``, focus a person put on a usable control stays there."""
+        self._title_is_a_heading()
         page = self.currentPage()
         if page is None or not self.isVisible():
             return

@@ -57,6 +57,7 @@ SLOW_MODULES: Final = frozenset(
         "tests/engine/sources/test_hostile_data.py",
         "tests/engine/online/test_network_faults.py",
         "tests/engine/sync/test_racing_agents.py",
+        "tests/gui/test_accessibility_bus.py",
         "tests/packaging/test_frozen_bundle.py",
         "tests/sandbox/test_server.py",
     }
