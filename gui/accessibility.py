@@ -55,7 +55,7 @@ _installed = False
 def plain(text: str) -> str:
     """A label's text as a screen reader should hear it: no markup, no access-key &."""
     if GuiQt.mightBeRichText(text):
-        text = html.unescape(TAGS.sub(" ", text.replace("<br>", "\n").replace("</li>", ".\n")))
+        text = html.unescape(TAGS.sub(" ", text.replace("<br>", "\n").replace("</li>", "\n")))
         text = re.sub(r"[ \t]+", " ", text)
         return "\n".join(line.strip() for line in text.splitlines() if line.strip())
     return re.sub(r"&(?!&)", "", text).replace("&&", "&")
