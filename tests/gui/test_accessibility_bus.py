@@ -156,6 +156,22 @@ def test_a_screen_reader_user_activates_and_follows_the_sync(
             lambda t: focus_on(t, "push button", "Check again"), "focus on Check again"
         )
         assert_focus_usable(again, "Shift+Tab from Back")
+        # Space presses it: while the checks run it is disabled, so focus leaves it for a
+        # usable control, and comes back to the page's way on when they pass.
+        key(desktop, "space")
+        tree = bus.wait_for_tree(
+            lambda t: (
+                bool(find(t, "label", "Everything is ready."))
+                and focus_on(t, "push button", "Next")
+            ),
+            "the checks to pass again, focus on Next",
+            timeout=STEP_TIMEOUT,
+        )
+        assert_focus_usable(tree, "after Check again")
+        key(desktop, "shift+Tab", "shift+Tab")
+        bus.wait_for_tree(
+            lambda t: focus_on(t, "push button", "Check again"), "focus on Check again again"
+        )
 
         # Enter with focus on Check again still presses the default button (Next).
         key(desktop, "Return")
