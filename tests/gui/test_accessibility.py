@@ -8,16 +8,26 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.status.model import Light, Reason, Status, SyncState
 from engine.texts import REASON_WORDS
 from gui import accessibility
 from gui.announcer import StatusAnnouncer
 from gui.bridge import StatusBridge
-from gui.style import DARK, LIGHT, Scheme, contrast, contrast_pairs
+from gui.style import DARK, LIGHT, Scheme, apply_style, contrast, contrast_pairs
 
 
 @pytest.mark.parametrize("scheme", [LIGHT, DARK], ids=lambda scheme: scheme.name)
@@ -130,3 +140,42 @@ def test_red_and_back_to_green_are_announced_once_each_even_within_a_minute(
         "Sync is running again",
         "Sync is inactive",
     ]
+
+
+def _edge_colours(image: QImage, widget: QWidget) -> set[str]:
+    """The colours of a widget's outermost two rows of pixels, top and bottom."""
+    area = widget.geometry()
+    rows = (area.top(), area.top() + 1, area.bottom(), area.bottom() - 1)
+    return {
+        image.pixelColor(x, y).name()
+        for x in range(area.left() + 6, area.right() - 6)
+        for y in rows
+    }
+
+
+def test_what_is_drawn_uses_the_checked_colours(qapp: QApplication) -> None:
+    """The pairs above are what Qt really draws: a focused button's ring, a field's border,
+    the progress bar's fill (sampled from a rendering, as the audit sampled screenshots)."""
+    apply_style(qapp, LIGHT)
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    button = QPushButton("Sync now")
+    button.setProperty("role", "primary")
+    field = QLineEdit("practice.db")
+    bar = QProgressBar()
+    bar.setRange(0, 100)
+    bar.setValue(60)
+    for widget in (button, field, bar):
+        layout.addWidget(widget)
+    window.show()
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
+    button.setFocus()
+    qapp.processEvents()
+    image = window.grab().toImage()
+    assert LIGHT.focus in _edge_colours(image, button)
+    assert LIGHT.field_border in _edge_colours(image, field)
+    middle = bar.geometry().center()
+    filled = image.pixelColor(bar.geometry().left() + 8, middle.y()).name()
+    assert filled == LIGHT.bar_chunk
+    window.close()
