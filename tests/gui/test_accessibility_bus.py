@@ -19,7 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from engine import FrontEnd
 from engine.local.paths import APP_NAME
+from engine.status.model import Reason
+from engine.texts import REASON_WORDS
 from tests.gui.accessibility_bus import AccessibilityBus, accessibility_bus
 from tests.gui.desktop import Desktop, real_desktop
 from tests.gui.support import run_sql
@@ -269,30 +272,91 @@ def test_a_screen_reader_user_activates_and_follows_the_sync(
             lambda _t: bool(announced(events(), "Sync is inactive")), "the red to be announced"
         )
         assert_focus_usable(tree, "the status window, red")
+
+        # Troubleshooting by keyboard from the status window: what it means and every
+        # step to fix it, in full words.
+        key(desktop, "alt+t")
+        words = REASON_WORDS[Reason.DATABASE_SCHEMA]
+        steps = words.steps_for(FrontEnd.GUI)
+        tree = bus.wait_for_tree(
+            lambda t: (
+                bool(find(t, "dialog", contains="Contacts Migration troubleshooting"))
+                and bool(find(t, "heading", "How to fix it"))
+                and bool(focused(t))
+            ),
+            "the troubleshooting window, red",
+        )
+        assert_focus_usable(tree, "troubleshooting, red")
+        assert find(tree, "heading", "What this means")
+        assert [item for item in tree if item["name"] == words.meaning]
+        step_lists = [item for item in tree if steps[0] in item["name"]]
+        assert step_lists, "the steps are exposed with their words"
+        for step in steps:
+            assert step in step_lists[0]["name"]
+
         run_sql(practice_db, f'ALTER TABLE "{SETTINGS_TABLE}Gone" RENAME TO "{SETTINGS_TABLE}"')
-        bus.wait_for_tree(
-            lambda t: bool(find(t, "heading", "Sync is active and running normally")),
-            "the light to be green again",
+        tree = bus.wait_for_tree(
+            lambda t: any(item["name"].startswith("Everything is working") for item in t),
+            "troubleshooting to say the light is green again",
             timeout=STEP_TIMEOUT,
         )
+        assert_focus_usable(tree, "troubleshooting, green")
         bus.wait_for_tree(
             lambda _t: bool(announced(events(), "Sync is running again")),
             "the way back to green to be announced",
         )
         assert len(announced(events(), "Sync is inactive")) == 1
         assert len(announced(events(), "Sync is running again")) == 1
-
-        # Troubleshooting by keyboard from the status window, its texts in full.
-        key(desktop, "alt+t")
-        tree = bus.wait_for_tree(
-            lambda t: (
-                bool(find(t, "dialog", contains="Contacts Migration troubleshooting"))
-                and bool(focused(t))
-            ),
-            "the troubleshooting window",
-        )
-        assert_focus_usable(tree, "troubleshooting")
-        assert find(tree, "heading", "What this means")
-        assert [item for item in tree if item["name"].startswith("Everything is working")]
+        assert find(tree, "heading", "Sync is active and running normally")
         assert find(tree, "push button", contains="Save diagnostics file")
         assert find(tree, "push button", contains="Copy diagnostics")
+
+
+def test_a_failed_check_takes_focus_and_is_announced(
+    practice_db: Path, sandbox: RunningSandbox, isolated_home: Path, tmp_path: Path
+) -> None:
+    """An error takes focus (a screen reader reads it at once) and is announced; once
+    fixed, Check again brings focus back to the way on."""
+    run_sql(practice_db, f'ALTER TABLE "{SETTINGS_TABLE}" RENAME TO "{SETTINGS_TABLE}Gone"')
+    with (
+        real_desktop(1024, 768) as desktop,
+        accessibility_bus(desktop, APP_NAME) as bus,
+        bus.listening(tmp_path / "announcements.jsonl") as events,
+        program(bus, practice_db, sandbox, isolated_home, tmp_path / "gui.log"),
+    ):
+        bus.last_tree_file = tmp_path / "last-tree.json"
+        bus.wait_for_tree(
+            lambda t: focus_on(t, "push button", "Activate Contacts Migration"),
+            "the Maintenance Map with focus on Activate",
+        )
+        key(desktop, "Return")
+        bus.wait_for_tree(lambda t: focus_on(t, "push button", "Yes"), "focus on Yes")
+        key(desktop, "Return")
+        tree = bus.wait_for_tree(
+            lambda t: (
+                bool(find(t, "label", contains="Fix the problems below"))
+                and bool(focused(t))
+                and focused(t)[0]["role"] == "label"
+            ),
+            "the failed check's problem to take focus",
+            timeout=STEP_TIMEOUT,
+        )
+        assert_focus_usable(tree, "a failed check")
+        assert "What to do:" in focused(tree)[0]["name"], "focus is on the problem and its fix"
+        bus.wait_for_tree(
+            lambda _t: bool(announced(events(), "Fix the problems below")),
+            "the failed check to be announced",
+        )
+        assert len(announced(events(), "Fix the problems below")) == 1
+
+        run_sql(practice_db, f'ALTER TABLE "{SETTINGS_TABLE}Gone" RENAME TO "{SETTINGS_TABLE}"')
+        key(desktop, "alt+c")  # Check again
+        tree = bus.wait_for_tree(
+            lambda t: (
+                bool(find(t, "label", "Everything is ready."))
+                and focus_on(t, "push button", "Next")
+            ),
+            "the checks to pass, focus on Next",
+            timeout=STEP_TIMEOUT,
+        )
+        assert_focus_usable(tree, "checks passed after the fix")
