@@ -89,6 +89,18 @@ class _Label(QAccessibleWidget):
             return self._label.accessibleName() or plain(self._label.text())
         return super().text(kind)
 
+    def relations(
+        self, match: QAccessible.RelationFlag = QAccessible.RelationFlag.AllRelations
+    ) -> list[tuple[QAccessibleInterface, QAccessible.RelationFlag]]:
+        """As Qt's own label: it labels its buddy (a field, or the field it is the error of)."""
+        found = list(super().relations(match))
+        buddy = self._label.buddy()
+        if buddy is not None and match & QAccessible.RelationFlag.Labelled:
+            interface = QAccessible.queryAccessibleInterface(buddy)
+            if interface is not None:
+                found.append((interface, QAccessible.RelationFlag.Labelled))
+        return found
+
 
 class _Window(QAccessibleWidget):
     """A plain QWidget: the role it was told (set_role), else what Qt gives it."""

@@ -106,6 +106,10 @@ def test_a_field_error_is_related_marked_and_focused(qapp: QApplication) -> None
     )
     labels = {interface.text(QAccessible.Text.Name) for interface, _flag in relations}
     assert {"Practice database:", "The file does not exist."} <= labels
+    labelled = QAccessible.queryAccessibleInterface(error).relations(
+        QAccessible.RelationFlag.Labelled
+    )
+    assert [interface.object() for interface, _flag in labelled] == [field]
     assert field.hasFocus()
     accessibility.clear_field_error(field, error)
     assert field.property("invalid") is False and not field.accessibleDescription()
