@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Command, Status
-from gui.accessibility import announce, set_role
+from gui.accessibility import announce, enter_presses, set_role
 from gui.bridge import StatusBridge
 from gui.history import History
 from gui.icons import IconName, icon
@@ -66,6 +66,9 @@ class ProgressWindow(QWidget):
         self.feedback.setWordWrap(True)
         self.feedback.setProperty("role", "muted")
         self.feedback.hide()
+        enter_presses(  # not a dialog: Qt would ignore Enter on a focused button
+            self.online_button, self.troubleshooting_button, self.sync_button, self.close_button
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.online_button)
         buttons.addStretch(1)

@@ -41,7 +41,7 @@ from engine import (
     diagnostics_text,
     write_diagnostics,
 )
-from gui.accessibility import announce
+from gui.accessibility import announce, enter_means_default
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
 from gui.lights import COMMAND_LABEL, command_label
@@ -159,6 +159,8 @@ class TroubleshootingDialog(QDialog):
         layout.addWidget(self.feedback)
         layout.addLayout(buttons)
         self.retry_button.setFocus()
+        enter_means_default(self)
+        self.retry_button.setDefault(True)  # Enter retries (or syncs) from anywhere here
         self.resize(DIALOG_SIZE)
         bridge.status_changed.connect(self.show_status)
         if bridge.status is not None:

@@ -261,6 +261,20 @@ def test_a_screen_reader_user_activates_and_follows_the_sync(
         online = [item for item in tree if item["name"].startswith("Contacts online:")]
         assert "ago" not in online[0]["name"]
 
+        # Enter presses the focused Sync now; what it found is announced and exposed in
+        # full (it was exposed as "What Sync now found").
+        key(desktop, "Return")
+        bus.wait_for_tree(
+            lambda _t: bool(announced(events(), "Checked")),
+            "Sync now's outcome to be announced",
+            timeout=STEP_TIMEOUT,
+        )
+        outcome = announced(events(), "Checked")[0]["text"]
+        tree = bus.wait_for_tree(
+            lambda t: any(item["name"] == outcome for item in t), "Sync now's outcome in full"
+        )
+        assert_focus_usable(tree, "after Sync now")
+
         # A red light with its reason is announced once; so is the way back to green.
         run_sql(practice_db, f'ALTER TABLE "{SETTINGS_TABLE}" RENAME TO "{SETTINGS_TABLE}Gone"')
         tree = bus.wait_for_tree(
