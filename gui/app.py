@@ -21,6 +21,7 @@ import qasync  # after PySide6, so qasync binds to it
 # isort: on
 
 from engine import APP_NAME, AppPaths, EngineConfig, UserFacingError
+from gui import accessibility
 from gui.controller import AppController
 from gui.exception_hook import ExceptionHook
 from gui.icons import IconName, icon
@@ -53,6 +54,7 @@ def application() -> QApplication:
     app.setApplicationDisplayName(DISPLAY_NAME)
     app.setWindowIcon(icon(IconName.APP))
     app.setQuitOnLastWindowClosed(False)  # the tray stays when windows close
+    accessibility.install()
     apply_style(app)
     return app
 

@@ -32,6 +32,7 @@ from engine import (
     red_status,
     save_setup,
 )
+from gui.announcer import StatusAnnouncer
 from gui.bridge import StateFileWatcher, StatusBridge
 from gui.history import History
 from gui.launcher import LauncherWindow
@@ -96,6 +97,7 @@ class AppController(QObject):
         self.launcher = LauncherWindow(self)
         self.progress_window = ProgressWindow(self.bridge, self.history, self)
         self.tray = Tray(self.bridge, self, tray_available, self)
+        self.announcer = StatusAnnouncer(self.bridge, self)
         self.troubleshooting = TroubleshootingDialog(self.bridge, self, paths)
         self.wizard: ActivationWizard | None = None
         self.setup_dialog: SetupDialog | None = None

@@ -12,7 +12,7 @@ import html
 from typing import Final, Protocol
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAccessible, QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Status
+from gui.accessibility import enter_presses, plain, set_role
 from gui.icons import IconName, icon, pixmap
 from gui.lights import LIGHT_LOOK, headline
 from gui.text import tr
@@ -35,6 +36,10 @@ GRID_COLUMNS: Final = 2
 ACTIVATE_TEXT: Final = "&Activate Contacts Migration…"
 ACTIVATED_TEXT: Final = "Contacts Migration activated"
 STATUS_TEXT: Final = "Contacts Migration &status…"
+TROUBLESHOOTING_TEXT: Final = "Contacts Migration &troubleshooting…"
+#: From anywhere in the Maintenance Map: the status window (the tray's status, by keyboard).
+STATUS_SHORTCUT: Final = "Ctrl+Shift+S"
+TROUBLESHOOTING_SHORTCUT: Final = "Ctrl+Shift+T"
 
 #: The desktop program's other maintenance areas, shown for context only.
 OTHER_AREAS: Final = (
@@ -48,6 +53,8 @@ class LauncherCommands(Protocol):
     def open_wizard(self) -> None: ...
 
     def show_progress(self) -> None: ...
+
+    def show_troubleshooting(self) -> None: ...
 
     def request_quit(self) -> None: ...
 
@@ -84,12 +91,22 @@ class LauncherWindow(QMainWindow):
         self.activate_action = QAction(tr(ACTIVATE_TEXT), self)
         self.activate_action.triggered.connect(lambda _checked: commands.open_wizard())
         self.status_action = QAction(tr(STATUS_TEXT), self)
+        self.status_action.setShortcut(QKeySequence(STATUS_SHORTCUT))
         self.status_action.triggered.connect(lambda _checked: commands.show_progress())
+        self.troubleshooting_action = QAction(tr(TROUBLESHOOTING_TEXT), self)
+        self.troubleshooting_action.setShortcut(QKeySequence(TROUBLESHOOTING_SHORTCUT))
+        self.troubleshooting_action.triggered.connect(
+            lambda _checked: commands.show_troubleshooting()
+        )
         self.online_menu.addAction(self.activate_action)
         self.online_menu.addAction(self.status_action)
+        self.online_menu.addAction(self.troubleshooting_action)
+        for menu in (file_menu, self.maintenance_menu, self.online_menu):
+            menu.setAccessibleName(plain(menu.title()))  # not the program's name
 
         title = QLabel(tr("Maintenance Map"))
         title.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        set_role(title, QAccessible.Role.Heading)
         subtitle = QLabel(
             tr("Set up the practice, its staff, its contacts and its online services.")
         )
@@ -114,6 +131,7 @@ class LauncherWindow(QMainWindow):
         self.activate_button.clicked.connect(commands.open_wizard)
         self.status_button = QPushButton(tr(STATUS_TEXT))
         self.status_button.clicked.connect(commands.show_progress)
+        enter_presses(self.activate_button, self.status_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.activate_button)
         buttons.addWidget(self.status_button)
@@ -143,6 +161,7 @@ class LauncherWindow(QMainWindow):
         layout.addStretch(1)
         self.setCentralWidget(central)
         self.set_activated(False)
+        self.activate_button.setFocus()  # where a keyboard starts
 
     @property
     def activated(self) -> bool:
@@ -156,6 +175,8 @@ class LauncherWindow(QMainWindow):
         self.activate_button.setEnabled(not activated)
         self.status_action.setEnabled(activated)
         self.status_button.setEnabled(activated)
+        if activated and self.activate_button.hasFocus():
+            self.status_button.setFocus()  # never left on a disabled button
 
     def show_status(self, status: Status) -> None:
         look = LIGHT_LOOK[status.light]

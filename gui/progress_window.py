@@ -6,7 +6,7 @@ import time
 from typing import Final, Protocol
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAccessible, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import Command, Light, Status
+from gui.accessibility import announce, enter_presses, set_role
 from gui.bridge import StatusBridge
 from gui.history import History
 from gui.icons import IconName, icon
@@ -43,6 +44,7 @@ class ProgressWindow(QWidget):
         self._history = history
         self.setWindowTitle(tr("Contacts Migration status"))
         self.setWindowIcon(icon(IconName.APP))
+        set_role(self, QAccessible.Role.Window)  # a window (frame), not a filler
         self.panel = StatusPanel()
         history_title = QLabel(tr("Recent activity"))
         history_title.setProperty("role", "headline")
@@ -57,19 +59,19 @@ class ProgressWindow(QWidget):
         self.online_button = QPushButton(tr("Open the &online contacts page"))
         self.online_button.clicked.connect(commands.open_online_page)
         self.troubleshooting_button = QPushButton(tr("&Troubleshooting…"))
-        self.troubleshooting_button.setAccessibleName(tr("Troubleshooting"))
         self.troubleshooting_button.clicked.connect(commands.show_troubleshooting)
-        self.troubleshooting_button.hide()  # shown when red
         self.close_button = QPushButton(tr("&Close"))
         self.close_button.clicked.connect(self.close)
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
         self.feedback.setProperty("role", "muted")
-        self.feedback.setAccessibleName(tr("What Sync now found"))
         self.feedback.hide()
         #: The light when the feedback line was said: it is cleared when the light changes.
         self._feedback_light: Light | None = None
         self._light: Light | None = None
+        enter_presses(  # not a dialog: Qt would ignore Enter on a focused button
+            self.online_button, self.troubleshooting_button, self.sync_button, self.close_button
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.online_button)
         buttons.addStretch(1)
@@ -85,6 +87,7 @@ class ProgressWindow(QWidget):
         layout.addWidget(self.feedback)
         layout.addLayout(buttons)
         self.resize(WINDOW_SIZE)
+        self.sync_button.setFocus()  # where a keyboard starts: the one action
         bridge.status_changed.connect(self.show_status)
         history.changed.connect(self._render_history)
         if bridge.status is not None:
@@ -98,13 +101,14 @@ class ProgressWindow(QWidget):
         self.panel.show_status(status)
         self.sync_button.setText(command_label(status))
         self.sync_button.setAccessibleName(self.sync_button.text().replace("&", ""))
-        self.troubleshooting_button.setVisible(status.light is Light.RED)
 
     def show_feedback(self, text: str) -> None:
         """What the last "Sync now" or "Retry now" did, in words, until the light changes."""
         self._feedback_light = self._light if text else None
         self.feedback.setText(text)
         self.feedback.setVisible(bool(text))
+        if self.isVisible():
+            announce(text, self)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Escape closes the status window, as it does a dialog."""
@@ -121,3 +125,7 @@ class ProgressWindow(QWidget):
                 f"{time.strftime(TIME_FORMAT, time.localtime(entry.at))}  {entry.text}",
             )
             self.history_list.addItem(item)
+        # No current row until the list has focus: Qt reports the current row as FOCUSED
+        # to screen readers even while a button holds the focus.
+        if not self.history_list.hasFocus():
+            self.history_list.setCurrentRow(-1)

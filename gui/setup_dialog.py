@@ -43,6 +43,7 @@ from engine import (
     UserFacingError,
     config_from_answers,
 )
+from gui.accessibility import enter_means_default
 from gui.database_form import DatabaseForm
 from gui.tasks import spawn
 from gui.text import tr
@@ -167,6 +168,7 @@ class SetupDialog(QDialog):
         layout.addWidget(self.buttons)
         self._update_button()
         self._fit(content)
+        enter_means_default(self)  # Enter continues, never cancels (even after Tab)
 
     # Today's online fields by their old names (the tests and the controller use them).
     @property

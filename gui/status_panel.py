@@ -23,7 +23,7 @@ from engine import Light, Status, last_confirmed_line, progress_label
 from gui import formatting
 from gui.icons import pixmap
 from gui.lights import LIGHT_LOOK, headline, small_catch_up
-from gui.style import beside_icon
+from gui.style import beside_icon, light_colour
 from gui.text import tr
 
 LIGHT_SIZE: Final = 40
@@ -54,7 +54,7 @@ class StatusHeader(QWidget):
         self.light.setPixmap(pixmap(look.icon, LIGHT_SIZE))
         self.light.setAccessibleName(headline(status))
         self.headline.setText(headline(status))
-        self.headline.setStyleSheet(f"color: {look.colour};")
+        self.headline.setStyleSheet(f"color: {light_colour(look.colour)};")
         self.message.setText(status.message)
 
 
@@ -169,7 +169,11 @@ class StatusPanel(QWidget):
         online = []
         if status.online_count is not None:
             online.append(tr("Contacts online: ") + formatting.count(status.online_count))
+        # A screen reader gets the clock time, which changes only with the status: the
+        # "N s ago" that moves every second would re-announce the line each time.
+        spoken = [*online, last_confirmed_line(status, spoken=True)]
         online.append(last_confirmed_line(status))
+        self.online.setAccessibleName("  ·  ".join(spoken))
         self.online.setText("  ·  ".join(online))
 
     def _render_set_aside(self, status: Status) -> None:

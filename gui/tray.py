@@ -66,8 +66,11 @@ class Tray(QObject):
         self.icon_name = IconName.RED
         self.icon = QSystemTrayIcon(icon(IconName.RED), self)
         self.menu = QMenu()
+        self.menu.setAccessibleName(tr("Traffic light menu"))  # not the program's name
         self.status_action = QAction(tr("Starting…"), self.menu)
-        self.status_action.setEnabled(False)
+        # The status itself, not a disabled action: readable (greyed text failed contrast)
+        # and it opens the status window.
+        self.status_action.triggered.connect(lambda _checked: commands.show_progress())
         self.menu.addAction(self.status_action)
         self.menu.addSeparator()
         self.show_action = self.menu.addAction(tr("Show &progress…"), commands.show_progress)

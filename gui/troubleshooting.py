@@ -42,6 +42,7 @@ from engine import (
     words_for,
     write_diagnostics,
 )
+from gui.accessibility import announce, enter_means_default
 from gui.bridge import StatusBridge
 from gui.icons import IconName, icon
 from gui.lights import COMMAND_LABEL, command_label
@@ -119,13 +120,11 @@ class TroubleshootingDialog(QDialog):
         self.meaning_title.setProperty("role", "headline")
         self.meaning = QLabel()
         self.meaning.setWordWrap(True)
-        self.meaning.setAccessibleName(tr("What this means"))
         self.steps_title = QLabel(tr("How to fix it"))
         self.steps_title.setProperty("role", "headline")
         self.steps = QLabel()
         self.steps.setWordWrap(True)
         self.steps.setTextFormat(Qt.TextFormat.RichText)
-        self.steps.setAccessibleName(tr("How to fix it"))
         self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where = QLabel()
         self.where.setWordWrap(True)
@@ -150,11 +149,10 @@ class TroubleshootingDialog(QDialog):
         self.copy_button.setAccessibleName(tr("Copy diagnostics to the clipboard"))
         self.copy_button.clicked.connect(self.copy_diagnostics)
         self.save_button = QPushButton(tr("Save diagnostics &file…"))
-        self.save_button.setAccessibleName(tr("Save a diagnostics file"))
+        self.save_button.setAccessibleDescription(tr("A zip file to send to support."))
         self.save_button.clicked.connect(self.choose_diagnostics_file)
         self.feedback = QLabel()
         self.feedback.setProperty("role", "muted")
-        self.feedback.setAccessibleName(tr("Diagnostics"))
         self.feedback.hide()  # until there is something to say
         self.retry_button = QPushButton(tr(COMMAND_LABEL[Command.RETRY]))
         self.retry_button.setProperty("role", "primary")
@@ -185,6 +183,8 @@ class TroubleshootingDialog(QDialog):
         layout.addWidget(self.feedback)
         layout.addLayout(buttons)
         self.retry_button.setFocus()
+        enter_means_default(self)
+        self.retry_button.setDefault(True)  # Enter retries (or syncs) from anywhere here
         self.resize(DIALOG_SIZE)
         bridge.status_changed.connect(self.show_status)
         if bridge.status is not None:
@@ -250,6 +250,7 @@ class TroubleshootingDialog(QDialog):
         self._feedback_light = None
         self.feedback.setText(text)
         self.feedback.show()
+        announce(text, self)
 
     def _secrets(self) -> list[str]:
         """The secret this process holds in memory, to be masked as well."""

@@ -11,7 +11,15 @@ import time
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
 from engine import Activation, Light, Status, SyncState
 from gui import formatting
@@ -117,6 +125,10 @@ class MigrationPage(QWizardPage):
     def nextId(self) -> int:
         return int(PageId.FINISH)
 
+    def focus_order(self) -> list[QWidget | None]:
+        """The problem and Try again if activating failed; else the wizard's Close."""
+        return [self.problem, self.retry]
+
 
 class FinishPage(QWizardPage):
     def __init__(self, state: WizardState) -> None:
@@ -146,6 +158,9 @@ class FinishPage(QWizardPage):
         layout.addStretch(1)
         self.setFinalPage(True)
         self.setButtonText(QWizard.WizardButton.FinishButton, tr("&Close"))
+
+    def focus_order(self) -> list[QWidget | None]:
+        return []
 
     def initializePage(self) -> None:
         status = self._state.final_status

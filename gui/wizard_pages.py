@@ -37,12 +37,15 @@ from engine import (
     Status,
     Terms,
 )
+from gui.accessibility import announce
 from gui.bridge import StatusBridge
 from gui.icons import IconName, pixmap
 from gui.style import beside_icon
 from gui.text import tr
 from gui.wizard_task import PageTask, problem_label, problem_text
 
+#: The Terms page's commit button: it starts an activation that can't be undone.
+AGREE_TEXT: Final = "Agree and &activate"
 #: The wizard field the Terms checkbox fills; the trailing * makes it mandatory.
 AGREED_FIELD: Final = "agreed*"
 CHECK_ICON_SIZE: Final = 20
@@ -108,6 +111,11 @@ class ConfirmPage(QWizardPage):
         self.setButtonText(QWizard.WizardButton.NextButton, tr("&Yes"))
         self.setButtonText(QWizard.WizardButton.CancelButton, tr("&No"))
 
+    def focus_order(self) -> list[QWidget | None]:
+        """Where focus goes on this page, first usable first (the wizard adds its own
+        forward button and Cancel after these)."""
+        return []
+
 
 class CheckRow(QWidget):
     """One pre-flight check: a tick or a cross, its title, and for a cross what to do."""
@@ -142,10 +150,10 @@ class PreflightPage(QWizardPage):
             tr("The practice database, its online login and the online service are checked.")
         )
         self.retry = QPushButton(tr("&Check again"))
-        self.retry.setAccessibleName(tr("Check again"))
         self.retry.clicked.connect(self.run_checks)
         self.task = PageTask("preflight", services.engine, self.retry, retry_always_shown=True)
         self.spinner, self.problem = self.task.spinner, self.task.problem
+        QWidget.setTabOrder(self.problem, self.retry)  # as on screen: the problem first
         self.busy = QLabel(tr("Checking…"))
         self.busy.setProperty("role", "muted")
         busy_row = QHBoxLayout()
@@ -212,14 +220,22 @@ class PreflightPage(QWizardPage):
         self._say()
 
     def _say(self) -> None:
-        failed = not self._passed and not self.task.running
-        self.change_setup.setVisible(failed and self._services.change_setup is not None)
+        stopped = not self._passed and not self.task.running
+        self.change_setup.setVisible(stopped and self._services.change_setup is not None)
         self.busy.setText(
             tr("Everything is ready.")
             if self._passed
             else tr("Fix the problems below, then choose Check again.")
         )
         self.completeChanged.emit()
+        failed = [row.title.text() for row in self.rows if not row.check.ok]
+        if failed:
+            announce(" ".join([self.busy.text(), *failed]), self, assertive=True)
+
+    def focus_order(self) -> list[QWidget | None]:
+        """A failed check's problem first (the error takes focus), else the way on."""
+        failed = [row.detail for row in self.rows if not row.check.ok]
+        return [*failed, self.problem, None if self._passed else self.retry]
 
     def _show_rows(self) -> None:
         for row in self.rows:
@@ -269,7 +285,11 @@ class TermsPage(QWizardPage):
         layout.addWidget(self.agree)
         layout.addWidget(self.hint)
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, tr("OK"))
+        self.setButtonText(QWizard.WizardButton.CommitButton, tr(AGREE_TEXT))
+
+    def focus_order(self) -> list[QWidget | None]:
+        """The problem if loading failed, else the Terms to read (then the box to tick)."""
+        return [self.problem, self.retry, self.browser]
 
     def initializePage(self) -> None:
         self.load()
@@ -293,7 +313,8 @@ class TermsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _show_hint(self) -> None:
-        """OK stays disabled until the box is ticked: say so, rather than refuse silently."""
+        """Agree and activate stays disabled until the box is ticked: say so, rather than
+        refuse silently."""
         self.hint.setVisible(self._terms is not None and not self.agree.isChecked())
 
     def isComplete(self) -> bool:

@@ -15,10 +15,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from engine import Engine, EngineEvent, EventKind, RetryNotice, UserFacingError
+from gui.accessibility import announce, focusable_label
 from gui.spinner import Spinner
 from gui.tasks import spawn
 from gui.text import tr
@@ -44,7 +45,7 @@ def problem_label() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
     label.setProperty("role", "problem")
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    focusable_label(label)  # an error takes focus, so a screen reader reads it at once
     label.hide()
     return label
 
@@ -59,6 +60,10 @@ class PageTask(QObject):
 
     #: A retry notice from the engine, delivered on the GUI thread whichever thread sent it.
     retried = Signal(object)
+    #: The call started (the retry button is disabled: focus must move off it).
+    started = Signal()
+    #: The call ended: True when it succeeded, False when the problem is shown.
+    settled = Signal(bool)
 
     def __init__(
         self,
@@ -81,7 +86,6 @@ class PageTask(QObject):
         self.waiting = QLabel()
         self.waiting.setWordWrap(True)
         self.waiting.setProperty("role", "muted")
-        self.waiting.setAccessibleName(tr("Trying again"))
         self.waiting.hide()
         self.problem = problem_label()
         self._countdown = QTimer(self)
@@ -109,6 +113,7 @@ class PageTask(QObject):
         self._retry.setVisible(self._retry_always_shown)
         self.spinner.start()
         self._task = spawn(self._run(work, done, failed), self._name)
+        self.started.emit()
 
     def stop(self) -> None:
         """Cancel the call under way (the wizard closed, or the page is left)."""
@@ -137,12 +142,15 @@ class PageTask(QObject):
                 self._settle()
         if problem is None:
             done(result)
+            self.settled.emit(True)
             return
         self.problem.setText(problem)
         self.problem.show()
         self._retry.show()
         if failed is not None:
             failed()
+        announce(problem, self.problem, assertive=True)
+        self.settled.emit(False)
 
     def _settle(self) -> None:
         self._running = False
@@ -161,6 +169,9 @@ class PageTask(QObject):
             return
         self._notice = notice
         self._noticed_at = time.monotonic()
+        # Its name stays as first said: the countdown ticks every second and a screen
+        # reader would announce each tick.
+        self.waiting.setAccessibleName(notice.plain(0.0))
         self._render_waiting()
         self.waiting.show()
         self._countdown.start()

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 # (on a screen, under Xvfb, or offscreen); a real desktop for the GUI tests (the openbox
 # window manager, the trayer system tray, xdotool/xwininfo/xprop, ImageMagick's import
 # for screenshots); binutils (objdump, strip) for the PyInstaller build; Debian's chromium
-# and its driver for the browser tests (the contacts page, the sign-in).
+# and its driver for the browser tests (the contacts page, the sign-in); the Linux
+# accessibility bus (AT-SPI), a D-Bus session launcher and the system python3's pyatspi
+# for the screen-reader tests (tests/gui/test_accessibility_bus.py).
 APT_PACKAGES=(
   python3-venv
   unixodbc libsqliteodbc odbc-postgresql postgresql
@@ -20,7 +22,7 @@ APT_PACKAGES=(
   binutils
   chromium chromium-driver
   tdsodbc
-  dbus-daemon dbus-bin at-spi2-core python3-pyatspi
+  dbus-daemon dbus-bin dbus-x11 at-spi2-core python3-pyatspi
 )
 
 missing=()

@@ -58,6 +58,7 @@ SLOW_MODULES: Final = frozenset(
         "tests/engine/online/test_network_faults.py",
         "tests/gui/test_demo_desktop.py",
         "tests/engine/sync/test_racing_agents.py",
+        "tests/gui/test_accessibility_bus.py",
         "tests/packaging/test_frozen_bundle.py",
         "tests/sandbox/test_server.py",
         # each rides out a failing service for many seconds, or waits for a heartbeat

@@ -100,11 +100,14 @@ def progress_label(status: Status) -> str:
     return f"{progress.done:,} of " + _plural(progress.total, "change", "changes") + " sent"
 
 
-def last_confirmed(status: Status, now: float | None = None) -> str:
+def last_confirmed(status: Status, now: float | None = None, *, spoken: bool = False) -> str:
     """When the online copy was last confirmed equal to the desktop; before the first
-    confirmation, how far the first migration is instead of "never"."""
+    confirmation, how far the first migration is instead of "never". ``spoken``: as a
+    clock time, which stands still for a screen reader ("5 s ago" moves every second)."""
     now = time.time() if now is None else now
     if status.last_sync_at is not None:
+        if spoken:
+            return "at " + clock_time(status.last_sync_at, now)
         return time_ago(status.last_sync_at, now)
     progress = status.progress
     if status.state is SyncState.MIGRATING and progress is not None and progress.total > 0:
@@ -112,6 +115,7 @@ def last_confirmed(status: Status, now: float | None = None) -> str:
     return "not yet"
 
 
-def last_confirmed_line(status: Status, now: float | None = None) -> str:
-    """``Online copy last confirmed up to date: 5 s ago``: the one line every view shows."""
-    return f"{LAST_CONFIRMED_LABEL}: {last_confirmed(status, now)}"
+def last_confirmed_line(status: Status, now: float | None = None, *, spoken: bool = False) -> str:
+    """``Online copy last confirmed up to date: 5 s ago``: the one line every view shows
+    (``spoken``: ``… at 14:02:05``, for a screen reader)."""
+    return f"{LAST_CONFIRMED_LABEL}: {last_confirmed(status, now, spoken=spoken)}"

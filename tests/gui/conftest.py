@@ -90,9 +90,11 @@ def run_gui(qapp: QApplication) -> Iterator[Runner[Any]]:
     """Run a scenario coroutine on a fresh qasync loop bound to the test's QApplication."""
     import qasync  # after PySide6, so qasync binds to it
 
+    from gui import accessibility
     from gui.style import apply_style
 
     qapp.setQuitOnLastWindowClosed(False)  # as in the product: the tray outlives windows
+    accessibility.install()
     apply_style(qapp)
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)

@@ -24,7 +24,7 @@ from tests.components import require_component
 from tests.gui.desktop import Desktop
 
 SYSTEM_PYTHON: Final = "/usr/bin/python3"
-PROBE: Final = Path(__file__).with_name("atspi_probe.py")
+PROBE: Final = Path(__file__).with_name("demo_atspi_probe.py")
 BUS_LAUNCHER: Final = "/usr/libexec/at-spi-bus-launcher"
 APP_NAME: Final = "contacts-migration"
 #: Generous: a busy 2-core machine may take long over any one step.

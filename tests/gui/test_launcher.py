@@ -23,6 +23,7 @@ def test_the_menu_item_shows_activated_on_every_workstation(
         assert [a.text() for a in launcher.online_menu.actions()] == [
             ACTIVATE_TEXT,
             "Contacts Migration &status…",
+            "Contacts Migration &troubleshooting…",  # reachable without the tray
         ]
         assert launcher.activate_action.isEnabled()
         assert not launcher.activate_action.isCheckable()  # no tick a cancelled wizard leaves

@@ -144,7 +144,7 @@ def test_terms_then_migration_to_finish_and_verify_identical(
         await until(lambda: "Terms of use" in page.browser.toPlainText(), what="the terms")
         assert page.agree.text() == AGREEMENT
         ok = wizard.button(Button.CommitButton)
-        assert ok.text() == "OK" and ok.isVisible()
+        assert ok.text() == "Agree and &activate" and ok.isVisible()
         assert not ok.isEnabled()  # not until the box is ticked
         assert page.hint.isVisible()  # and it says so, rather than refuse silently
         assert page.hint.text() == f"Tick '{AGREEMENT}' to continue."
