@@ -4,7 +4,7 @@
 starts the demo) on a real X display (Xvfb + openbox + trayer's system tray). The test
 then does what a person does, with real mouse events: says No to the wizard the demo
 opened, opens it again from Maintenance > Online > Activate Contacts Migration, says Yes,
-waits for the checks, ticks the Terms and presses OK, waits for the migration, and
+waits for the checks, ticks the Terms and presses Agree and activate, waits for the migration, and
 waits for the light in the tray to be green *by its colour on the screen*. Then
 ``contacts-migration verify`` must say identical, and Quit in the tray menu must end the
 demo cleanly, with no traceback anywhere in what it printed or logged.
@@ -26,6 +26,7 @@ from typing import Final
 
 import pytest
 
+from gui.wizard_pages import AGREE_TEXT
 from tests.gui.demo_screen import STEP_SECONDS, Screen, accessibility_bus
 from tests.gui.desktop import Desktop, real_desktop, wait_for
 from tests.gui.test_real_tray import DOMINANCE, embedded_icon, icon_colour
@@ -125,8 +126,8 @@ def pass_the_checks(screen: Screen) -> None:
 def accept_the_terms(screen: Screen) -> None:
     agree = "I agree with the above terms of use"
     box = screen.wait("check box", agree, window=WIZARD, what="the Terms' tick box")
-    # The box works before the Terms are loaded; OK only once they are: wait for OK's
-    # hint ("Tick ... to continue"), which shows when the Terms are on the screen.
+    # The box works before the Terms are loaded; the button only once they are: wait for
+    # its hint ("Tick ... to continue"), which shows when the Terms are on the screen.
     screen.wait("label", lambda name: name.startswith("Tick '"), window=WIZARD, what="the Terms")
 
     def ticked() -> bool:
@@ -134,8 +135,12 @@ def accept_the_terms(screen: Screen) -> None:
         return found is not None and found.checked
 
     screen.click_until(box, ticked, "ticking the Terms")
-    ok = screen.wait("push button", "OK", window=WIZARD, what="OK enabled")
-    screen.click_until(ok, lambda: not screen.shows("push button", "OK", WIZARD), "OK")
+    # The button's name is its visible words, without the mnemonic's ampersand.
+    agree_button = AGREE_TEXT.replace("&", "")
+    ok = screen.wait("push button", agree_button, window=WIZARD, what="Agree and activate")
+    screen.click_until(
+        ok, lambda: not screen.shows("push button", agree_button, WIZARD), agree_button
+    )
 
 
 def wait_for_the_migration(screen: Screen) -> None:
