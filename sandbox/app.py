@@ -313,12 +313,16 @@ class Api:
 
     async def sync_state(self, request: Request) -> Response:
         state = await run_in_threadpool(self.store.sync_state)
+        grant: Grant = request.state.grant
+        # The checksum is a digest of every full document, TFNs included: a scope that
+        # can't read them must not get something they can be brute-forced from.
+        checksum = state.checksum if grant.scope is Scope.SYNC else None
         return jsonio.response(
             {
                 "epoch": state.epoch,
                 "checkpoint": state.checkpoint,
                 "contact_count": state.contact_count,
-                "checksum": state.checksum,
+                "checksum": checksum,
                 "last_batch_at": state.last_batch_at,
                 "lease_machine": state.lease_machine,
             },

@@ -17,6 +17,10 @@ Attacks that once worked (issue #14), one module each:
 10. expired tokens kept in memory ................... test_token_route.py
 11. the ``read`` scope and tax file numbers ......... test_read_scope.py
 
+Attacks that got through the first round's defences (issue #22), one module each:
+
+1. a read token derives TFNs from document hashes .. test_read_token_derives_tfn.py
+
 The nine that held, so they keep holding: test_held.py (new tests, plus an index of the
 existing tests elsewhere that already cover them, checked to still exist).
 """
