@@ -24,6 +24,7 @@ from typing import Any, Final
 import httpx
 
 from engine.errors import SettingsError, UntrustedCertificate
+from engine.online.answers import ACCEPT_ENCODING, read_bounded
 from engine.online.unreachable import Unreachable
 
 log = logging.getLogger(__name__)
@@ -157,16 +158,20 @@ def client_arguments(
 
 class _ExplainingClient(httpx.AsyncClient):
     """An AsyncClient that turns a refused certificate into :class:`UntrustedCertificate`
-    instead of a bare connection error, so the person sees what is wrong."""
+    instead of a bare connection error, so the person sees what is wrong, and reads every
+    answer within a decoded-size limit (:mod:`engine.online.answers`)."""
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        kwargs.pop("stream", None)  # every answer is read here, bounded
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         try:
-            return await super().send(request, **kwargs)
+            response = await super().send(request, stream=True, **kwargs)
         except httpx.ConnectError as error:
             reason = certificate_problem(error)
             if reason is None:
                 raise
             raise UntrustedCertificate(request.url.host, reason) from error
+        return await read_bounded(response)
 
 
 def certificate_problem(error: BaseException) -> str | None:

@@ -20,6 +20,7 @@ Attacks that once worked (issue #14), one module each:
 Attacks that got through the first round's defences (issue #22), one module each:
 
 1. a read token derives TFNs from document hashes .. test_read_token_derives_tfn.py
+2. a decompression bomb in an answer .............. test_answer_bomb.py
 
 The nine that held, so they keep holding: test_held.py (new tests, plus an index of the
 existing tests elsewhere that already cover them, checked to still exist).
