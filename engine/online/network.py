@@ -35,6 +35,8 @@ PROXY_NONE: Final = "none"
 PROXY_SCHEMES: Final = ("http", "https")
 #: Never through the system proxy: a proxy's loopback is not this computer's.
 LOOPBACK_PATTERNS: Final = ("all://localhost", "all://127.0.0.1", "all://[::1]")
+#: The mount pattern for every plain-http request: always direct, never a proxy.
+PLAIN_HTTP_PATTERN: Final = "http://"
 _INTERNET_SETTINGS: Final = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
 
 
@@ -137,6 +139,9 @@ def client_arguments(
     """
     options = options or NetworkOptions()
     arguments: dict[str, Any] = {"verify": ssl_context(options), "transport": transport}
+    # Plain http is allowed only to this computer, so it never goes through a proxy
+    # (system or configured): a proxy would see it in clear and resolve names its way.
+    direct: dict[str, None] = {PLAIN_HTTP_PATTERN: None}
     proxy = options.proxy
     if proxy is None or proxy.lower() == PROXY_SYSTEM:
         # trust_env: HTTP(S)_PROXY / ALL_PROXY / NO_PROXY, and through urllib's
@@ -144,7 +149,7 @@ def client_arguments(
         arguments["trust_env"] = True
         arguments["mounts"] = {
             pattern: None for pattern in bypass_patterns(_windows_proxy_override())
-        }
+        } | direct
     elif proxy.lower() == PROXY_NONE:
         arguments["trust_env"] = False
     else:
@@ -153,6 +158,7 @@ def client_arguments(
             raise SettingsError(f"The setting [online] proxy is wrong: {problem}.")
         arguments["proxy"] = proxy
         arguments["trust_env"] = False
+        arguments["mounts"] = direct
     return arguments
 
 

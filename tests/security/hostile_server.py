@@ -9,10 +9,10 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def hostile_server(answer: Callable[[bytes], bytes]) -> Iterator[str]:
-    """``http://127.0.0.1:PORT``; each connection's request head goes to ``answer`` and
+def hostile_server(answer: Callable[[bytes], bytes], host: str = "127.0.0.1") -> Iterator[str]:
+    """``http://HOST:PORT``; each connection's request head goes to ``answer`` and
     what it returns is sent back, then the connection is closed."""
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener = socket.create_server((host, 0))
     listener.settimeout(0.2)
     stop = threading.Event()
 
@@ -38,7 +38,7 @@ def hostile_server(answer: Callable[[bytes], bytes]) -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield f"http://{host}:{listener.getsockname()[1]}"
     finally:
         stop.set()
         thread.join(30)
