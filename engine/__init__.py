@@ -87,6 +87,9 @@ if TYPE_CHECKING:
         HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
         current_status as current_status,
     )
+    from engine.status.untrusted import (
+        visible as visible,
+    )
     from engine.sync.retry import (
         RetryNotice as RetryNotice,
     )
@@ -116,6 +119,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "SettingsError": "engine.errors",
     "SourceError": "engine.errors",
     "UserFacingError": "engine.errors",
+    "visible": "engine.status.untrusted",
     "EngineEvent": "engine.status.events",
     "EventKind": "engine.status.events",
     "LOG_FILE_NAME": "engine.local.logs",
@@ -200,6 +204,7 @@ __all__ = [
     "resource_path",
     "save_setup",
     "setup_logging",
+    "visible",
     "write_diagnostics",
 ]
 

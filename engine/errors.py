@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
+from engine.status.untrusted import visible
 from engine.texts import Reason
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class UserFacingError(Exception):
     """A failure explained in plain words; shown without a traceback."""
 
     def __init__(self, problem: str, fix: str = "") -> None:
+        # Messages carry text from outside (a service's words, database values): shown
+        # with control characters made visible, in every front end (engine.status.untrusted).
+        problem, fix = visible(problem), visible(fix)
         super().__init__(problem)
         self.problem = problem
         self.fix = fix

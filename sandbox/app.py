@@ -314,8 +314,7 @@ class Api:
     async def sync_state(self, request: Request) -> Response:
         state = await run_in_threadpool(self.store.sync_state)
         grant: Grant = request.state.grant
-        # The checksum is a digest of every full document, TFNs included: a scope that
-        # can't read them must not get something they can be brute-forced from.
+        # A digest over full documents (TFNs included): not for a scope that can't read them.
         checksum = state.checksum if grant.scope is Scope.SYNC else None
         return jsonio.response(
             {

@@ -42,6 +42,7 @@ EXPECTED: Final = frozenset(
         "OnlineError",
         "PreflightFailed",
         "TermsNotAccepted",
+        "visible",
         # settings, setup and where things live
         "AppPaths",
         "app_paths",
