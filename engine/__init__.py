@@ -65,6 +65,8 @@ if TYPE_CHECKING:
         save_setup as save_setup,
     )
     from engine.local.source_url import (
+        DB_PASSWORD_ENV as DB_PASSWORD_ENV,
+        command_line_source as command_line_source,
         parse_source_url as parse_source_url,
     )
     from engine.online.client import (
@@ -140,6 +142,8 @@ _EXPORTS: Final[dict[str, str]] = {
     "RetryNotice": "engine.sync.retry",
     "save_setup": "engine.local.setup_store",
     "parse_source_url": "engine.local.source_url",
+    "DB_PASSWORD_ENV": "engine.local.source_url",
+    "command_line_source": "engine.local.source_url",
     "HEARTBEAT_SECONDS": "engine.status.state_file",
     "current_status": "engine.status.state_file",
     "Command": "engine.status.model",
@@ -160,6 +164,7 @@ __all__ = [
     "API_PREFIX",
     "APP_NAME",
     "CONFIRMATION",
+    "DB_PASSWORD_ENV",
     "HEARTBEAT_SECONDS",
     "HOME_ENV",
     "LOG_FILE_NAME",
@@ -193,6 +198,7 @@ __all__ = [
     "TermsNotAccepted",
     "UserFacingError",
     "app_paths",
+    "command_line_source",
     "config_from_answers",
     "config_from_flags",
     "current_status",

@@ -56,6 +56,8 @@ EXPECTED: Final = frozenset(
         "Credentials",
         "save_setup",
         "parse_source_url",
+        "DB_PASSWORD_ENV",
+        "command_line_source",
         "resource_path",
         "setup_logging",
         "LOG_FILE_NAME",
