@@ -25,6 +25,7 @@ Attacks that got through the first round's defences (issue #22), one module each
 4. service text drives the terminal ............... test_terminal_injection.py
 5. the database password in the process list ...... test_db_password_argument.py
 6. the support zip leaks, round two ............... test_support_zip_leaks.py
+7. the log file follows a planted symlink ......... test_log_symlink.py
 11. advice to switch certificate checks off ....... test_no_advice_to_disable_verification.py
 
 The nine that held, so they keep holding: test_held.py (new tests, plus an index of the
