@@ -291,6 +291,20 @@ class Store:
                 (token_sha256, client_id, scope, expires_at),
             )
 
+    def evict_tokens_beyond(self, client_id: str, keep: int) -> list[str]:
+        """Forget all but the ``keep`` latest tokens of this client; their digests."""
+        with self._write() as conn:
+            evicted = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT token_sha256 FROM tokens WHERE client_id = ?"
+                    " ORDER BY expires_at DESC LIMIT -1 OFFSET ?",
+                    (client_id, keep),
+                )
+            ]
+            conn.executemany("DELETE FROM tokens WHERE token_sha256 = ?", [(d,) for d in evicted])
+        return evicted
+
     def live_tokens(self) -> list[tuple[str, str, float]]:
         with self._read() as conn:
             return conn.execute(
