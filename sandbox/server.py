@@ -201,20 +201,29 @@ SERVING_LOCK_NAME: Final = "serving.lock"
 
 @contextlib.contextmanager
 def serving_lock(data_dir: Path, *, exclusive: bool) -> Generator[bool, None, None]:
-    """True while the lock is held; False (exclusive only) when a service holds it."""
-    import fcntl
-
+    """True while the lock is held; False (exclusive only) when a service holds it.
+    (Windows has no shared lock: each service takes byte 0 if it can; rotate tries it.)"""
     descriptor = os.open(data_dir / SERVING_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        mode = fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH
         try:
-            fcntl.flock(descriptor, mode)
-        except BlockingIOError:
-            yield False
+            _lock(descriptor, exclusive)
+        except OSError:  # held by a running service (EWOULDBLOCK, or EACCES on Windows)
+            yield not exclusive  # a second service just runs; a rotation is refused
             return
         yield True
     finally:
         os.close(descriptor)
+
+
+def _lock(descriptor: int, exclusive: bool) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
 
 
 def serve(options: ServeOptions, announce: Callable[[str], None] = print) -> int:
