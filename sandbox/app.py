@@ -68,7 +68,7 @@ log = logging.getLogger("sandbox")
 
 #: A pipelined batch asks to be held (up to this many seconds) until its base is current.
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
-MAX_WAITING_PER_CLIENT: Final = 4  # batches one client holds waiting at once
+MAX_WAITING_PER_CLIENT: Final = 8  # waiting batches per client: agents hold WINDOW - 1
 _ID = re.compile(r"[0-9]{1,18}")
 _MAX_QUERY_LENGTH: Final = 200
 #: How much of an oversized body is read and discarded so the client can see the 413.
