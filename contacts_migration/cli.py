@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from contacts_migration import __version__
-from engine import UserFacingError
+from engine import UserFacingError, visible
 
 log = logging.getLogger("contacts_migration")
 
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except UserFacingError as error:
         log.debug("command failed", exc_info=True)
-        print(f"contacts-migration: {error}", file=sys.stderr)
+        print(f"contacts-migration: {visible(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("contacts-migration: stopped.", file=sys.stderr)

@@ -22,12 +22,14 @@ from contacts_migration.terminal import ProgressPrinter, describe_long
 from engine import (
     AGREEMENT,
     CONFIRMATION,
+    DB_PASSWORD_ENV,
     Engine,
     EngineConfig,
     GaveUp,
     RetryNotice,
     UserFacingError,
     app_paths,
+    command_line_source,
     config_from_flags,
     current_status,
     engine_config,
@@ -76,7 +78,16 @@ def register(subparsers: Any) -> None:
     activate = subparsers.add_parser(
         "activate", help="activate Contacts Migration for the practice and migrate"
     )
-    activate.add_argument("--source", required=True, help="sqlite:PATH or odbc:CONNECTION")
+    activate.add_argument(
+        "--source",
+        required=True,
+        help="sqlite:PATH or odbc:CONNECTION (leave the password out: see --ask-db-password)",
+    )
+    activate.add_argument(
+        "--ask-db-password",
+        action="store_true",
+        help=f"type the database password (or set {DB_PASSWORD_ENV}); never put it in --source",
+    )
     activate.add_argument("--online", help="the online service's address")
     who = activate.add_mutually_exclusive_group(required=True)
     who.add_argument("--credentials", type=Path, help="a credentials.json file")
@@ -182,6 +193,7 @@ class ActivationRequest:
     migrate: bool = True
     retry_for: float | None = None
     verbose: bool = False
+    ask_db_password: bool = False
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
@@ -198,8 +210,26 @@ def cmd_activate(args: argparse.Namespace) -> int:
             migrate=not args.no_migrate,
             retry_for=args.retry_for,
             verbose=_verbose(args),
+            ask_db_password=args.ask_db_password,
         )
     )
+
+
+def _database_source(source: str, ask: bool) -> str:
+    """``--source`` with the database password from the prompt or the environment (so
+    it never has to be an argument), warning when the argument itself carries one."""
+    typed = None
+    if ask:
+        if not sys.stdin.isatty():
+            raise UserFacingError(
+                "--ask-db-password needs a terminal to type the password on.",
+                f"Set {DB_PASSWORD_ENV} instead.",
+            )
+        typed = getpass.getpass("Database password: ") or None
+    resolved, warning = command_line_source(source, typed)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    return resolved
 
 
 def activate(request: ActivationRequest) -> int:
@@ -209,7 +239,7 @@ def activate(request: ActivationRequest) -> int:
     setup_logging(paths, verbose=request.verbose)
     config = config_from_flags(  # checks the address before any question or request
         paths,
-        request.source,
+        _database_source(request.source, request.ask_db_password),
         online_url=request.online,
         credentials_file=request.credentials_file,
         client_id=request.client_id,

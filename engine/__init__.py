@@ -65,6 +65,8 @@ if TYPE_CHECKING:
         save_setup as save_setup,
     )
     from engine.local.source_url import (
+        DB_PASSWORD_ENV as DB_PASSWORD_ENV,
+        command_line_source as command_line_source,
         parse_source_url as parse_source_url,
     )
     from engine.online.client import (
@@ -99,6 +101,9 @@ if TYPE_CHECKING:
     from engine.status.state_file import (
         HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
         current_status as current_status,
+    )
+    from engine.status.untrusted import (
+        visible as visible,
     )
     from engine.status.wording import (
         LAST_CONFIRMED_LABEL as LAST_CONFIRMED_LABEL,
@@ -137,6 +142,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "SettingsError": "engine.errors",
     "SourceError": "engine.errors",
     "UserFacingError": "engine.errors",
+    "visible": "engine.status.untrusted",
     "EngineEvent": "engine.status.events",
     "EventKind": "engine.status.events",
     "LOG_FILE_NAME": "engine.local.logs",
@@ -166,6 +172,8 @@ _EXPORTS: Final[dict[str, str]] = {
     "SqliteAnswers": "engine.sources.practice_database",
     "SqlServerAnswers": "engine.sources.practice_database",
     "practice_database": "engine.sources.practice_database",
+    "DB_PASSWORD_ENV": "engine.local.source_url",
+    "command_line_source": "engine.local.source_url",
     "HEARTBEAT_SECONDS": "engine.status.state_file",
     "current_status": "engine.status.state_file",
     "Command": "engine.status.model",

@@ -9,8 +9,8 @@ without a traceback::
     │   └── ConnectionStringError   ... the ODBC connection string can't be read
     ├── OnlineError                 the online service refused or could not be reached
     │   ├── TransientOnlineError    ... worth retrying (no connection, timeout, busy)
-    │   ├── CredentialsRejected, NotActivated, OnlineProtocolError, RequestRefused,
-    │   │   UntrustedCertificate, GaveUp
+    │   ├── CredentialsRejected, NotActivated, OnlineProtocolError (AnswerRefused),
+    │   │   RequestRefused, UntrustedCertificate, GaveUp
     │   └── StaleEpoch, CheckpointConflict, PayloadTooLarge, InvalidDocuments
     │                               ... answers the agent acts on itself
     ├── SettingsError               a settings, state or credentials file is wrong
@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Final, Protocol
 
 from engine.online.unreachable import UNREACHABLE_TEXT, Unreachable
+from engine.status.untrusted import visible
 from engine.texts import Reason
 
 
@@ -40,6 +41,9 @@ class UserFacingError(Exception):
     """A failure explained in plain words; shown without a traceback."""
 
     def __init__(self, problem: str, fix: str = "") -> None:
+        # Messages carry text from outside (a service's words, database values): shown
+        # with control characters made visible, in every front end (engine.status.untrusted).
+        problem, fix = visible(problem), visible(fix)
         super().__init__(problem)
         self.problem = problem
         self.fix = fix
@@ -112,6 +116,11 @@ class OnlineProtocolError(OnlineError):
             problem,
             "Check the online service address (and any proxy in between); nothing was changed.",
         )
+
+
+class AnswerRefused(OnlineProtocolError):
+    """An answer too large once decoded, or in codings the agent won't decode (a hostile
+    service, proxy or captive portal can't exhaust the desktop's memory)."""
 
 
 class StaleEpoch(OnlineError):
@@ -300,6 +309,7 @@ STATUS_REASONS: Final[Mapping[type[UserFacingError], ReasonRow | None]] = {
     CredentialsRejected: ReasonRow(Reason.CREDENTIALS_REJECTED, Retry.CANNOT_HELP),
     NotActivated: ReasonRow(Reason.NOT_ACTIVATED, Retry.CANNOT_HELP, with_detail=False),
     OnlineProtocolError: ReasonRow(Reason.ONLINE_ERROR, Retry.HELPS),  # a proxy's page
+    AnswerRefused: ReasonRow(Reason.ONLINE_ERROR, Retry.HELPS),  # a portal's bomb
     RequestRefused: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
     UntrustedCertificate: ReasonRow(Reason.ONLINE_UNREACHABLE, Retry.UNLIKELY),
     GaveUp: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from engine import (
     SettingsError,
     UserFacingError,
     app_paths,
+    command_line_source,
     config_from_flags,
     engine_config,
     setup_logging,
@@ -45,9 +47,12 @@ def register(subparsers: Any) -> None:
 
 def _config_from_flags(args: argparse.Namespace, paths: AppPaths) -> EngineConfig:
     """The same builder as the command line's, checked before the wizard sends anything."""
+    source, warning = command_line_source(args.source)  # the password: from the environment
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     return config_from_flags(
         paths,
-        args.source,
+        source,
         online_url=args.online,
         credentials_file=args.credentials,
         client_id=args.client_id,

@@ -15,10 +15,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from engine import Engine, EngineEvent, EventKind, RetryNotice, UserFacingError
+from engine import Engine, EngineEvent, EventKind, RetryNotice, UserFacingError, visible
 from gui.accessibility import announce, focusable_label
 from gui.spinner import Spinner
 from gui.tasks import spawn
@@ -37,7 +37,9 @@ COUNTDOWN_MS: Final = 1000
 
 
 def problem_text(problem: str, fix: str = "") -> str:
-    """A problem and what to do about it, as every page and dialog words it."""
+    """A problem and what to do about it, as every page and dialog words it (outside
+    text in either shown with control characters made visible)."""
+    problem, fix = visible(problem), visible(fix)
     return f"{problem}\n{tr('What to do: ')}{fix}" if fix else problem
 
 
@@ -45,6 +47,7 @@ def problem_label() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
     label.setProperty("role", "problem")
+    label.setTextFormat(Qt.TextFormat.PlainText)  # a service's words are never markup
     focusable_label(label)  # an error takes focus, so a screen reader reads it at once
     label.hide()
     return label

@@ -70,12 +70,13 @@ from sandbox.search import PageResult, SearchQuery
 from sandbox.security import HostCheck, SecurityHeaders, printable, read_small_body
 from sandbox.storage import Store
 from sandbox.terms import current_terms
-from sandbox.throttle import FailureThrottle
+from sandbox.throttle import FailureThrottle, WaitSlots, header_seconds
 
 log = logging.getLogger("sandbox")
 
 #: A pipelined batch asks to be held (up to this many seconds) until its base is current.
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
+MAX_WAITING_PER_CLIENT: Final = 8  # waiting batches per client: agents hold WINDOW - 1
 _MAX_QUERY_LENGTH: Final = 200
 #: How much of an oversized body is read and discarded so the client can see the 413.
 MAX_DRAIN_BYTES: Final = 64 * 1024 * 1024
@@ -123,6 +124,7 @@ class Api:
         self.options = options
         self.auth = Authenticator(store, options.token_lifetime)
         self.throttle = FailureThrottle()
+        self.waits = WaitSlots(MAX_WAITING_PER_CLIENT)
         self.terms = current_terms()
         #: Answers that tell clients which request body codings this service decodes.
         self.encodings_header = {ACCEPT_ENCODING_HEADER: accept_value(options.request_encodings)}
@@ -134,30 +136,26 @@ class Api:
         moved.set()
 
     async def _wait_for_base(self, request: Request, batch: PreparedBatch, key: str) -> None:
-        """Hold a pipelined batch until the batch before it is applied.
-
-        The contract change that makes more than one batch in flight safe: a batch sent
-        with ``Checkpoint-Wait`` whose ``base_checkpoint`` is not current yet waits (at
-        most that many seconds) for it, instead of failing at once with 409. The
-        compare-and-set itself is unchanged: the batch is still applied only on its exact
-        base, so the checkpoint never runs ahead of the data. A new lease, a replayed key,
-        the client hanging up or the deadline ends the wait; then the batch is answered
-        exactly as without the header.
-        """
+        """Hold a pipelined batch (``Checkpoint-Wait``, read strictly) until its
+        ``base_checkpoint`` is current instead of a 409 at once; the compare-and-set is
+        unchanged. A new lease, a replayed key, a hang-up or the deadline ends the wait;
+        then it is answered as without the header (also when its client holds too many)."""
         raw = request.headers.get(CHECKPOINT_WAIT_HEADER)
         if raw is None:
             return
-        try:
-            seconds = min(float(raw), MAX_CHECKPOINT_WAIT_SECONDS)
-        except ValueError:
-            raise _bad_query(f"{CHECKPOINT_WAIT_HEADER} must be a number of seconds.") from None
-        deadline = time.monotonic() + seconds
+        seconds = header_seconds(CHECKPOINT_WAIT_HEADER, raw, MAX_CHECKPOINT_WAIT_SECONDS)
+        holder = self.auth.holder(request.headers.get("authorization"))
+        with self.waits.hold(holder) as may_wait:  # one client holds a few slots at most
+            if may_wait:
+                await self._wait_until(request, batch, key, time.monotonic() + seconds)
+
+    async def _wait_until(self, request: Request, batch: PreparedBatch, key: str, t: float) -> None:
         while True:
             moved = self._moved
             epoch, checkpoint, replay = await run_in_threadpool(self.store.batch_position, key)
             if replay or checkpoint == batch.base_checkpoint or epoch != batch.epoch:
                 return
-            remaining = deadline - time.monotonic()
+            remaining = t - time.monotonic()
             if remaining <= 0 or await request.is_disconnected():
                 return
             with contextlib.suppress(TimeoutError):
@@ -298,12 +296,15 @@ class Api:
 
     async def sync_state(self, request: Request) -> Response:
         state = await run_in_threadpool(self.store.sync_state)
+        grant: Grant = request.state.grant
+        # A digest over full documents (TFNs included): not for a scope that can't read them.
+        checksum = state.checksum if grant.scope is Scope.SYNC else None
         return jsonio.response(
             {
                 "epoch": state.epoch,
                 "checkpoint": state.checkpoint,
                 "contact_count": state.contact_count,
-                "checksum": state.checksum,
+                "checksum": checksum,
                 "last_batch_at": state.last_batch_at,
                 "lease_machine": state.lease_machine,
             },

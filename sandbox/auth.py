@@ -29,6 +29,9 @@ DEFAULT_TOKEN_LIFETIME: Final = 3600
 #: A token request is a handful of short fields: anything bigger is refused unread.
 MAX_TOKEN_REQUEST_BYTES: Final = 4096
 MAX_FORM_FIELDS: Final = 8
+#: Live tokens one client may hold; a new one beyond it retires that client's oldest. An
+#: agent needs one or two; a client minting hundreds a second can't grow the service.
+MAX_LIVE_TOKENS_PER_CLIENT: Final = 100
 
 
 #: The scopes a client registered with a scope may ask a token for.
@@ -133,6 +136,8 @@ class Authenticator:
         #: new ones are issued, so a client minting many doesn't grow the process.
         self._expiries = [(grant.expires_at, digest) for digest, grant in self._tokens.items()]
         heapq.heapify(self._expiries)
+        #: token digest -> client id, for tokens issued by this process.
+        self._owners: dict[str, str] = {}
 
     def registered(self, client_id: str) -> bool:
         return client_id in self._clients
@@ -144,6 +149,23 @@ class Authenticator:
         while self._expiries and self._expiries[0][0] <= now:
             _, digest = heapq.heappop(self._expiries)
             self._tokens.pop(digest, None)  # one digest, one token: its expiry is this
+            self._owners.pop(digest, None)
+
+    def _retire(self, digests: list[str]) -> None:
+        """Drop tokens retired before their expiry (the per-client bound); the expiry
+        heap is rebuilt when it holds mostly retired entries, so it stays bounded too."""
+        for digest in digests:
+            self._tokens.pop(digest, None)
+            self._owners.pop(digest, None)
+        if len(self._expiries) > 2 * len(self._tokens) + 64:
+            self._expiries = [(g.expires_at, d) for d, g in self._tokens.items()]
+            heapq.heapify(self._expiries)
+
+    def holder(self, authorization: str | None) -> str:
+        """Who a (checked) bearer token belongs to, for per-client limits: its client
+        id, or the token's digest for one issued before this process started."""
+        digest = sha256_hex((authorization or "").partition(" ")[2].strip())
+        return self._owners.get(digest, digest)
 
     def issue(self, form: Mapping[str, str], authorization: str | None) -> dict[str, object]:
         """Blocking (writes the token): call from a worker thread."""
@@ -179,10 +201,13 @@ class Authenticator:
         expires_at = now + self._lifetime
         digest = sha256_hex(token)
         self._store.save_token(digest, client.client_id, scope.value, expires_at)
+        retired = self._store.evict_tokens_beyond(client.client_id, MAX_LIVE_TOKENS_PER_CLIENT)
         with self._lock:  # issue runs in worker threads
             self._prune(now)
             self._tokens[digest] = Grant(scope, expires_at)
+            self._owners[digest] = client.client_id
             heapq.heappush(self._expiries, (expires_at, digest))
+            self._retire(retired)
         return {
             "access_token": token,
             "token_type": "Bearer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -156,12 +157,21 @@ def _serve(args: argparse.Namespace) -> int:
 def _rotate(args: argparse.Namespace) -> int:
     from engine.contract.wire import Scope
     from sandbox.credentials import rotate_secret
-    from sandbox.server import _open_store, default_data_dir
+    from sandbox.server import _open_store, default_data_dir, serving_lock
 
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
     store = _open_store(data_dir)
     try:
-        client = rotate_secret(data_dir, store, Scope(args.scope))
+        with serving_lock(data_dir, exclusive=True) as stopped:
+            if not stopped:  # a running service keeps its clients and tokens in memory
+                print(
+                    f"Nothing was rotated: a sandbox is running on {data_dir}, and it would "
+                    "keep the old secret and its tokens until restarted. Stop it (Ctrl+C), "
+                    "run rotate-secret again, then start it.",
+                    file=sys.stderr,
+                )
+                return 1
+            client = rotate_secret(data_dir, store, Scope(args.scope))
     finally:
         store.close()
     print(f"Rotated the secret of {client.client_id}; the new one is in {data_dir}.")

@@ -161,7 +161,7 @@ def component_schemas() -> dict[str, Any]:
                 "epoch": {"type": "integer", "minimum": 0},
                 "checkpoint": _nullable(checkpoint),
                 "contact_count": {"type": "integer", "minimum": 0},
-                "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "checksum": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
                 "last_batch_at": {"type": ["string", "null"], "format": "date-time"},
                 "lease_machine": {"type": ["string", "null"]},
             }

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import gc
 import logging
+import os
 import signal
 import socket
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -41,6 +43,8 @@ log = logging.getLogger("sandbox")
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8765
 GRACEFUL_SHUTDOWN_SECONDS: Final = 5
+#: How long a connection may take to send a request's line and headers.
+HEADER_TIMEOUT_SECONDS: Final = 10.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,34 @@ class DroppingH11Protocol(H11Protocol):
 
     def _abort(self) -> None:
         self.transport.abort()
+
+    # A connection must finish its request line and headers within HEADER_TIMEOUT_SECONDS
+    # (uvicorn's keep-alive timer never runs before the first request, and any byte
+    # cancels it): a client that stalls partway through its headers is closed.
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm_header_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_header_deadline()  # the next request's headers get the same time
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        deadline = getattr(self, "_header_deadline", None)
+        if deadline is not None:
+            deadline.cancel()
+        super().connection_lost(exc)
+
+    def _arm_header_deadline(self) -> None:
+        deadline = getattr(self, "_header_deadline", None)
+        if deadline is not None:
+            deadline.cancel()
+        self._header_deadline = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._headers_late)
+
+    def _headers_late(self) -> None:
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()  # still no complete request head: never answered
 
 
 class _Server(uvicorn.Server):
@@ -162,10 +194,49 @@ def _configure_logging() -> None:
         logger.propagate = False
 
 
+#: Held (shared) by every running service on a data folder; ``rotate-secret`` needs it
+#: exclusively, so it can tell "running" and refuse instead of a change not applied.
+SERVING_LOCK_NAME: Final = "serving.lock"
+
+
+@contextlib.contextmanager
+def serving_lock(data_dir: Path, *, exclusive: bool) -> Generator[bool, None, None]:
+    """True while the lock is held; False (exclusive only) when a service holds it.
+    (Windows has no shared lock: each service takes byte 0 if it can; rotate tries it.)"""
+    descriptor = os.open(data_dir / SERVING_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            _lock(descriptor, exclusive)
+        except OSError:  # held by a running service (EWOULDBLOCK, or EACCES on Windows)
+            yield not exclusive  # a second service just runs; a rotation is refused
+            return
+        yield True
+    finally:
+        os.close(descriptor)
+
+
+def _lock(descriptor: int, exclusive: bool) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+
+
 def serve(options: ServeOptions, announce: Callable[[str], None] = print) -> int:
     """Run until SIGINT/SIGTERM; returns the exit status (0 after a clean stop)."""
     data_dir = (options.data_dir or default_data_dir()).expanduser().resolve()
     store = _open_store(data_dir)
+    with serving_lock(data_dir, exclusive=False):
+        return _serve_store(options, data_dir, store, announce)
+
+
+def _serve_store(
+    options: ServeOptions, data_dir: Path, store: Store, announce: Callable[[str], None]
+) -> int:
     try:
         sock = bind(options.host, options.port)
         port = sock.getsockname()[1]

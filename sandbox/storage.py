@@ -25,65 +25,10 @@ from engine.local.private_files import make_private
 from sandbox.batch import PreparedBatch
 from sandbox.errors import ApiError
 from sandbox.search import PageResult, PageRow, SearchQuery, search_text
+from sandbox.storage_schema import SCHEMA
 
 DB_FILE_NAME: Final = "sandbox.db"
 IDEMPOTENCY_RETENTION_SECONDS: Final = 7 * 24 * 3600
-
-SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS practice (
-    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-    practice_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    live_activated INTEGER NOT NULL DEFAULT 0,
-    activated_at TEXT,
-    activated_by TEXT,
-    machine TEXT,
-    terms_version TEXT,
-    epoch INTEGER NOT NULL DEFAULT 0,
-    lease_agent TEXT,
-    lease_machine TEXT,
-    checkpoint TEXT,
-    last_batch_at TEXT
-);
-CREATE TABLE IF NOT EXISTS clients (
-    client_id TEXT PRIMARY KEY,
-    secret_sha256 TEXT NOT NULL,
-    scope TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    token_sha256 TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    expires_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS contacts (
-    id INTEGER PRIMARY KEY,
-    doc TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    name TEXT,
-    code TEXT,
-    type TEXT,
-    email TEXT,
-    phone TEXT,
-    search TEXT
-);
--- Every applied batch in order, with the epoch that wrote it: lets an audit prove that
--- no agent ever wrote after a newer lease was taken (epochs never go backwards).
-CREATE TABLE IF NOT EXISTS batch_log (
-    seq INTEGER PRIMARY KEY,
-    epoch INTEGER NOT NULL,
-    upserts INTEGER NOT NULL,
-    deletes INTEGER NOT NULL,
-    applied_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
-    fingerprint TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-"""
 
 
 def utc_now() -> str:
@@ -303,6 +248,20 @@ class Store:
                 " VALUES (?, ?, ?, ?)",
                 (token_sha256, client_id, scope, expires_at),
             )
+
+    def evict_tokens_beyond(self, client_id: str, keep: int) -> list[str]:
+        """Forget all but the ``keep`` latest tokens of this client; their digests."""
+        with self._write() as conn:
+            evicted = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT token_sha256 FROM tokens WHERE client_id = ?"
+                    " ORDER BY expires_at DESC LIMIT -1 OFFSET ?",
+                    (client_id, keep),
+                )
+            ]
+            conn.executemany("DELETE FROM tokens WHERE token_sha256 = ?", [(d,) for d in evicted])
+        return evicted
 
     def live_tokens(self) -> list[tuple[str, str, float]]:
         with self._read() as conn:

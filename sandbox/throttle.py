@@ -1,4 +1,5 @@
-"""Throttling of failed sign-ins: per client id and per address, failures only.
+"""Throttling of failed sign-ins (per client id and per address, failures only), and
+the per-client bound on requests held waiting (``Checkpoint-Wait``), read strictly.
 
 Without it one laptop on the LAN can try about 500 secrets a second. Each failed token
 request is remembered for :data:`FAILURE_WINDOW_SECONDS` under its address and, when the
@@ -11,13 +12,18 @@ client ids are counted only under the address, so made-up ids can't grow memory.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
+
+from engine.contract.wire import ErrorCode
+from sandbox.errors import ApiError
 
 FAILURE_WINDOW_SECONDS: Final = 60.0
 #: Failed token requests per registered client id in the window (from any address).
@@ -104,3 +110,46 @@ class FailureThrottle:
     def _forget_oldest(self) -> None:
         oldest = min(self._failures, key=lambda key: self._failures[key][-1])
         del self._failures[oldest]
+
+
+#: A number of seconds in a header: plain decimal digits, nothing else (no ``nan``,
+#: ``inf``, exponent, sign, underscore or non-ASCII digit).
+_SECONDS: Final = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,6})?")
+
+
+def header_seconds(name: str, raw: str, maximum: float) -> float:
+    """A numeric header parsed strictly: finite, from 0 to ``maximum``, else a 400."""
+    value = float(raw) if _SECONDS.fullmatch(raw.strip()) else math.nan
+    if not 0 <= value <= maximum:  # NaN fails every comparison: refused too
+        raise ApiError(
+            400,
+            ErrorCode.INVALID_REQUEST,
+            f"{name} must be a number of seconds from 0 to {maximum:g}.",
+        )
+    return value
+
+
+class WaitSlots:
+    """How many requests each client holds waiting at once (``Checkpoint-Wait``): past
+    ``per_client`` a request is answered at once, as without the header, so one client
+    can hold at most that many of the service's waiting slots, each for the capped time."""
+
+    def __init__(self, per_client: int) -> None:
+        self._per_client = per_client
+        self._held: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def hold(self, holder: str) -> Iterator[bool]:
+        """True (and a slot held until exit) when ``holder`` may wait; else False."""
+        if self._held.get(holder, 0) >= self._per_client:
+            yield False
+            return
+        self._held[holder] = self._held.get(holder, 0) + 1
+        try:
+            yield True
+        finally:
+            left = self._held[holder] - 1
+            if left:
+                self._held[holder] = left
+            else:
+                del self._held[holder]

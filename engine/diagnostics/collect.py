@@ -16,6 +16,8 @@ import io
 import json
 import os
 import platform
+import re
+import stat
 import sys
 import time
 import tomllib
@@ -26,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Final
 
-from engine.diagnostics.scrub import Scrubber
+from engine.diagnostics.scrub import Scrubber, url_without_password
 from engine.errors import UserFacingError
 from engine.local.logs import LOG_FILE_NAME
 from engine.local.paths import AppPaths
@@ -36,8 +38,9 @@ from engine.local.private_files import write_private
 APP_DISTRIBUTION: Final = "contacts-migration"
 #: Qt for Python ships as one of these distributions.
 QT_DISTRIBUTIONS: Final = ("PySide6", "PySide6_Essentials")
-#: Text files in the log folder that are never copied: only logs belong there.
-SKIPPED_NAMES: Final = ("secrets.json",)
+#: The files in the log folder that are copied: the program's log and its rotations.
+_OWN_LOG: Final = re.compile(re.escape(LOG_FILE_NAME) + r"(?:\.[1-9][0-9]?)?")
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
 #: How many of the latest log lines the clipboard summary carries.
 LOG_LINES_IN_TEXT: Final = 20
 
@@ -131,9 +134,10 @@ def _network(settings: dict[str, Any]) -> dict[str, Any]:
 
     online = settings.get("settings", {}).get("online")
     online = online if isinstance(online, dict) else {}
-    return {
-        "system_proxies": system_proxies(),
-        "proxy_setting": online.get("proxy", "system"),
+    proxy = online.get("proxy", "system")
+    return {  # proxy URLs parsed, their passwords masked (the scrubber's patterns follow)
+        "system_proxies": {k: url_without_password(v) for k, v in system_proxies().items()},
+        "proxy_setting": url_without_password(proxy) if isinstance(proxy, str) else proxy,
         "ca_file_setting": online.get("ca_file"),
     }
 
@@ -160,12 +164,14 @@ def _status(paths: AppPaths) -> dict[str, Any]:
 
 
 def _log_files(paths: AppPaths) -> list[Path]:
+    """Only the log files the program writes (its name and its rotations), and only as
+    regular files: a symlink or anything else planted in the folder is never followed."""
     if not paths.log_dir.is_dir():
         return []
     return sorted(
         path
         for path in paths.log_dir.iterdir()
-        if path.is_file() and path.name not in SKIPPED_NAMES
+        if _OWN_LOG.fullmatch(path.name) and path.is_file() and not path.is_symlink()
     )
 
 
@@ -229,11 +235,17 @@ def write_diagnostics(target: Path, paths: AppPaths) -> int:
 
 
 def _read_text(path: Path) -> str:
-    """Logs may hold undecodable bytes (they record what a database sent): kept visible."""
+    """Logs may hold undecodable bytes (they record what a database sent): kept visible.
+    Opened without following a symlink, and only a regular file is read (a link or a
+    FIFO swapped in after the folder was listed is refused, not followed)."""
     try:
-        return path.read_bytes().decode("utf-8", errors="backslashreplace")
+        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        return f"(could not read {path}: {error})"
+        return f"(could not read {path.name}: {error.strerror or error})"
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return f"(not read: {path.name} is not a regular file)"
+        return handle.read().decode("utf-8", errors="backslashreplace")
 
 
 def _last_log_lines(paths: AppPaths, count: int) -> list[str]:

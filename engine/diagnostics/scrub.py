@@ -12,22 +12,31 @@ from typing import Any, Final
 MASK: Final = "***"
 #: Keys whose values are never copied, whatever they hold.
 SECRET_KEY = re.compile(r"secret|passw|pwd|token|credential|api[_-]?key|private", re.IGNORECASE)
-#: Nine (or eight) digits, maybe grouped 3-3-3 (or 3-3-2, 2-3-3) with spaces, dashes or
-#: dots: a TFN's shape. Written in groups it is masked whatever its check digit (someone
-#: typed it as a TFN, maybe wrongly); a bare run of digits only when the check passes.
+#: What a person types between a TFN's groups: spaces of any kind (two of them too, a
+#: no-break space), dashes of any kind, dots, slashes, underscores.
+_SEP: Final = r"(?:[\s./_\\\-\u2010-\u2015\u2212]{1,3})?"
+#: Nine (or eight) digits, maybe grouped 3-3-3 (or 3-3-2, 2-3-3) with separators: a
+#: TFN's shape. Written in groups it is masked whatever its check digit (someone typed it
+#: as a TFN, maybe wrongly); a bare run of digits only when the check passes.
 TFN_LIKE = re.compile(
     r"(?<!\d)(?<!\d\.)"
-    r"(?:\d{3}[ .-]?\d{3}[ .-]?\d{2,3}|\d{2}[ .-]?\d{3}[ .-]?\d{3})"
+    rf"(?:\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{2,3}}|\d{{2}}{_SEP}\d{{3}}{_SEP}\d{{3}})"
     r"(?!\d)(?!\.\d)"
 )
-#: ``scheme://user:password@host``: the password part of a URL (proxies, ODBC).
-#: The password runs to the *last* ``@`` of the authority, so ``bob:p@ss@proxy`` masks
-#: all of ``p@ss``.
+#: ``scheme://user:password@host``: the password part of a URL (proxies, ODBC). It runs
+#: to the *last* ``@`` of the word, and may hold ``/``, ``#`` or ``?`` as people type
+#: them (``alice:s/ecr#et@proxy``): over-masking a path is harmless, a leak is not.
 URL_PASSWORD = re.compile(
-    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s\"'<>]*:)[^\s/?#\"'<>]*(?=@)", re.IGNORECASE
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s\"'<>]*:)[^\s\"'<>]*(?=@)", re.IGNORECASE
 )
-#: ``PWD=...;`` / ``Password=...`` inside ODBC connection strings anywhere in a text.
-ODBC_PASSWORD = re.compile(r"(?P<key>\b(?:pwd|password)\s*=\s*)(?:\{[^}]*\}|[^;\s\"']*)", re.I)
+#: ``PWD=...`` / ``Password=...`` inside ODBC connection strings anywhere in a text, by
+#: ODBC's rules: a braced value runs to the ``}`` that is not doubled (``}}`` is a
+#: literal ``}``, ``;`` is ordinary inside), or to the end of the line when never closed;
+#: a bare value runs to the next ``;``.
+ODBC_PASSWORD = re.compile(
+    r"(?P<key>\b(?:pwd|password)\s*=\s*)(?:\{(?:[^}\r\n]|\}\})*(?:\}(?!\})|$)|[^;\r\n\"']*)",
+    re.IGNORECASE | re.MULTILINE,
+)
 #: Secrets shorter than this are not searched for (they would mask ordinary words).
 MIN_SECRET_LENGTH: Final = 4
 TFN_WEIGHTS: Final = (1, 4, 3, 7, 5, 8, 6, 9, 10)
@@ -70,6 +79,17 @@ class Scrubber:
         if isinstance(value, str):
             return self.text(value)
         return value
+
+
+def url_without_password(url: str) -> str:
+    """A proxy URL with its password masked, parsed the way a person writes it: the user
+    info runs to the last ``@`` (so ``/``, ``#``, ``?`` or ``@`` inside it stay hidden)."""
+    scheme, separator, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not separator or not at:
+        return url
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}{':' + MASK if colon else ''}@{host}"
 
 
 def _mask_tfn(match: re.Match[str]) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
+from pathlib import Path
 from typing import Any, Final
 
 from engine.local.paths import AppPaths
-from engine.local.private_files import fchmod_private
+from engine.local.private_files import open_private_append
 
 LOG_FILE_NAME: Final = "contacts-migration.log"
 LOG_FILE_BYTES: Final = 5 * 1024 * 1024
@@ -17,12 +19,13 @@ LOG_FILE_COUNT: Final = 5
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose files are 0600 however they were found: a log line can name
-    a contact (why it was set aside) and a colleague's login must not read it."""
+    a contact (why it was set aside) and a colleague's login must not read it. Every
+    open (the first and each rotation's) goes through :func:`open_private_append`, so a
+    symlink planted at the log's name is never followed."""
 
     def _open(self) -> Any:
-        stream = super()._open()
-        fchmod_private(stream.fileno())
-        return stream
+        descriptor = open_private_append(Path(self.baseFilename))
+        return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
 
 
 def setup_logging(paths: AppPaths, verbose: bool = False, console: bool = True) -> None:

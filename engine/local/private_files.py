@@ -11,6 +11,7 @@ appending (logs, databases) is ``fchmod``-ed right after it is opened.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -67,3 +68,33 @@ def fchmod_private(descriptor: int) -> None:
     fchmod = getattr(os, "fchmod", None)  # not on Windows, where the folder's ACLs apply
     if fchmod is not None:
         fchmod(descriptor, PRIVATE_MODE)
+
+
+def open_private_append(path: Path) -> int:
+    """A descriptor appending to ``path``, a regular file only its owner can read.
+
+    Never through a symlink: one planted at ``path`` (to send the lines elsewhere and
+    turn the target to 0600) is removed and a fresh file made in its place, as the state
+    file's rename does; anything else that is not a regular file (a FIFO, a device) is
+    refused with ``OSError``.
+    """
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _BINARY
+    flags |= getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    for _ in range(3):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                os.unlink(path)  # the link only; its target is never touched
+        try:
+            descriptor = os.open(path, flags, PRIVATE_MODE)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.EMLINK):
+                continue  # a link planted again between the check and the open
+            raise
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise OSError(errno.EINVAL, f"{path.name} is not a regular file; not written to")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        fchmod_private(descriptor)
+        return descriptor
+    raise OSError(errno.ELOOP, f"{path.name} keeps being replaced by a link; not written to")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Final
 
-from engine.errors import SettingsError
+from engine.errors import ConnectionStringError, SettingsError
 
 
 class SourceKind(StrEnum):
@@ -24,14 +28,52 @@ class SourceUrl:
         return Path(self.target).expanduser().resolve()
 
     def redacted(self) -> str:
-        """For logs and diagnostics: an ODBC string may carry a password."""
+        """For logs and diagnostics: an ODBC string may carry a password, in braces with
+        ``;`` and ``}}`` inside, so it is parsed by ODBC's rules, never split on ``;``."""
         if self.kind is SourceKind.SQLITE:
             return f"sqlite:{self.target}"
-        parts = []
-        for part in self.target.split(";"):
-            key, _, _ = part.partition("=")
-            parts.append(f"{key}=***" if key.strip().lower() in ("pwd", "password") else part)
-        return "odbc:" + ";".join(parts)
+        return "odbc:" + redacted_connection_string(self.target)
+
+
+def redacted_connection_string(text: str) -> str:
+    """``text`` with every password value hidden, by ODBC's brace rules; a string that
+    does not parse is hidden from its first password keyword to its end."""
+    from engine.sources.odbc_connect import ConnectionString
+
+    try:
+        return ConnectionString.parse(text).redacted()
+    except ConnectionStringError:
+        match = _PASSWORD_KEY.search(text)
+        return text if match is None else text[: match.end()] + "***"
+
+
+#: Where a password value starts in a connection string that does not parse.
+_PASSWORD_KEY: Final = re.compile(r"(?i)(?:^|;)\s*(?:pwd|password)\s*=")
+#: The database password, kept out of the command line: another account on this computer
+#: can read every process's arguments, never its environment.
+DB_PASSWORD_ENV: Final = "CONTACTS_MIGRATION_DB_PASSWORD"
+
+
+def source_has_password(url: str) -> bool:
+    """Whether an ``odbc:`` source carries a ``Pwd``/``Password`` (for the warning)."""
+    parsed = parse_source_url(url)
+    return parsed.kind is SourceKind.ODBC and bool(_PASSWORD_KEY.search(parsed.target))
+
+
+def with_database_password(url: str, password: str) -> str:
+    """``url`` (``odbc:``) with ``Pwd`` set to ``password``, quoted by ODBC's rules (a
+    ``;`` or ``}`` in it is safe); it replaces any password already there."""
+    from engine.sources.odbc_connect import ConnectionString
+
+    parsed = parse_source_url(url)
+    if parsed.kind is not SourceKind.ODBC:
+        raise SettingsError(
+            "A database password applies to an odbc: source only.",
+            f"Unset {DB_PASSWORD_ENV} for a sqlite: file.",
+        )
+    pairs = ConnectionString.parse(parsed.target).pairs
+    kept = tuple((k, v) for k, v in pairs if k.casefold() not in ("pwd", "password"))
+    return "odbc:" + ConnectionString((*kept, ("Pwd", password))).text()
 
 
 def parse_source_url(url: str) -> SourceUrl:
@@ -47,3 +89,24 @@ def parse_source_url(url: str) -> SourceUrl:
             "(e.g. odbc:Driver={ODBC Driver 18 for SQL Server};Server=MYOBSERVER\\MYOBACCT;...).",
         )
     return SourceUrl(kind, target.strip())
+
+
+#: Said when ``--source`` itself carries a password.
+PASSWORD_ON_COMMAND_LINE: Final = (
+    "Warning: the database password was given in --source, on the command line, where "
+    "every account on this computer can read it (the process list). Leave Pwd out of "
+    f"--source and set {DB_PASSWORD_ENV}, or pass --ask-db-password to type it."
+)
+
+
+def command_line_source(
+    url: str, typed_password: str | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[str, str | None]:
+    """The source a front end's ``--source`` means, and the warning to show (or None).
+
+    The password comes from ``typed_password`` (a prompt), else :data:`DB_PASSWORD_ENV`,
+    else whatever ``url`` holds (with the warning): never needed in the arguments."""
+    environment = os.environ if environ is None else environ
+    warning = PASSWORD_ON_COMMAND_LINE if source_has_password(url) else None
+    password = typed_password or environment.get(DB_PASSWORD_ENV)
+    return (with_database_password(url, password) if password else url), warning

@@ -24,6 +24,7 @@ from typing import Any, Final
 import httpx
 
 from engine.errors import SettingsError, UntrustedCertificate
+from engine.online.answers import ACCEPT_ENCODING, read_bounded
 from engine.online.unreachable import Unreachable
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ PROXY_NONE: Final = "none"
 PROXY_SCHEMES: Final = ("http", "https")
 #: Never through the system proxy: a proxy's loopback is not this computer's.
 LOOPBACK_PATTERNS: Final = ("all://localhost", "all://127.0.0.1", "all://[::1]")
+#: The mount pattern for every plain-http request: always direct, never a proxy.
+PLAIN_HTTP_PATTERN: Final = "http://"
 _INTERNET_SETTINGS: Final = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
 
 
@@ -136,6 +139,9 @@ def client_arguments(
     """
     options = options or NetworkOptions()
     arguments: dict[str, Any] = {"verify": ssl_context(options), "transport": transport}
+    # Plain http is allowed only to this computer, so it never goes through a proxy
+    # (system or configured): a proxy would see it in clear and resolve names its way.
+    direct: dict[str, None] = {PLAIN_HTTP_PATTERN: None}
     proxy = options.proxy
     if proxy is None or proxy.lower() == PROXY_SYSTEM:
         # trust_env: HTTP(S)_PROXY / ALL_PROXY / NO_PROXY, and through urllib's
@@ -143,7 +149,7 @@ def client_arguments(
         arguments["trust_env"] = True
         arguments["mounts"] = {
             pattern: None for pattern in bypass_patterns(_windows_proxy_override())
-        }
+        } | direct
     elif proxy.lower() == PROXY_NONE:
         arguments["trust_env"] = False
     else:
@@ -152,21 +158,26 @@ def client_arguments(
             raise SettingsError(f"The setting [online] proxy is wrong: {problem}.")
         arguments["proxy"] = proxy
         arguments["trust_env"] = False
+        arguments["mounts"] = direct
     return arguments
 
 
 class _ExplainingClient(httpx.AsyncClient):
     """An AsyncClient that turns a refused certificate into :class:`UntrustedCertificate`
-    instead of a bare connection error, so the person sees what is wrong."""
+    instead of a bare connection error, so the person sees what is wrong, and reads every
+    answer within a decoded-size limit (:mod:`engine.online.answers`)."""
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        kwargs.pop("stream", None)  # every answer is read here, bounded
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         try:
-            return await super().send(request, **kwargs)
+            response = await super().send(request, stream=True, **kwargs)
         except httpx.ConnectError as error:
             reason = certificate_problem(error)
             if reason is None:
                 raise
             raise UntrustedCertificate(request.url.host, reason) from error
+        return await read_bounded(response)
 
 
 def certificate_problem(error: BaseException) -> str | None:

@@ -11,6 +11,7 @@ and the online client itself before it sends anything.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Final
 
 import httpx
@@ -19,19 +20,32 @@ from engine.errors import InsecureServiceUrl
 
 SECURE_SCHEME: Final = "https"
 PLAIN_SCHEME: Final = "http"
-#: Host names that always mean this computer.
-LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.", "ip6-localhost"})
+#: The one name plain http may use: it must also resolve to loopback only. Other
+#: "localhost" spellings (``localhost.``, ``x.localhost``, ``ip6-localhost``) go to DNS
+#: or a hosts file the rule can't vouch for, and a proxy would resolve them its own way.
+LOOPBACK_NAME: Final = "localhost"
+
+
+def _resolves_to_loopback_only(name: str) -> bool:
+    """What connecting to ``name`` would reach: every address must be loopback."""
+    try:
+        found = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(entry[4][0]).split("%")[0] for entry in found}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 def is_loopback_host(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and ``localhost``: bytes that never leave this computer."""
+    """True when a connection to ``host`` really stays on this computer: a 127.0.0.0/8 or
+    ``::1`` address (any spelling), or ``localhost`` when it resolves to loopback only.
+    (The agent never sends plain http through a proxy: see engine.online.network.)"""
     name = host.strip("[]").lower()
-    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
-        return False
+        pass
+    return name == LOOPBACK_NAME and _resolves_to_loopback_only(name)
 
 
 def service_url_problem(url: str) -> str | None:
@@ -65,5 +79,5 @@ def require_secure_service_url(url: str, where: str = "") -> None:
     raise InsecureServiceUrl(
         f"The online service address{place} is refused: {problem}.",
         "Use the service's https:// address; plain http:// is allowed only for this "
-        "computer (127.0.0.1 or localhost).",
+        "computer (127.0.0.1, [::1] or localhost).",
     )

@@ -241,9 +241,10 @@ def translate_error(error: pyodbc.Error, connection: ConnectionString) -> Source
     if _has(message, "certificate", "ssl provider", "ssl security error", "tls"):
         return SourceError(
             f"The database server's certificate was rejected ({detail}).",
-            "Install the server's certificate (or the authority that issued it) as trusted "
-            "on this computer; your IT contact can do it. The check stays on: the database "
-            "holds tax file numbers.",
+            "Trust the server's certificate, never switch the check off: install the CA "
+            "that issued it (or the server's own certificate) in this computer's "
+            "certificate store, and connect with the name it was issued to (Server= as "
+            "written in the certificate, not an IP address or alias).",
         )
     if _has(message, "error locating server/instance", "instance specified"):
         return SourceError(

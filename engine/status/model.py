@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
+from engine.status.untrusted import visible
+
 # Reason is re-exported: the status model is where the rest of the engine finds it.
 from engine.texts import REASON_WORDS, Reason as Reason
 
@@ -101,6 +103,9 @@ class SetAside:
     contact_id: int
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", visible(self.reason))  # may quote database values
+
 
 @dataclass(frozen=True)
 class Status:
@@ -149,6 +154,12 @@ class Status:
         if self.light is not Light.RED:  # orange while retrying: try again now
             return Command.RETRY if self.retrying else Command.SYNC
         return Command.ACTIVATE if self.reason in NEEDS_ACTIVATION else Command.RETRY
+
+    def __post_init__(self) -> None:
+        """What a person reads is shown with control characters made visible: it may
+        quote the service or the database (engine.status.untrusted)."""
+        for name in ("message", "fix", "detail"):
+            object.__setattr__(self, name, visible(getattr(self, name)))
 
     def facts(self) -> dict[str, Any]:
         """What this status knows besides its verdict (see :data:`FACT_FIELDS`)."""

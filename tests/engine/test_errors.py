@@ -17,6 +17,7 @@ import pytest
 import engine
 from engine.errors import (
     STATUS_REASONS,
+    AnswerRefused,
     CheckpointConflict,
     ConnectionStringError,
     CredentialsRejected,
@@ -125,6 +126,7 @@ MEANINGS: Final[list[tuple[UserFacingError, tuple[Reason, bool, bool] | None]]] 
     (CredentialsRejected("x"), (Reason.CREDENTIALS_REJECTED, True, False)),
     (NotActivated(), (Reason.NOT_ACTIVATED, True, False)),
     (OnlineProtocolError("html"), (Reason.ONLINE_ERROR, False, True)),
+    (AnswerRefused("too large"), (Reason.ONLINE_ERROR, False, True)),
     (RequestRefused(404, "not_found", "no"), (Reason.ONLINE_ERROR, False, False)),
     (UntrustedCertificate("host", "self-signed"), (Reason.ONLINE_UNREACHABLE, False, False)),
     (gave_up(), (Reason.ONLINE_ERROR, False, False)),

@@ -58,6 +58,7 @@ EXPECTED: Final = frozenset(
         "OnlineError",
         "PreflightFailed",
         "TermsNotAccepted",
+        "visible",
         # settings, setup and where things live
         "AppPaths",
         "app_paths",
@@ -71,6 +72,8 @@ EXPECTED: Final = frozenset(
         "Credentials",
         "save_setup",
         "parse_source_url",
+        "DB_PASSWORD_ENV",
+        "command_line_source",
         "resource_path",
         "setup_logging",
         "LOG_FILE_NAME",

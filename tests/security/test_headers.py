@@ -64,7 +64,7 @@ def test_the_page_allows_no_script_no_framing_and_forms_only_to_itself(
     [
         ("read", "/contacts"),
         ("read", "/contacts/1"),
-        ("read", "/contacts/hashes"),
+        ("sync", "/contacts/hashes"),
         ("read", "/sync/state"),
         ("read", "/practice"),
         ("sync", "/contacts/1"),

@@ -61,7 +61,7 @@ class FakeOdbcError(Exception):
             "08001",
             "[Microsoft][ODBC Driver 18 for SQL Server]SSL Provider: certificate verify failed"
             ":self-signed certificate",
-            "as trusted on this computer",
+            "install the CA",
         ),
         (
             "08001",
