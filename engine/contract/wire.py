@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     INVALID_HOST = "invalid_host"
     INVALID_JSON = "invalid_json"
     INVALID_CLIENT = "invalid_client"
+    INVALID_GRANT = "invalid_grant"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
     INVALID_SCOPE = "invalid_scope"
     INVALID_TOKEN = "invalid_token"
