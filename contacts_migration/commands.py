@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contacts_migration.sign_in import BrowserOpener, browser_sign_in, register_sign_in
 from contacts_migration.terminal import ProgressPrinter, describe_long
 from engine import (
     AGREEMENT,
@@ -28,6 +29,7 @@ from engine import (
     RetryNotice,
     UserFacingError,
     app_paths,
+    config_for_sign_in,
     config_from_flags,
     current_status,
     engine_config,
@@ -78,8 +80,13 @@ def register(subparsers: Any) -> None:
     )
     activate.add_argument("--source", required=True, help="sqlite:PATH or odbc:CONNECTION")
     activate.add_argument("--online", help="the online service's address")
-    who = activate.add_mutually_exclusive_group(required=True)
-    who.add_argument("--credentials", type=Path, help="a credentials.json file")
+    who = activate.add_mutually_exclusive_group()
+    who.add_argument(
+        "--credentials",
+        type=Path,
+        help="IT's unattended installs: a credentials.json file with a client id and secret "
+        "(without it, and without --client-id, you sign in in the browser)",
+    )
     who.add_argument("--client-id", help="the practice's client id (secret from keyring/env)")
     activate.add_argument("--accept-terms", action="store_true", help="agree to the Terms")
     activate.add_argument("--yes", action="store_true", help="don't ask for confirmation")
@@ -90,6 +97,8 @@ def register(subparsers: Any) -> None:
     )
     add_retry_for(activate)
     activate.set_defaults(handler=cmd_activate)
+
+    register_sign_in(subparsers)
 
     run = subparsers.add_parser("run", help="run the sync agent until stopped")
     run.set_defaults(handler=cmd_run)
@@ -182,6 +191,13 @@ class Activation:
     migrate: bool = True
     retry_for: float | None = None
     verbose: bool = False
+    #: Plays the browser for the browser sign-in (the scripted demo); None: the system's.
+    open_browser: BrowserOpener | None = None
+
+    @property
+    def signs_in(self) -> bool:
+        """No client credentials given: the person signs in in the browser."""
+        return self.credentials_file is None and self.client_id is None
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
@@ -207,20 +223,35 @@ def activate(request: Activation) -> int:
     paths = app_paths()
     paths.ensure()
     setup_logging(paths, verbose=request.verbose)
-    config = config_from_flags(  # checks the address before any question or request
-        paths,
-        request.source,
-        online_url=request.online,
-        credentials_file=request.credentials_file,
-        client_id=request.client_id,
-        mapping_file=request.mapping,
-        ask_secret=_ask_secret,
-    )
+    if request.signs_in:
+        config = _signed_in_config(request)
+    else:
+        config = config_from_flags(  # checks the address before any question or request
+            paths,
+            request.source,
+            online_url=request.online,
+            credentials_file=request.credentials_file,
+            client_id=request.client_id,
+            mapping_file=request.mapping,
+            ask_secret=_ask_secret,
+        )
     if not _ask(CONFIRMATION, request.assume_yes):
         print("Nothing was changed.")
         return 1
     accepted_by = request.accepted_by or getpass.getuser()
     return asyncio.run(_activate(_with_retry_for(config, request.retry_for), request, accepted_by))
+
+
+def _signed_in_config(request: Activation) -> EngineConfig:
+    """Sign in in the browser first (held in memory: kept only once activation succeeds)."""
+    if not request.online:
+        raise UserFacingError(
+            "activate needs --online (the online practice's address) to sign in.",
+            "Give --online URL, or --credentials FILE for an unattended install.",
+        )
+    parse_source_url(request.source)
+    tokens = browser_sign_in(request.online, request.open_browser)
+    return config_for_sign_in(app_paths(), request.source, request.online, tokens, request.mapping)
 
 
 async def _activate(config: EngineConfig, request: Activation, accepted_by: str) -> int:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     )
     from engine.contract.wire import (
         API_PREFIX as API_PREFIX,
+        DESKTOP_CLIENT_ID as DESKTOP_CLIENT_ID,
         Scope as Scope,
     )
     from engine.diagnostics.collect import (
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
         PreflightFailed as PreflightFailed,
         SchemaError as SchemaError,
         SettingsError as SettingsError,
+        SignInFailed as SignInFailed,
+        SignInNeeded as SignInNeeded,
         SourceError as SourceError,
         TermsNotAccepted as TermsNotAccepted,
         UserFacingError as UserFacingError,
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
     )
     from engine.local.profile import (
         CredentialsFile as CredentialsFile,
+        config_for_sign_in as config_for_sign_in,
         config_from_answers as config_from_answers,
         config_from_flags as config_from_flags,
         engine_config as engine_config,
@@ -70,6 +74,11 @@ if TYPE_CHECKING:
     from engine.online.client import (
         Credentials as Credentials,
         Terms as Terms,
+    )
+    from engine.online.sign_in import (
+        SignInStarted as SignInStarted,
+        SignInTokens as SignInTokens,
+        sign_in_with_browser as sign_in_with_browser,
     )
     from engine.status.events import (
         EngineEvent as EngineEvent,
@@ -149,6 +158,13 @@ _EXPORTS: Final[dict[str, str]] = {
     "REASON_WORDS": "engine.texts",
     "FrontEnd": "engine.texts",
     "Reason": "engine.texts",
+    "DESKTOP_CLIENT_ID": "engine.contract.wire",
+    "SignInFailed": "engine.errors",
+    "SignInNeeded": "engine.errors",
+    "config_for_sign_in": "engine.local.profile",
+    "SignInStarted": "engine.online.sign_in",
+    "SignInTokens": "engine.online.sign_in",
+    "sign_in_with_browser": "engine.online.sign_in",
 }
 
 __all__ = [
@@ -156,6 +172,7 @@ __all__ = [
     "API_PREFIX",
     "APP_NAME",
     "CONFIRMATION",
+    "DESKTOP_CLIENT_ID",
     "HEARTBEAT_SECONDS",
     "HOME_ENV",
     "LOG_FILE_NAME",
@@ -182,6 +199,10 @@ __all__ = [
     "SchemaError",
     "Scope",
     "SettingsError",
+    "SignInFailed",
+    "SignInNeeded",
+    "SignInStarted",
+    "SignInTokens",
     "SourceError",
     "Status",
     "SyncState",
@@ -189,6 +210,7 @@ __all__ = [
     "TermsNotAccepted",
     "UserFacingError",
     "app_paths",
+    "config_for_sign_in",
     "config_from_answers",
     "config_from_flags",
     "current_status",
@@ -200,6 +222,7 @@ __all__ = [
     "resource_path",
     "save_setup",
     "setup_logging",
+    "sign_in_with_browser",
     "write_diagnostics",
 ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
-from engine.contract.wire import Scope
+from engine.contract.wire import DESKTOP_CLIENT_ID, Scope
 from engine.errors import SettingsError
 from engine.local.private_files import make_private, write_private_text
 from sandbox.auth import sha256_hex
@@ -134,7 +134,7 @@ def ensure_credentials(
         if practice_name and practice_name != practice.name:
             store.rename_practice(practice_name)
     clients = existing.clients if existing else {scope: _new_client(scope) for scope in Scope}
-    desktop = (existing.desktop_client_id if existing else "") or f"desktop-{secrets.token_hex(8)}"
+    desktop = DESKTOP_CLIENT_ID
     users = _sign_in_users(existing, login_email)
     credentials = Credentials(practice_id, url, clients, desktop, users)
     store.replace_clients(

@@ -112,3 +112,10 @@ def session_cookie(base_url: str, credentials: dict[str, Any]) -> str:
     """A ``Cookie:`` header value of a signed-in browser session, for raw requests."""
     with signed_in_browser(base_url, credentials) as browser:
         return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+
+def follow_as_person(url: str, email: str, password: str) -> None:
+    """A person opening the printed address and signing in (same endpoints, no browser)."""
+    from contacts_migration.scripted_sign_in import sign_in_as
+
+    assert sign_in_as(email, password)(url)

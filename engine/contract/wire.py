@@ -12,6 +12,9 @@ from typing import Final
 
 #: Every API path starts with this.
 API_PREFIX: Final = "/api/v1"
+#: The desktop program's public OAuth client id (browser sign-in with PKCE: a native app
+#: holds no secret, RFC 8252 8.4), the same for every installation.
+DESKTOP_CLIENT_ID: Final = "contacts-migration-desktop"
 
 #: Request header: makes a batch safe to resend (the service replays the first answer).
 IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"

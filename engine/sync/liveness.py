@@ -22,6 +22,7 @@ from engine.errors import (
     NotActivated,
     OnlineError,
     SchemaError,
+    SignInNeeded,
     SourceError,
     TransientOnlineError,
 )
@@ -138,6 +139,8 @@ class Watcher:
                 kind=Unreachable.NOT_ANSWERING,
             )
             self._health.fault(Reason.ONLINE_UNREACHABLE, error.problem, error=error)
+        except SignInNeeded as error:
+            self._health.fault(Reason.SIGN_IN_AGAIN, error.problem, immediate=True)
         except CredentialsRejected as error:
             self._health.fault(Reason.CREDENTIALS_REJECTED, error.problem, immediate=True)
         except NotActivated as error:

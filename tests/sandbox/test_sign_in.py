@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
+from engine.contract.wire import DESKTOP_CLIENT_ID
 from tests.sandbox_harness import RunningSandbox
 from tests.sign_in_support import (
     REDIRECT_URI,
@@ -44,7 +45,7 @@ def test_credentials_name_the_users_and_the_store_keeps_only_hashes(
     path = sandbox.data_dir / "credentials.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     data = json.loads(path.read_text())
-    assert data["clients"]["desktop"]["client_id"].startswith("desktop-")
+    assert data["clients"]["desktop"]["client_id"] == DESKTOP_CLIENT_ID
     assert "client_secret" not in data["clients"]["desktop"]
     emails = [u["email"] for u in data["users"]]
     assert len(emails) == 2 and emails[0] != emails[1]
