@@ -63,10 +63,9 @@ def announce(started: SignInStarted) -> None:
 def browser_sign_in(online_url: str, open_browser: BrowserOpener | None = None) -> SignInTokens:
     """The browser sign-in from a terminal (blocking until done or cancelled)."""
     print(f"Signing in to your online practice at {online_url} …", flush=True)
-    options: dict[str, Any] = {"started": announce}
-    if open_browser is not None:
-        options["open_browser"] = open_browser
-    tokens = asyncio.run(sign_in_with_browser(online_url, **options))
+    tokens = asyncio.run(
+        sign_in_with_browser(online_url, started=announce, open_browser=open_browser)
+    )
     print(f"Signed in as {tokens.email}.", flush=True)
     return tokens
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import AppPaths, Engine, EngineConfig, UserFacingError, config_from_answers
+from gui.sign_in_form import OnlineAnswers, SignInForm
 from gui.tasks import spawn
 from gui.text import tr
 from gui.wizard_task import problem_text
@@ -33,16 +34,13 @@ from gui.wizard_task import problem_text
 log = logging.getLogger(__name__)
 
 SOURCE_HINT: Final = "sqlite:C:\\Practice\\practice.db  or  odbc:DSN=MYOBACCT"
-ONLINE_HINT: Final = "https://…"
 DIALOG_WIDTH: Final = 560
 
 
 @dataclass(frozen=True)
 class SetupAnswers:
     source: str
-    online_url: str
-    client_id: str
-    client_secret: str
+    online: OnlineAnswers
 
 
 def build_config(paths: AppPaths, answers: SetupAnswers) -> EngineConfig:
@@ -51,20 +49,23 @@ def build_config(paths: AppPaths, answers: SetupAnswers) -> EngineConfig:
     return config_from_answers(
         paths,
         source=answers.source,
-        online_url=answers.online_url,
-        client_id=answers.client_id,
-        client_secret=answers.client_secret,
+        online_url=answers.online.online_url,
+        client_id=answers.online.client_id,
+        client_secret=answers.online.client_secret,
+        sign_in=answers.online.sign_in,
     )
 
 
 class SetupDialog(QDialog):
-    """Asks for the database, the online service and the practice's client credentials."""
+    """Asks for the database, then signs in to the online practice (or takes IT's client
+    credentials)."""
 
     def __init__(
         self,
         paths: AppPaths,
         on_ready: Callable[[Engine], None],
         parent: QWidget | None = None,
+        open_browser: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self._paths = paths
@@ -81,16 +82,12 @@ class SetupDialog(QDialog):
         intro.setWordWrap(True)
         self.source = QLineEdit()
         self.source.setPlaceholderText(SOURCE_HINT)
-        self.online_url = QLineEdit()
-        self.online_url.setPlaceholderText(ONLINE_HINT)
-        self.client_id = QLineEdit()
-        self.client_secret = QLineEdit()
-        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.online = SignInForm(self, open_browser)  # the ONLINE part: gui/sign_in_form.py
+        self.online_url = self.online.online_url
+        self.client_id = self.online.client_id
+        self.client_secret = self.online.client_secret
         form = QFormLayout()
         form.addRow(tr("Practice &database:"), self.source)
-        form.addRow(tr("Online &service address:"), self.online_url)
-        form.addRow(tr("Client &id:"), self.client_id)
-        form.addRow(tr("Client s&ecret:"), self.client_secret)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setProperty("role", "problem")
@@ -105,11 +102,12 @@ class SetupDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.check)
         self.buttons.rejected.connect(self.reject)
-        for field in (self.source, self.online_url, self.client_id, self.client_secret):
-            field.textChanged.connect(self._update_button)
+        self.source.textChanged.connect(self._update_button)
+        self.online.changed.connect(self._update_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.online)
         layout.addWidget(self.problem)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
@@ -117,18 +115,10 @@ class SetupDialog(QDialog):
         self.resize(DIALOG_WIDTH, self.sizeHint().height())
 
     def answers(self) -> SetupAnswers:
-        return SetupAnswers(
-            self.source.text().strip(),
-            self.online_url.text().strip(),
-            self.client_id.text().strip(),
-            self.client_secret.text(),
-        )
+        return SetupAnswers(self.source.text().strip(), self.online.answers())
 
     def _update_button(self) -> None:
-        answers = self.answers()
-        self.continue_button.setEnabled(
-            all((answers.source, answers.online_url, answers.client_id, answers.client_secret))
-        )
+        self.continue_button.setEnabled(bool(self.answers().source) and self.online.ready())
 
     def check(self) -> None:
         if self._task is None or self._task.done():

@@ -258,11 +258,12 @@ async def sign_in_with_browser(
     base_url: str,
     *,
     network: NetworkOptions | None = None,
-    open_browser: Callable[[str], bool] = open_system_browser,
+    open_browser: Callable[[str], bool] | None = None,
     started: Callable[[SignInStarted], Awaitable[None] | None] | None = None,
     timeout: float = SIGN_IN_TIMEOUT_SECONDS,
 ) -> SignInTokens:
-    """The whole browser sign-in; SignInFailed (plain words) when it can't finish."""
+    """The whole browser sign-in; SignInFailed (plain words) when it can't finish.
+    ``open_browser``: the system browser unless a caller plays it (tests, the demo)."""
     require_secure_service_url(base_url)
     base_url = base_url.rstrip("/")
     async with async_client(
@@ -296,7 +297,7 @@ async def sign_in_with_browser(
                     }
                 )
             )
-            opened = await asyncio.to_thread(open_browser, url)
+            opened = await asyncio.to_thread(open_browser or open_system_browser, url)
             if started is not None:
                 shown = started(SignInStarted(url, opened))
                 if shown is not None:

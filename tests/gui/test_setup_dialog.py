@@ -28,6 +28,7 @@ def test_not_set_up_asks_for_the_setup_then_opens_the_wizard(
         assert not dialog.continue_button.isEnabled()  # nothing filled in yet
 
         dialog.source.setText("nonsense:somewhere")
+        dialog.online.use_secret.setChecked(True)  # IT's unattended installs
         dialog.online_url.setText(sandbox.url)
         dialog.client_id.setText(client_id)
         dialog.client_secret.setText(secret)

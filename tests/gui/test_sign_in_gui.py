@@ -1,0 +1,76 @@
+"""The set-up's "Sign in to your online practice" with a real browser: the GUI starts the
+sign-in without blocking its loop, Python's ``webbrowser`` runs ``BROWSER`` (a real
+headless chromium that signs in, tests/browser_sign_in.py), the browser lands on the
+program's loopback address, the form says who signed in, and the wizard opens with an
+engine that holds the sign-in; nothing is saved before the activation.
+``UPDATE_SCREENSHOTS=1`` also keeps pictures of the dialog in docs/screenshots."""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+
+import pytest
+
+from engine.contract.wire import DESKTOP_CLIENT_ID
+from engine.local.paths import app_paths
+from engine.local.settings import load_settings
+from tests import browser_sign_in
+from tests.browser_harness import require_browser
+from tests.gui.conftest import Runner, until
+from tests.gui.support import make_controller
+from tests.gui.test_screenshots import output_folder, save
+from tests.sandbox_harness import RunningSandbox, running_sandbox
+from tests.sign_in_support import login
+
+
+def _practice_login(database: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        row = conn.execute(
+            "SELECT Value FROM PracticeSetting WHERE Name = 'Practice.MyobEmail'"
+        ).fetchone()
+    return str(row[0])
+
+
+def test_set_up_signs_in_in_the_browser_then_opens_the_wizard(
+    run_gui: Runner[None],
+    practice_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_browser()
+    with running_sandbox(tmp_path, login_email=_practice_login(practice_db)) as sandbox:
+        email, password = login(sandbox.credentials)
+        monkeypatch.setenv("BROWSER", browser_sign_in.command(email, password))
+        monkeypatch.setattr(webbrowser, "_tryorder", None)  # read BROWSER afresh
+        run_gui(lambda: _scenario(sandbox, practice_db, email, tmp_path))
+
+
+async def _scenario(sandbox: RunningSandbox, practice_db: Path, email: str, tmp: Path) -> None:
+    shots = output_folder(tmp)
+    controller = make_controller(None)
+    await controller.start(show_launcher=False)
+    controller.launcher.activate_button.click()
+    dialog = controller.setup_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.source.setText(f"sqlite:{practice_db}")
+    dialog.online_url.setText(sandbox.url)
+    assert not dialog.continue_button.isEnabled()  # not signed in yet
+    await save(dialog, shots / "setup-sign-in.png")
+    dialog.online.sign_in_button.click()
+    await until(lambda: "Your browser opened" in dialog.online.state.text(), what="the wait")
+    await until(
+        lambda: "Signed in as" in dialog.online.state.text(), timeout=180, what="the sign-in"
+    )
+    assert email in dialog.online.state.text()
+    assert dialog.continue_button.isEnabled()
+    await save(dialog, shots / "setup-signed-in.png")
+    dialog.continue_button.click()
+    await until(lambda: controller.wizard is not None, what="the wizard")
+    engine = controller.engine
+    assert engine is not None and engine.config.credentials.client_id == DESKTOP_CLIENT_ID
+    assert load_settings(app_paths().settings_file).source is None  # nothing saved yet
+    assert not app_paths().secrets_file.exists()
+    await controller.shutdown()
