@@ -250,6 +250,8 @@ def _signed_in_config(request: Activation) -> EngineConfig:
             "Give --online URL, or --credentials FILE for an unattended install.",
         )
     parse_source_url(request.source)
+    if request.open_browser is not None:
+        print("(Scripted run: signing in for you through the same sign-in page, no browser.)")
     tokens = browser_sign_in(request.online, request.open_browser)
     return config_for_sign_in(app_paths(), request.source, request.online, tokens, request.mapping)
 

@@ -52,6 +52,7 @@ def sign_in(
     """Open ``url`` (the sign-in page), fill it in and submit it; wait for the outcome."""
     from selenium.webdriver.common.by import By
 
+    started = time.perf_counter()
     driver.get(url)
     _wait(driver, lambda d: d.find_elements(By.ID, "email"), "the sign-in form")
     driver.find_element(By.ID, "email").clear()
@@ -73,6 +74,8 @@ def sign_in(
             ),
             "the loopback page",
         )
+    elapsed = time.perf_counter() - started
+    print(f"browser_sign_in: page opened to {expect} in {elapsed * 1000:.0f} ms", file=sys.stderr)
     if screenshots is not None:
         driver.save_screenshot(str(screenshots / f"sign-in-{expect}.png"))
 
