@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
@@ -38,6 +39,7 @@ CODE_LIFETIME_SECONDS: Final = 60.0
 REFRESH_LIFETIME_SECONDS: Final = 30 * 24 * 3600
 #: Codes waiting to be exchanged, at most (the oldest are dropped first).
 MAX_PENDING_CODES: Final = 1000
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
 _SCRYPT_N: Final = 2**14
 _SCRYPT_R: Final = 8
 _SCRYPT_P: Final = 1
@@ -135,10 +137,15 @@ class Accounts:
         self._clock = clock
         self._lock = threading.Lock()
         self._codes: dict[str, CodeGrant] = {}
+        # password hashes and token digests: 0600 from the first byte, like the store,
+        # and its WAL and SHM files too (stale world-readable ones are fixed)
         if not path.exists():
-            path.touch(mode=0o600)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
         make_private(path)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        for suffix in ("-wal", "-shm"):
+            make_private(path.with_name(path.name + suffix))
         self._conn.executescript(_SCHEMA)
 
     def close(self) -> None:
