@@ -142,7 +142,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if problem is None:
                 print("Opening the Maintenance Map and the activation wizard.")
                 print(f"Edit the demo database ({demo_root / 'practice.db'}) to see a sync.")
-                return _open_gui(source, credentials, verbose)
+                print("Your browser opens the online practice's sign-in page: sign in there")
+                print(f"with the demo login above ({email}).")
+                return _open_gui(source, online.url, verbose)
             print(f"The windows can't open here: {problem}. Carrying on without them.")
         code = commands.activate(  # signs in for the person: same endpoints, no browser
             commands.Activation(
@@ -164,7 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return commands.run(verbose=verbose)
 
 
-def _open_gui(source: str, credentials: Path, verbose: bool) -> int:
+def _open_gui(source: str, online_url: str, verbose: bool) -> int:
     """The GUI command with the demo's flags, parsed by the GUI command's own parser.
 
     Building the flags through the real parser means a flag added to ``gui`` can't be
@@ -175,7 +177,7 @@ def _open_gui(source: str, credentials: Path, verbose: bool) -> int:
 
     parser = argparse.ArgumentParser(prog="contacts-migration")
     register(parser.add_subparsers())
-    argv = ["gui", "--activate", "--source", source, "--credentials", str(credentials)]
+    argv = ["gui", "--activate", "--source", source, "--online", online_url]
     argv += ["--accepted-by", DEMO_ADMINISTRATOR]
     flags = parser.parse_args(argv)
     flags.verbose = verbose

@@ -89,6 +89,8 @@ class AppController(QObject):
         super().__init__()
         self.paths = paths
         self._sign_in: asyncio.Task[bool] | None = None
+        #: (source, online address): the set-up opens filled in and signs in at once.
+        self.setup_prefill: tuple[str, str] | None = None
         self._accepted_by = accepted_by
         self._setup_problem = setup_problem
         self._save = save
@@ -232,6 +234,8 @@ class AppController(QObject):
     def open_setup(self) -> None:
         if self.setup_dialog is None:
             self.setup_dialog = SetupDialog(self.paths, self._set_up)
+            if self.setup_prefill is not None:
+                self.setup_dialog.prefill(*self.setup_prefill)
         present(self.setup_dialog)
 
     def _set_up(self, engine: Engine) -> None:

@@ -114,6 +114,12 @@ class SetupDialog(QDialog):
         self._update_button()
         self.resize(DIALOG_WIDTH, self.sizeHint().height())
 
+    def prefill(self, source: str, online_url: str) -> None:
+        """Filled in by flags (the demo): the browser sign-in starts at once."""
+        self.source.setText(source)
+        self.online_url.setText(online_url)
+        self.online.sign_in()
+
     def answers(self) -> SetupAnswers:
         return SetupAnswers(self.source.text().strip(), self.online.answers())
 

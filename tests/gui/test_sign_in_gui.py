@@ -74,3 +74,35 @@ async def _scenario(sandbox: RunningSandbox, practice_db: Path, email: str, tmp:
     assert load_settings(app_paths().settings_file).source is None  # nothing saved yet
     assert not app_paths().secrets_file.exists()
     await controller.shutdown()
+
+
+def test_filled_in_by_flags_the_set_up_signs_in_at_once(
+    run_gui: Runner[None],
+    practice_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``gui --activate --source S --online URL`` (the demo on a display): the set-up opens
+    filled in and the browser opens the sign-in page by itself."""
+    require_browser()
+    with running_sandbox(tmp_path, login_email=_practice_login(practice_db)) as sandbox:
+        email, password = login(sandbox.credentials)
+        monkeypatch.setenv("BROWSER", browser_sign_in.command(email, password))
+        monkeypatch.setattr(webbrowser, "_tryorder", None)
+
+        async def scenario() -> None:
+            controller = make_controller(None)
+            controller.setup_prefill = (f"sqlite:{practice_db}", sandbox.url)
+            await controller.start(open_wizard=True, show_launcher=False)
+            dialog = controller.setup_dialog
+            assert dialog is not None and dialog.isVisible()
+            assert dialog.online_url.text() == sandbox.url
+            await until(
+                lambda: "Signed in as" in dialog.online.state.text(),
+                timeout=180,
+                what="the sign-in",
+            )
+            assert dialog.continue_button.isEnabled()
+            await controller.shutdown()
+
+        run_gui(scenario)
