@@ -68,8 +68,8 @@ ACTION_WORDS: Final[dict[FrontEnd, dict[Action, str]]] = {
         "Contacts Migration in the desktop program",
         Action.DIAGNOSTICS: "press Copy diagnostics and paste them into an email to support",
         Action.QUIT: "quit Contacts Migration here (Quit in the tray menu)",
-        Action.SIGN_IN: "press Sign in again here (or in the tray menu) and sign in with "
-        "the practice's online login in the browser that opens",
+        Action.SIGN_IN: "press Sign in again here (or in the tray menu): your browser opens "
+        "the online practice's sign-in page",
     },
     FrontEnd.CLI: {
         Action.RETRY: "check again in a minute with 'contacts-migration status': the agent "
@@ -81,9 +81,8 @@ ACTION_WORDS: Final[dict[FrontEnd, dict[Action, str]]] = {
         "to support",
         Action.QUIT: "stop Contacts Migration here (Ctrl+C where 'contacts-migration run' "
         "runs, or Quit in the tray menu)",
-        Action.SIGN_IN: "run 'contacts-migration sign-in' and sign in with the practice's "
-        "online login in the browser that opens (it prints the address when no browser "
-        "can be started)",
+        Action.SIGN_IN: "run 'contacts-migration sign-in': your browser opens the online "
+        "practice's sign-in page (the address is printed when no browser can be started)",
     },
 }
 
@@ -231,8 +230,8 @@ REASON_WORDS: Final[dict[Reason, ReasonWords]] = {
         "signs in again. Nothing is lost: the agent resumes on its own afterwards.",
         (
             "{sign_in}.",
-            "Sign in with the practice's online login email (the one in Practice my.MYOB "
-            "settings), not your own.",
+            "Sign in there with the practice's online login email (the one in Practice "
+            "my.MYOB settings), not your own.",
             SUPPORT_STEP,
         ),
     ),

@@ -106,3 +106,63 @@ def test_filled_in_by_flags_the_set_up_signs_in_at_once(
             await controller.shutdown()
 
         run_gui(scenario)
+
+
+def test_sign_in_again_keeps_only_the_practice_login(
+    run_gui: Runner[None], practice_db: Path, tmp_path: Path
+) -> None:
+    """The button's work (gui/sign_in_again.py): a new sign-in by the practice's login is
+    kept (the agent picks it up from the keyring); the second person's is refused in
+    plain words and nothing is kept."""
+    from contacts_migration.scripted_sign_in import sign_in_as
+    from engine.local.profile import config_from_answers
+    from engine.local.sign_in_store import SavedSignIn
+    from gui.sign_in_again import sign_in_again
+
+    with running_sandbox(tmp_path, login_email=_practice_login(practice_db)) as sandbox:
+        paths = app_paths()
+        paths.ensure()
+        said: list[str] = []
+
+        async def scenario() -> None:
+            config = config_from_answers(
+                paths,
+                source=f"sqlite:{practice_db}",
+                online_url=sandbox.url,
+                client_id="x",
+                client_secret="y",
+            )
+            other = sign_in_as(*login(sandbox.credentials, 1))
+            assert not await sign_in_again(paths, config, said.append, other)
+            assert "You signed in as other.person@" in said[-1]
+            assert SavedSignIn(paths, sandbox.url).load() is None
+            mine = sign_in_as(*login(sandbox.credentials, 0))
+            assert await sign_in_again(paths, config, said.append, mine)
+            assert said[-1].startswith("Signed in as ")
+            kept = SavedSignIn(paths, sandbox.url).load()
+            assert kept is not None and kept.email == login(sandbox.credentials)[0]
+            assert load_settings(paths.settings_file).client_id == DESKTOP_CLIENT_ID
+
+        run_gui(scenario)
+
+
+def test_troubleshooting_offers_sign_in_again(run_gui: Runner[None], tmp_path: Path) -> None:
+    from engine.status.model import Reason, red_status
+    from gui.bridge import StatusBridge
+    from gui.troubleshooting import TroubleshootingDialog
+    from tests.gui.test_troubleshooting import Commands
+
+    async def scenario() -> None:
+        bridge, commands = StatusBridge(), Commands()
+        dialog = TroubleshootingDialog(bridge, commands, app_paths())
+        bridge.publish(red_status(Reason.SIGN_IN_AGAIN))
+        dialog.resize(640, 560)
+        dialog.show()
+        assert dialog.retry_button.text() == "Sign &in again…"
+        assert "Sign in again here" in dialog.steps.text()
+        await save(dialog, output_folder(tmp_path) / "troubleshooting-sign-in-again.png")
+        dialog.retry_button.click()
+        assert commands.calls == ["sync_now"]  # the controller runs the browser sign-in
+        dialog.close()
+
+    run_gui(scenario)
