@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contacts_migration.sign_in import BrowserOpener, browser_sign_in, register_sign_in
 from contacts_migration.terminal import ProgressPrinter, describe_long
 from engine import (
     AGREEMENT,
@@ -30,6 +31,7 @@ from engine import (
     UserFacingError,
     app_paths,
     command_line_source,
+    config_for_sign_in,
     config_from_flags,
     current_status,
     engine_config,
@@ -89,8 +91,13 @@ def register(subparsers: Any) -> None:
         help=f"type the database password (or set {DB_PASSWORD_ENV}); never put it in --source",
     )
     activate.add_argument("--online", help="the online service's address")
-    who = activate.add_mutually_exclusive_group(required=True)
-    who.add_argument("--credentials", type=Path, help="a credentials.json file")
+    who = activate.add_mutually_exclusive_group()
+    who.add_argument(
+        "--credentials",
+        type=Path,
+        help="IT's unattended installs: a credentials.json file with a client id and secret "
+        "(without it, and without --client-id, you sign in in the browser)",
+    )
     who.add_argument("--client-id", help="the practice's client id (secret from keyring/env)")
     activate.add_argument("--accept-terms", action="store_true", help="agree to the Terms")
     activate.add_argument("--yes", action="store_true", help="don't ask for confirmation")
@@ -101,6 +108,8 @@ def register(subparsers: Any) -> None:
     )
     add_retry_for(activate)
     activate.set_defaults(handler=cmd_activate)
+
+    register_sign_in(subparsers)
 
     run = subparsers.add_parser("run", help="run the sync agent until stopped")
     run.set_defaults(handler=cmd_run)
@@ -194,6 +203,13 @@ class ActivationRequest:
     retry_for: float | None = None
     verbose: bool = False
     ask_db_password: bool = False
+    #: Plays the browser for the browser sign-in (the scripted demo); None: the system's.
+    open_browser: BrowserOpener | None = None
+
+    @property
+    def signs_in(self) -> bool:
+        """No client credentials given: the person signs in in the browser."""
+        return self.credentials_file is None and self.client_id is None
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
@@ -237,20 +253,38 @@ def activate(request: ActivationRequest) -> int:
     paths = app_paths()
     paths.ensure()
     setup_logging(paths, verbose=request.verbose)
-    config = config_from_flags(  # checks the address before any question or request
-        paths,
-        _database_source(request.source, request.ask_db_password),
-        online_url=request.online,
-        credentials_file=request.credentials_file,
-        client_id=request.client_id,
-        mapping_file=request.mapping,
-        ask_secret=_ask_secret,
-    )
+    source = _database_source(request.source, request.ask_db_password)
+    if request.signs_in:
+        config = _signed_in_config(request, source)
+    else:
+        config = config_from_flags(  # checks the address before any question or request
+            paths,
+            source,
+            online_url=request.online,
+            credentials_file=request.credentials_file,
+            client_id=request.client_id,
+            mapping_file=request.mapping,
+            ask_secret=_ask_secret,
+        )
     if not _ask(CONFIRMATION, request.assume_yes):
         print("Nothing was changed.")
         return 1
     accepted_by = request.accepted_by or getpass.getuser()
     return asyncio.run(_activate(_with_retry_for(config, request.retry_for), request, accepted_by))
+
+
+def _signed_in_config(request: ActivationRequest, source: str) -> EngineConfig:
+    """Sign in in the browser first (held in memory: kept only once activation succeeds)."""
+    if not request.online:
+        raise UserFacingError(
+            "activate needs --online (the online practice's address) to sign in.",
+            "Give --online URL, or --credentials FILE for an unattended install.",
+        )
+    parse_source_url(source)
+    if request.open_browser is not None:
+        print("(Scripted run: signing in for you through the same sign-in page, no browser.)")
+    tokens = browser_sign_in(request.online, request.open_browser)
+    return config_for_sign_in(app_paths(), source, request.online, tokens, request.mapping)
 
 
 async def _activate(config: EngineConfig, request: ActivationRequest, accepted_by: str) -> int:

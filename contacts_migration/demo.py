@@ -11,8 +11,11 @@ computer's real setup.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ from typing import Any, Final
 import httpx
 
 from contacts_migration.child import self_command
+from contacts_migration.scripted_sign_in import sign_in_as
 from engine import (
     API_PREFIX,
     HOME_ENV,
@@ -54,14 +58,33 @@ def register_demo(subparsers: Any) -> None:
     demo.set_defaults(handler=cmd_demo)
 
 
+def practice_login(database: Path) -> str:
+    """The demo database's practice online login (the sandbox's first sign-in user)."""
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        row = conn.execute(
+            "SELECT Value FROM PracticeSetting WHERE Name = 'Practice.MyobEmail'"
+        ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def demo_login(credentials_path: Path) -> tuple[str, str]:
+    """(email, password) of the practice's online login, from the sandbox's file."""
+    user = json.loads(credentials_path.read_text(encoding="utf-8"))["users"][0]
+    return str(user["email"]), str(user["password"])
+
+
 @contextmanager
-def running_sandbox(data_dir: Path, port: int) -> Iterator[CredentialsFile]:
+def running_sandbox(
+    data_dir: Path, port: int, login_email: str | None = None
+) -> Iterator[CredentialsFile]:
     """The local online service as a child process, stopped on the way out."""
     credentials_path = data_dir / "credentials.json"
     credentials_path.unlink(missing_ok=True)
     command = self_command(
         "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data_dir)
     )
+    if login_email:
+        command += ["--login-email", login_email]
     log_file = (data_dir / "sandbox.log").open("ab")
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     try:
@@ -107,8 +130,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if code != 0:
         return code
     credentials = demo_root / "online" / "credentials.json"
-    with running_sandbox(demo_root / "online", args.port) as online:
+    login = practice_login(demo_root / "practice.db")
+    with running_sandbox(demo_root / "online", args.port, login) as online:
         print(f"Local online service: {online.url}  (its contacts page: {online.url}/)")
+        email, password = demo_login(credentials)
+        print(f"Demo online login (the practice's): {email}  password: {password}")
         if not (args.headless or args.exit_when_synced):
             from gui.availability import display_problem
 
@@ -116,12 +142,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if problem is None:
                 print("Opening the Maintenance Map and the activation wizard.")
                 print(f"Edit the demo database ({demo_root / 'practice.db'}) to see a sync.")
-                return _open_gui(source, credentials, verbose)
+                print("Your browser opens the online practice's sign-in page: sign in there")
+                print(f"with the demo login above ({email}).")
+                return _open_gui(source, online.url, verbose)
             print(f"The windows can't open here: {problem}. Carrying on without them.")
-        code = commands.activate(
+        code = commands.activate(  # signs in for the person: same endpoints, no browser
             commands.ActivationRequest(
                 source=source,
-                credentials_file=credentials,
+                online=online.url,
+                open_browser=sign_in_as(email, password),
                 accept_terms=True,
                 assume_yes=True,
                 accepted_by=DEMO_ADMINISTRATOR,
@@ -137,7 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return commands.run(verbose=verbose)
 
 
-def _open_gui(source: str, credentials: Path, verbose: bool) -> int:
+def _open_gui(source: str, online_url: str, verbose: bool) -> int:
     """The GUI command with the demo's flags, parsed by the GUI command's own parser.
 
     Building the flags through the real parser means a flag added to ``gui`` can't be
@@ -148,7 +177,7 @@ def _open_gui(source: str, credentials: Path, verbose: bool) -> int:
 
     parser = argparse.ArgumentParser(prog="contacts-migration")
     register(parser.add_subparsers())
-    argv = ["gui", "--activate", "--source", source, "--credentials", str(credentials)]
+    argv = ["gui", "--activate", "--source", source, "--online", online_url]
     argv += ["--accepted-by", DEMO_ADMINISTRATOR]
     flags = parser.parse_args(argv)
     flags.verbose = verbose

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     )
     from engine.contract.wire import (
         API_PREFIX as API_PREFIX,
+        DESKTOP_CLIENT_ID as DESKTOP_CLIENT_ID,
         Scope as Scope,
     )
     from engine.diagnostics.collect import (
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
         PreflightFailed as PreflightFailed,
         SchemaError as SchemaError,
         SettingsError as SettingsError,
+        SignInFailed as SignInFailed,
+        SignInNeeded as SignInNeeded,
         SourceError as SourceError,
         TermsNotAccepted as TermsNotAccepted,
         UserFacingError as UserFacingError,
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
     )
     from engine.local.profile import (
         CredentialsFile as CredentialsFile,
+        config_for_sign_in as config_for_sign_in,
         config_from_answers as config_from_answers,
         config_from_flags as config_from_flags,
         engine_config as engine_config,
@@ -72,6 +76,11 @@ if TYPE_CHECKING:
     from engine.online.client import (
         Credentials as Credentials,
         Terms as Terms,
+    )
+    from engine.online.sign_in import (
+        SignInStarted as SignInStarted,
+        SignInTokens as SignInTokens,
+        sign_in_with_browser as sign_in_with_browser,
     )
     from engine.sources.database_check import (
         DatabaseCheck as DatabaseCheck,
@@ -193,6 +202,13 @@ _EXPORTS: Final[dict[str, str]] = {
     "progress_label": "engine.status.wording",
     "state_headline": "engine.status.wording",
     "time_ago": "engine.status.wording",
+    "DESKTOP_CLIENT_ID": "engine.contract.wire",
+    "SignInFailed": "engine.errors",
+    "SignInNeeded": "engine.errors",
+    "config_for_sign_in": "engine.local.profile",
+    "SignInStarted": "engine.online.sign_in",
+    "SignInTokens": "engine.online.sign_in",
+    "sign_in_with_browser": "engine.online.sign_in",
 }
 
 #: The public surface: every name of the map above (pinned by tests/engine/test_public_api.py,

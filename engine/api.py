@@ -35,7 +35,7 @@ from engine.errors import (
 from engine.local.config import EngineConfig
 from engine.local.source_url import parse_source_url
 from engine.online.client import OnlineClient, PracticeInfo, Terms
-from engine.practice.rules import check_practice_login, is_set
+from engine.practice.rules import check_practice_login, check_signed_in_as, is_set
 from engine.practice.setting_rows import SETTING_TRUE, PracticeSetting
 from engine.sources.base import AgentLock, Source
 from engine.sources.open import open_lock, open_source
@@ -336,8 +336,11 @@ class Engine:
                 lambda source: (source.practice_settings(), source.employees())
             )
             checks.append(Check(CheckId.DATABASE, True))
+            keeper = self.config.credentials.sign_in
+            signed_in = await asyncio.to_thread(keeper.load) if keeper else None
             try:
-                check_practice_login(settings, employees)
+                login = check_practice_login(settings, employees)
+                check_signed_in_as(signed_in.email if signed_in else None, login)
                 checks.append(Check(CheckId.PRACTICE_LOGIN, True))
             except LoginProblem as login_error:
                 checks.append(

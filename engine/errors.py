@@ -9,8 +9,8 @@ without a traceback::
     │   └── ConnectionStringError   ... the ODBC connection string can't be read
     ├── OnlineError                 the online service refused or could not be reached
     │   ├── TransientOnlineError    ... worth retrying (no connection, timeout, busy)
-    │   ├── CredentialsRejected, NotActivated, OnlineProtocolError (AnswerRefused),
-    │   │   RequestRefused, UntrustedCertificate, GaveUp
+    │   ├── CredentialsRejected (SignInNeeded), NotActivated, OnlineProtocolError
+    │   │   (AnswerRefused), RequestRefused, UntrustedCertificate, GaveUp, SignInFailed
     │   └── StaleEpoch, CheckpointConflict, PayloadTooLarge, InvalidDocuments
     │                               ... answers the agent acts on itself
     ├── SettingsError               a settings, state or credentials file is wrong
@@ -106,6 +106,26 @@ class CredentialsRejected(OnlineError):
             f"The online service rejected the program's credentials ({detail}).",
             "Check the client id and secret (run 'contacts-migration activate' again).",
         )
+
+
+class SignInNeeded(CredentialsRejected):
+    """The service refused the sign-in's refresh token (revoked, expired, replayed, the
+    password changed), or there is none: only a person signing in again helps."""
+
+    def __init__(self) -> None:
+        OnlineError.__init__(
+            self,
+            "The online sign-in of this computer is no longer accepted.",
+            "Sign in again with the practice's online login ('contacts-migration sign-in', "
+            "or Sign in again in the tray menu).",
+        )
+
+
+class SignInFailed(OnlineError):
+    """The browser sign-in did not finish (cancelled, timed out, refused)."""
+
+    def __init__(self, problem: str, fix: str = "Start the sign-in again.") -> None:
+        super().__init__(problem, fix)
 
 
 class OnlineProtocolError(OnlineError):
@@ -307,6 +327,8 @@ STATUS_REASONS: Final[Mapping[type[UserFacingError], ReasonRow | None]] = {
     OnlineError: ReasonRow(Reason.ONLINE_ERROR, Retry.UNLIKELY),
     TransientOnlineError: ReasonRow(Reason.ONLINE_UNREACHABLE, Retry.HELPS),
     CredentialsRejected: ReasonRow(Reason.CREDENTIALS_REJECTED, Retry.CANNOT_HELP),
+    SignInNeeded: ReasonRow(Reason.SIGN_IN_AGAIN, Retry.CANNOT_HELP, with_detail=False),
+    SignInFailed: None,
     NotActivated: ReasonRow(Reason.NOT_ACTIVATED, Retry.CANNOT_HELP, with_detail=False),
     OnlineProtocolError: ReasonRow(Reason.ONLINE_ERROR, Retry.HELPS),  # a proxy's page
     AnswerRefused: ReasonRow(Reason.ONLINE_ERROR, Retry.HELPS),  # a portal's bomb

@@ -38,6 +38,7 @@ class Reason(StrEnum):
     ONLINE_UNREACHABLE = "online_unreachable"
     ONLINE_ERROR = "online_error"
     CREDENTIALS_REJECTED = "credentials_rejected"
+    SIGN_IN_AGAIN = "sign_in_again"
     LOGIN_NOT_ACTIVE_EMPLOYEE = "login_not_active_employee"
     LEASE_LOST = "lease_lost"
 
@@ -57,6 +58,7 @@ class Action(StrEnum):
     ACTIVATE = "activate"
     DIAGNOSTICS = "diagnostics"
     QUIT = "quit"
+    SIGN_IN = "sign_in"
 
 
 #: Each action in each front end's words (a step capitalises its first letter).
@@ -68,6 +70,8 @@ ACTION_WORDS: Final[dict[FrontEnd, dict[Action, str]]] = {
         "Contacts Migration in the desktop program",
         Action.DIAGNOSTICS: "press Copy diagnostics and paste them into an email to support",
         Action.QUIT: "quit Contacts Migration here (Quit in the tray menu)",
+        Action.SIGN_IN: "press Sign in again here (or in the tray menu): your browser opens "
+        "the online practice's sign-in page",
     },
     FrontEnd.CLI: {
         Action.RETRY: "check again in a minute with 'contacts-migration status': the agent "
@@ -79,6 +83,8 @@ ACTION_WORDS: Final[dict[FrontEnd, dict[Action, str]]] = {
         "to support",
         Action.QUIT: "stop Contacts Migration here (Ctrl+C where 'contacts-migration run' "
         "runs, or Quit in the tray menu)",
+        Action.SIGN_IN: "run 'contacts-migration sign-in': your browser opens the online "
+        "practice's sign-in page (the address is printed when no browser can be started)",
     },
 }
 
@@ -226,6 +232,20 @@ REASON_WORDS: Final[dict[Reason, ReasonWords]] = {
             "Run the activation again with them ('contacts-migration activate'): it keeps "
             "the secret in this computer's keyring, never in the settings file.",
             RETRY_STEP,
+        ),
+    ),
+    Reason.SIGN_IN_AGAIN: ReasonWords(
+        "The online sign-in of this computer is no longer accepted.",
+        "Sign in again with the practice's online login.",
+        "Contacts Migration signs in to the online practice as the practice's online login. "
+        "That sign-in was ended online (signed out, password changed, or it was used from "
+        "somewhere else, which ends it for safety), so nothing can be sent until someone "
+        "signs in again. Nothing is lost: the agent resumes on its own afterwards.",
+        (
+            "{sign_in}.",
+            "Sign in there with the practice's online login email (the one in Practice "
+            "my.MYOB settings), not your own.",
+            SUPPORT_STEP,
         ),
     ),
     Reason.LOGIN_NOT_ACTIVE_EMPLOYEE: ReasonWords(

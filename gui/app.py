@@ -45,6 +45,9 @@ class GuiOptions:
     activate: bool = False
     #: Started at sign-in: only the tray, no window (``gui --autostart``).
     autostart: bool = False
+    #: (source, online address) for the set-up, which then signs in in the browser at
+    #: once (``gui --activate --source S --online URL``, the demo on a display).
+    setup_prefill: tuple[str, str] | None = None
 
 
 def application() -> QApplication:
@@ -82,6 +85,7 @@ async def _main(
         accepted_by=options.accepted_by,
         setup_problem=options.setup_problem,
     )
+    controller.setup_prefill = options.setup_prefill
 
     def on_message(text: str) -> None:
         if text == InstanceMessage.ACTIVATE and not controller.activated:

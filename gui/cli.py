@@ -20,6 +20,7 @@ from engine import (
     command_line_source,
     config_from_flags,
     engine_config,
+    parse_source_url,
     setup_logging,
 )
 
@@ -66,7 +67,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
     setup_logging(paths, verbose=getattr(args, "verbose", False))
     config: EngineConfig | None = None
     problem: UserFacingError | None = None
-    if args.source:
+    prefill: tuple[str, str] | None = None
+    if args.source and args.online and not (args.credentials or args.client_id):
+        parse_source_url(args.source)  # a person signs in in the set-up's browser sign-in
+        prefill = (args.source, args.online)
+    elif args.source:
         config = _config_from_flags(args, paths)
     else:
         try:
@@ -81,5 +86,6 @@ def cmd_gui(args: argparse.Namespace) -> int:
         accepted_by=args.accepted_by or getpass.getuser(),
         activate=args.activate,
         autostart=args.autostart,
+        setup_prefill=prefill,
     )
     return run_gui(options, paths)

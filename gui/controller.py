@@ -21,6 +21,7 @@ from engine import (
     REASON_WORDS,
     Activation,
     AppPaths,
+    Command,
     Engine,
     EngineConfig,
     Light,
@@ -39,6 +40,7 @@ from gui.launcher import LauncherWindow
 from gui.placement import present
 from gui.progress_window import ProgressWindow
 from gui.setup_dialog import SetupDialog
+from gui.sign_in_again import sign_in_again
 from gui.tasks import spawn
 from gui.text import tr
 from gui.tray import Tray, TrayAvailability
@@ -86,6 +88,9 @@ class AppController(QObject):
     ) -> None:
         super().__init__()
         self.paths = paths
+        self._sign_in: asyncio.Task[bool] | None = None
+        #: (source, online address): the set-up opens filled in and signs in at once.
+        self.setup_prefill: tuple[str, str] | None = None
         self._accepted_by = accepted_by
         self._setup_problem = setup_problem
         self._save = save
@@ -235,6 +240,8 @@ class AppController(QObject):
     def open_setup(self) -> None:
         if self.setup_dialog is None:
             self.setup_dialog = SetupDialog(self.paths, self._set_up)
+            if self.setup_prefill is not None:
+                self.setup_dialog.prefill(*self.setup_prefill)
         present(self.setup_dialog)
 
     def change_setup(self) -> None:
@@ -301,10 +308,15 @@ class AppController(QObject):
             self.show_launcher()
 
     def sync_now(self) -> None:
-        """Sync now / Retry now: ask the agent for a full check and say what came of it."""
+        """Sync now / Retry now / Sign in again: the one button, whichever view has it."""
         engine = self.engine
         if engine is None or not self.activated:
             self.open_wizard()
+        elif self.bridge.status is not None and self.bridge.status.command is Command.SIGN_IN:
+            if self._sign_in is None or self._sign_in.done():
+                self._sign_in = spawn(
+                    sign_in_again(self.paths, engine.config, self._say), "sign in"
+                )
         elif self._watcher.active:
             self._say(tr("The sync runs in another process on this computer; it checks by itself."))
         elif engine.running:

@@ -246,6 +246,13 @@ class DatabaseForm(QWidget):
     def choose(self, kind: DatabaseKind) -> None:
         self.kind.setCurrentIndex(self.kind.findData(kind))
 
+    def prefill(self, source: str) -> None:
+        """Filled in from a ``--source`` flag (the demo's ``sqlite:PATH``); any other
+        form is left for the person to enter, in the practice's words."""
+        if source.startswith("sqlite:"):
+            self.choose(DatabaseKind.SQLITE)
+            self.sqlite.path.setText(source.removeprefix("sqlite:"))
+
     def _part(self) -> SqlServerPart | PostgresPart | SqlitePart:
         parts: dict[DatabaseKind, SqlServerPart | PostgresPart | SqlitePart] = {
             DatabaseKind.SQL_SERVER: self.sql_server,

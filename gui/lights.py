@@ -31,6 +31,7 @@ COMMAND_LABEL: Final[dict[Command, str]] = {
     Command.SYNC: "&Sync now",
     Command.RETRY: "&Retry now",
     Command.ACTIVATE: "&Activate…",
+    Command.SIGN_IN: "Sign &in again…",
 }
 
 #: A catch-up this large gets a progress bar (labelled); smaller ones only "Sending N changes".

@@ -17,7 +17,6 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
@@ -25,7 +24,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QGroupBox,
     QLabel,
@@ -45,23 +43,16 @@ from engine import (
 )
 from gui.accessibility import enter_means_default
 from gui.database_form import DatabaseForm
+from gui.sign_in_form import OnlineAnswers, SignInForm
 from gui.tasks import spawn
 from gui.text import tr
 from gui.wizard_task import problem_label, problem_text
 
 log = logging.getLogger(__name__)
 
-ONLINE_HINT: Final = "https://…"
 DIALOG_WIDTH: Final = 600
 #: Room left around the dialog on the screen (its frame, the window manager's title).
 SCREEN_MARGIN: Final = 80
-
-
-@dataclass(frozen=True)
-class OnlineAnswers:
-    online_url: str
-    client_id: str
-    client_secret: str
 
 
 def build_config(
@@ -76,37 +67,9 @@ def build_config(
         online_url=online.online_url,
         client_id=online.client_id,
         client_secret=online.client_secret,
+        sign_in=online.sign_in,
     )
     return dataclasses.replace(config, source_password=database.password or None)
-
-
-class OnlineSection(QWidget):
-    """The online practice: its address and the practice's client credentials."""
-
-    def __init__(self, on_change: Callable[[], None]) -> None:
-        super().__init__()
-        self.online_url = QLineEdit()
-        self.online_url.setPlaceholderText(ONLINE_HINT)
-        self.client_id = QLineEdit()
-        self.client_secret = QLineEdit()
-        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.addRow(tr("Online &service address:"), self.online_url)
-        form.addRow(tr("Client &id:"), self.client_id)
-        form.addRow(tr("Client s&ecret:"), self.client_secret)
-        for field in (self.online_url, self.client_id, self.client_secret):
-            field.textChanged.connect(on_change)
-
-    def answers(self) -> OnlineAnswers:
-        return OnlineAnswers(
-            self.online_url.text().strip(), self.client_id.text().strip(), self.client_secret.text()
-        )
-
-    def filled(self) -> bool:
-        answers = self.answers()
-        return all((answers.online_url, answers.client_id, answers.client_secret))
 
 
 def _section(title: str, content: QWidget) -> QGroupBox:
@@ -117,13 +80,15 @@ def _section(title: str, content: QWidget) -> QGroupBox:
 
 
 class SetupDialog(QDialog):
-    """Asks for the database and the online practice; Continue makes an engine."""
+    """Asks for the database, then signs in to the online practice (or takes IT's client
+    credentials); Continue makes an engine."""
 
     def __init__(
         self,
         paths: AppPaths,
         on_ready: Callable[[Engine], None],
         parent: QWidget | None = None,
+        open_browser: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self._paths = paths
@@ -139,7 +104,7 @@ class SetupDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.database = DatabaseForm()
-        self.online = OnlineSection(self._update_button)
+        self.online = SignInForm(self, open_browser)  # the ONLINE part: gui/sign_in_form.py
         self.problem = problem_label()
         content = QWidget()
         column = QVBoxLayout(content)
@@ -163,6 +128,7 @@ class SetupDialog(QDialog):
         self.buttons.accepted.connect(self.check)
         self.buttons.rejected.connect(self.reject)
         self.database.changed.connect(self._update_button)
+        self.online.changed.connect(self._update_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.buttons)
@@ -183,6 +149,12 @@ class SetupDialog(QDialog):
     def client_secret(self) -> QLineEdit:
         return self.online.client_secret
 
+    def prefill(self, source: str, online_url: str) -> None:
+        """Filled in by flags (the demo): the browser sign-in starts at once."""
+        self.database.prefill(source)
+        self.online_url.setText(online_url)
+        self.online.sign_in()
+
     def _fit(self, content: QWidget) -> None:
         """As tall as its content, but never taller than the screen: the rest scrolls."""
         wanted = content.sizeHint().height() + self.buttons.sizeHint().height() + 40
@@ -192,9 +164,7 @@ class SetupDialog(QDialog):
 
     def _update_button(self) -> None:
         busy = self._task is not None and not self._task.done()
-        self.continue_button.setEnabled(
-            self.database.filled() and self.online.filled() and not busy
-        )
+        self.continue_button.setEnabled(self.database.filled() and self.online.ready() and not busy)
 
     def check(self) -> None:
         if self._task is None or self._task.done():

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -33,6 +33,7 @@ from engine.contract.wire import (
     Scope,
 )
 from sandbox import jsonio
+from sandbox.accounts import ACCOUNTS_FILE_NAME, Accounts
 from sandbox.auth import (
     DEFAULT_TOKEN_LIFETIME,
     MAX_TOKEN_REQUEST_BYTES,
@@ -68,6 +69,7 @@ from sandbox.params import (
 from sandbox.scopes import for_scope
 from sandbox.search import PageResult, SearchQuery
 from sandbox.security import HostCheck, SecurityHeaders, printable, read_small_body
+from sandbox.sign_in import SignIn
 from sandbox.storage import Store
 from sandbox.terms import current_terms
 from sandbox.throttle import FailureThrottle, WaitSlots, header_seconds
@@ -94,14 +96,8 @@ class ServiceOptions:
     allowed_hosts: frozenset[str] | None = None
     #: Request body codings decoded (and advertised); empty: plain JSON only.
     request_encodings: tuple[str, ...] = ACCEPTED_ENCODINGS
-
-
-def _is_loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    #: The desktop program's public client id (browser sign-in); None: no sign-in.
+    desktop_client_id: str | None = None
 
 
 def _read_only() -> ApiError:
@@ -119,12 +115,13 @@ Handler = Callable[[Request], Awaitable[Response]]
 class Api:
     """The handlers, bound to one store and one set of options."""
 
-    def __init__(self, store: Store, options: ServiceOptions) -> None:
+    def __init__(self, store: Store, options: ServiceOptions, accounts: Accounts) -> None:
         self.store = store
         self.options = options
         self.auth = Authenticator(store, options.token_lifetime)
         self.throttle = FailureThrottle()
         self.waits = WaitSlots(MAX_WAITING_PER_CLIENT)
+        self.sign_in = SignIn.for_service(accounts, self.auth, store, options.desktop_client_id)
         self.terms = current_terms()
         #: Answers that tell clients which request body codings this service decodes.
         self.encodings_header = {ACCEPT_ENCODING_HEADER: accept_value(options.request_encodings)}
@@ -226,6 +223,8 @@ class Api:
     async def token(self, request: Request) -> Response:
         body = await read_small_body(request, MAX_TOKEN_REQUEST_BYTES)
         form = parse_form(body, request.headers.get("content-type"))
+        if self.sign_in.handles(form.get("grant_type")):  # the desktop program's sign-in
+            return await self.sign_in.token(request, form)
         authorization = request.headers.get("authorization")
         claimed, _ = claimed_credentials(form, authorization)
         client_id = claimed if self.auth.registered(claimed) else None
@@ -383,8 +382,9 @@ class Api:
         return jsonio.raw_response(f"[{text}]".encode("ascii"))
 
     async def page(self, request: Request) -> Response:
-        if not _is_loopback(request):  # its one rule the table can't say: no token locally
-            self._authorize(request, Scope.READ)
+        refused = self.sign_in.page_gate(request, lambda: self._authorize(request, Scope.READ))
+        if refused is not None:
+            return refused
         text = request.query_params.get("q", "").strip()[:_MAX_QUERY_LENGTH]
         if not is_plain_unicode(text):
             text = text.encode("utf-8", "replace").decode("utf-8")
@@ -461,16 +461,18 @@ def api_routes(api: Api) -> list[Route]:
             raise ValueError(f"{op.path} has two handlers: {handler} and {op.handler}")
         groups[op.documented][op.method] = op.scope
     return [
-        Route(path, api.guarded(getattr(api, handler), scopes), methods=list(scopes))
+        Route(path, api.guarded(attrgetter(handler)(api), scopes), methods=list(scopes))
         for path, (handler, groups) in table.items()
         for scopes in (groups[True], groups[False])
         if scopes
     ]
 
 
-def create_app(store: Store, options: ServiceOptions | None = None) -> Starlette:
+def create_app(
+    store: Store, options: ServiceOptions | None = None, accounts: Accounts | None = None
+) -> Starlette:
     options = options or ServiceOptions()
-    api = Api(store, options)
+    api = Api(store, options, accounts or Accounts(store.path.with_name(ACCOUNTS_FILE_NAME)))
     routes = api_routes(api)
     host_check = (
         []

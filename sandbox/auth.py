@@ -215,6 +215,24 @@ class Authenticator:
             "scope": scope.value,
         }
 
+    def mint(self, scope: Scope) -> tuple[str, str, int]:
+        """(token, digest, lifetime) for a grant the sign-in made (authorization code or
+        refresh token). Kept in memory only: after a restart the program refreshes."""
+        token = secrets.token_urlsafe(32)
+        now = self._clock()
+        expires_at = now + self._lifetime
+        digest = sha256_hex(token)
+        with self._lock:
+            self._prune(now)
+            self._tokens[digest] = Grant(scope, expires_at)
+            heapq.heappush(self._expiries, (expires_at, digest))
+        return token, digest, self._lifetime
+
+    def forget(self, digest: str) -> None:
+        """Revoke one minted token (its sign-in was revoked)."""
+        with self._lock:
+            self._tokens.pop(digest, None)
+
     def check(self, authorization: str | None, needed: Scope) -> Grant:
         """The grant behind a bearer token, or 401 (no/unknown/expired) / 403 (scope)."""
         scheme, _, token = (authorization or "").partition(" ")

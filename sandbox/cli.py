@@ -76,6 +76,12 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument("--practice-name", help="name of the practice created on first start")
     run.add_argument(
+        "--login-email",
+        metavar="EMAIL",
+        help="the practice's online login: a person who signs in through the browser "
+        "(their password is written to credentials.json; a second person is created too)",
+    )
+    run.add_argument(
         "--token-lifetime",
         type=_bounded_int(1),
         default=DEFAULT_TOKEN_LIFETIME,
@@ -141,6 +147,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             data_dir=args.data,
             practice_name=args.practice_name,
+            login_email=args.login_email,
             allowed_hosts=tuple(args.allowed_host),
             service=ServiceOptions(
                 token_lifetime=args.token_lifetime,

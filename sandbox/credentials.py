@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
-from engine.contract.wire import Scope
+from engine.contract.wire import DESKTOP_CLIENT_ID, Scope
 from engine.errors import SettingsError
 from engine.local.private_files import make_private, write_private_text
 from sandbox.auth import sha256_hex
@@ -22,6 +22,11 @@ from sandbox.storage import Store
 
 CREDENTIALS_FILE_NAME: Final = "credentials.json"
 DEFAULT_PRACTICE_NAME: Final = "Demo Practice"
+DESKTOP_CLIENT: Final = "desktop"
+#: The practice's online login when ``--login-email`` isn't given.
+DEFAULT_LOGIN_EMAIL: Final = "practice.login@demo-practice.example"
+#: A second person who can sign in but is not the practice's online login.
+OTHER_PERSON_EMAIL: Final = "other.person@demo-practice.example"
 
 
 @dataclass(frozen=True)
@@ -31,19 +36,34 @@ class ClientCredentials:
 
 
 @dataclass(frozen=True)
+class SignInUser:
+    """A person who signs in through the browser (the store keeps only the hash)."""
+
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
 class Credentials:
     practice_id: str
     url: str
     clients: dict[Scope, ClientCredentials]
+    #: The desktop program's public client id (browser sign-in, no secret).
+    desktop_client_id: str = ""
+    users: tuple[SignInUser, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
+        clients: dict[str, Any] = {
+            scope.value: {"client_id": c.client_id, "client_secret": c.client_secret}
+            for scope, c in self.clients.items()
+        }
+        if self.desktop_client_id:
+            clients[DESKTOP_CLIENT] = {"client_id": self.desktop_client_id}
         return {
             "practice_id": self.practice_id,
             "url": self.url,
-            "clients": {
-                scope.value: {"client_id": c.client_id, "client_secret": c.client_secret}
-                for scope, c in self.clients.items()
-            },
+            "clients": clients,
+            "users": [{"email": u.email, "password": u.password} for u in self.users],
         }
 
 
@@ -63,10 +83,17 @@ def _load(path: Path) -> Credentials | None:
         clients = {
             Scope(scope): ClientCredentials(str(c["client_id"]), str(c["client_secret"]))
             for scope, c in data["clients"].items()
+            if scope != DESKTOP_CLIENT
         }
         if set(clients) != set(Scope):
             raise problem
-        return Credentials(str(data["practice_id"]), str(data.get("url", "")), clients)
+        desktop = str(data["clients"].get(DESKTOP_CLIENT, {}).get("client_id", ""))
+        users = tuple(
+            SignInUser(str(u["email"]), str(u["password"])) for u in data.get("users", [])
+        )
+        return Credentials(
+            str(data["practice_id"]), str(data.get("url", "")), clients, desktop, users
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise problem from None
 
@@ -76,10 +103,26 @@ def write_private_json(path: Path, data: Any) -> None:
     write_private_text(path, json.dumps(data, indent=2) + "\n")
 
 
+def _sign_in_users(existing: Credentials | None, login_email: str | None) -> tuple[SignInUser, ...]:
+    """The practice's online login (kept, or new with ``login_email``) and a second person."""
+    old = {u.email.lower(): u for u in existing.users} if existing else {}
+    first = existing.users[0].email if existing and existing.users else DEFAULT_LOGIN_EMAIL
+    emails = [login_email or first]
+    emails.append(OTHER_PERSON_EMAIL)
+    return tuple(
+        old.get(email.lower()) or SignInUser(email, secrets.token_urlsafe(12)) for email in emails
+    )
+
+
 def ensure_credentials(
-    data_dir: Path, store: Store, url: str, practice_name: str | None
+    data_dir: Path,
+    store: Store,
+    url: str,
+    practice_name: str | None,
+    login_email: str | None = None,
 ) -> tuple[Credentials, Path]:
-    """Create the practice and clients on first start; reuse (and update url) after."""
+    """Create the practice, clients and sign-in users on first start; reuse (and update
+    url, and the login's email when ``login_email`` differs) after."""
     path = data_dir / CREDENTIALS_FILE_NAME
     existing = _load(path)
     practice = store.practice()
@@ -91,7 +134,9 @@ def ensure_credentials(
         if practice_name and practice_name != practice.name:
             store.rename_practice(practice_name)
     clients = existing.clients if existing else {scope: _new_client(scope) for scope in Scope}
-    credentials = Credentials(practice_id, url, clients)
+    desktop = DESKTOP_CLIENT_ID
+    users = _sign_in_users(existing, login_email)
+    credentials = Credentials(practice_id, url, clients, desktop, users)
     store.replace_clients(
         [(c.client_id, sha256_hex(c.client_secret), scope.value) for scope, c in clients.items()]
     )
@@ -116,5 +161,5 @@ def rotate_secret(data_dir: Path, store: Store, scope: Scope) -> ClientCredentia
         [(c.client_id, sha256_hex(c.client_secret), s.value) for s, c in clients.items()]
     )
     store.revoke_tokens(old.client_id)
-    write_private_json(path, Credentials(existing.practice_id, existing.url, clients).as_json())
+    write_private_json(path, replace(existing, clients=clients).as_json())
     return new

@@ -58,6 +58,17 @@ class Operation:
     links: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
+def _html(description: str) -> tuple[str, dict[str, Any], str]:
+    return (description, {"type": "string"}, HTML)
+
+
+_SIGN_IN_ANSWERS: Final[Mapping[int, str | tuple[str, dict[str, Any], str]]] = {
+    200: _html("The page"),
+    303: "Signed in, cancelled or refused with an OAuth error: back to the program or page.",
+    400: _html("Unknown program or a return address that is not loopback."),
+    401: _html("Wrong email or password (the page again)."),
+    429: _html("Too many wrong passwords lately (the page again); see Retry-After."),
+}
 _RETRY: Final = {
     "Retry-After": {
         "description": "Seconds to wait before retrying.",
@@ -121,8 +132,9 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         None,
         {
             200: ("The page", {"type": "string"}, HTML),
+            303: "Not signed in: to the sign-in page, which comes back here.",
             400: ("Not a page number (or an old `after=` link): a page saying so", _HTML, HTML),
-            401: "Asked from another machine without a `read` token.",
+            401: "An unknown or expired `read` token.",
         },
         parameters=[
             {
@@ -141,7 +153,46 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             },
         ],
-        description="Needs no token from the same machine (loopback).",
+        description="Needs a signed-in browser session (or a `read` token, for tools).",
+    ),
+    *(
+        Operation(
+            method,
+            path,
+            handler,
+            "The sign-in page (HTML): email, password, allow access",
+            None,
+            {status: _SIGN_IN_ANSWERS[status] for status in statuses},
+            description="Authorization code + PKCE S256 (RFC 7636, 8252) for the desktop "
+            "program; the contacts page's own sign-in.",
+        )
+        for method, path, handler, statuses in (
+            ("GET", "/oauth/authorize", "sign_in.authorize", (200, 303, 400)),
+            ("POST", "/oauth/authorize", "sign_in.authorize", (303, 400, 401, 429)),
+            ("GET", "/sign-in", "sign_in.page_sign_in", (200,)),
+            ("POST", "/sign-in", "sign_in.page_sign_in", (303, 401, 429)),
+        )
+    ),
+    Operation(
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        "sign_in.metadata",
+        "Authorization server metadata (RFC 8414)",
+        None,
+        {200: ("The metadata", {"type": "object"}, JSON)},
+    ),
+    Operation(
+        "POST",
+        f"{API_PREFIX}/oauth/revoke",
+        "sign_in.revoke",
+        "Revoke a refresh token (and its whole sign-in) or an access token (RFC 7009)",
+        None,
+        {
+            200: ("Revoked, or nothing to revoke", {"type": "object"}, JSON),
+            400: "No token in the form.",
+            401: "Not the desktop program's client id.",
+        },
+        request=(FORM_MEDIA_TYPE, {"type": "object"}),
     ),
     Operation(
         "GET",
@@ -155,11 +206,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "POST",
         f"{API_PREFIX}/oauth/token",
         "token",
-        "Get an access token (OAuth2 client credentials)",
+        "Get an access token: client credentials (IT's unattended installs), or the "
+        "desktop program's authorization code + PKCE and rotating refresh tokens",
         None,
         {
             200: ("A bearer token", ref("Token"), JSON),
-            400: "Missing grant type, unsupported grant type or scope, or not a form.",
+            400: "Missing grant type, unsupported grant type or scope, not a form, or a "
+            "refused code or refresh token (`invalid_grant`: sign in again).",
             401: "Unknown client or wrong secret (`invalid_client`).",
             413: "The form is larger than 4 KiB.",
             429: "Too many wrong secrets lately for this client id or from this address "
@@ -344,6 +397,8 @@ def _response(status: int, spec: str | tuple[str, dict[str, Any], str]) -> dict[
     if isinstance(spec, tuple):
         description, schema, media_type = spec
         return {"description": description, "content": {media_type: {"schema": schema}}}
+    if 300 <= status < 400:  # a redirect: Location, no body
+        return {"description": spec, "headers": {"Location": {"schema": {"type": "string"}}}}
     result: dict[str, Any] = {
         "description": spec,
         "content": {JSON: {"schema": ref("Error")}},

@@ -28,6 +28,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from engine.errors import UserFacingError
 from engine.local.paths import app_paths
+from sandbox.accounts import ACCOUNTS_FILE_NAME, Accounts
 from sandbox.app import ServiceOptions, create_app
 from sandbox.credentials import ensure_credentials
 from sandbox.middleware import DROP_CONNECTION_EXTENSION
@@ -53,6 +54,8 @@ class ServeOptions:
     port: int = DEFAULT_PORT
     data_dir: Path | None = None
     practice_name: str | None = None
+    #: The practice's online login (a sign-in user); None: keep it / the default.
+    login_email: str | None = None
     #: Host names answered besides the bound address and localhost (``--allowed-host``).
     allowed_hosts: tuple[str, ...] = ()
     service: ServiceOptions = field(default_factory=ServiceOptions)
@@ -242,9 +245,18 @@ def _serve_store(
         port = sock.getsockname()[1]
         url = _url(options.host, port)
         try:
-            _, credentials_path = ensure_credentials(data_dir, store, url, options.practice_name)
+            credentials, credentials_path = ensure_credentials(
+                data_dir, store, url, options.practice_name, options.login_email
+            )
+            accounts = Accounts(data_dir / ACCOUNTS_FILE_NAME)
+            accounts.replace_users((u.email, u.password) for u in credentials.users)
             hosts = allowed_hosts(options.host, options.allowed_hosts)
-            app = create_app(store, replace(options.service, allowed_hosts=hosts))
+            service = replace(
+                options.service,
+                allowed_hosts=hosts,
+                desktop_client_id=credentials.desktop_client_id,
+            )
+            app = create_app(store, service, accounts)
         except OSError as error:
             sock.close()
             raise UserFacingError(
@@ -268,7 +280,7 @@ def _serve_store(
         gc.freeze()
         announce(f"Sandbox online service running at {url}")
         announce(f"API: {url}/api/v1 — contacts page: {url}/")
-        announce(f"Credentials: {credentials_path}")
+        announce(f"Credentials and sign-in users: {credentials_path}")
         announce("Press Ctrl+C to stop.")
         sys.stdout.flush()
         asyncio.run(server.serve(sockets=[sock]))

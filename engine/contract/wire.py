@@ -12,6 +12,9 @@ from typing import Final
 
 #: Every API path starts with this.
 API_PREFIX: Final = "/api/v1"
+#: The desktop program's public OAuth client id (browser sign-in with PKCE: a native app
+#: holds no secret, RFC 8252 8.4), the same for every installation.
+DESKTOP_CLIENT_ID: Final = "contacts-migration-desktop"
 
 #: Request header: makes a batch safe to resend (the service replays the first answer).
 IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
@@ -55,6 +58,7 @@ class ErrorCode(StrEnum):
     INVALID_HOST = "invalid_host"
     INVALID_JSON = "invalid_json"
     INVALID_CLIENT = "invalid_client"
+    INVALID_GRANT = "invalid_grant"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
     INVALID_SCOPE = "invalid_scope"
     INVALID_TOKEN = "invalid_token"

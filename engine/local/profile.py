@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.contract.wire import Scope
+from engine.contract.wire import DESKTOP_CLIENT_ID, Scope
 from engine.errors import SettingsError, UserFacingError
 from engine.local.config import EngineConfig
 from engine.local.paths import AppPaths
 from engine.local.secrets import SecretStore
 from engine.local.settings import Settings, load_settings, updated
+from engine.local.sign_in_store import HeldSignIn, SavedSignIn
 from engine.local.source_url import parse_source_url
 from engine.online.client import Credentials
 from engine.online.network import NetworkOptions
 from engine.online.service_url import require_secure_service_url
+from engine.online.sign_in import SignInTokens
 
 
 @dataclass(frozen=True)
@@ -60,16 +62,24 @@ def engine_config(paths: AppPaths, settings: Settings | None = None) -> EngineCo
             "Contacts Migration is not set up on this computer.",
             "Run 'contacts-migration activate' (or start it from Maintenance > Online).",
         )
+    if settings.client_id == DESKTOP_CLIENT_ID:  # a person's browser sign-in, no secret
+        credentials = Credentials(DESKTOP_CLIENT_ID, "", SavedSignIn(paths, settings.online_url))
+        return _config(paths, settings, credentials)
     secret = SecretStore(paths).get(settings.client_id)
     if not secret:
         raise SettingsError(
             f"The client secret for {settings.client_id} is not stored on this computer.",
             "Run 'contacts-migration activate' again, or set CONTACTS_MIGRATION_CLIENT_SECRET.",
         )
+    return _config(paths, settings, Credentials(settings.client_id, secret))
+
+
+def _config(paths: AppPaths, settings: Settings, credentials: Credentials) -> EngineConfig:
+    assert settings.source and settings.online_url
     return EngineConfig(
         source=settings.source,
         online_url=settings.online_url,
-        credentials=Credentials(settings.client_id, secret),
+        credentials=credentials,
         source_password=stored_source_password(paths, settings.source),
         mapping_file=Path(settings.mapping_file) if settings.mapping_file else None,
         poll_interval=settings.poll_interval_seconds,
@@ -147,18 +157,41 @@ def config_from_flags(
 
 
 def config_from_answers(
-    paths: AppPaths, *, source: str, online_url: str, client_id: str, client_secret: str
+    paths: AppPaths,
+    *,
+    source: str,
+    online_url: str,
+    client_id: str = "",
+    client_secret: str = "",
+    sign_in: SignInTokens | None = None,
 ) -> EngineConfig:
     """An EngineConfig from the GUI's set-up answers, through the same checks as the
-    saved setup (the source URL's form, the settings); the secret goes to this
-    computer's store, the settings file is left alone until the activation succeeds.
-    Raises UserFacingError with the engine's words when an answer is not usable."""
+    saved setup (the source URL's form, the settings). Online: a browser ``sign_in``
+    (held in memory), or IT's client id and secret (in the configuration only): nothing
+    is saved until the activation succeeds (``save_setup`` keeps them then). Raises
+    UserFacingError with the engine's words when an answer is not usable."""
     parse_source_url(source)
     settings = updated(
         load_settings(paths.settings_file),
         source=source,
         online_url=online_url,
-        client_id=client_id,
+        client_id=DESKTOP_CLIENT_ID if sign_in is not None else client_id,
     )
-    SecretStore(paths).set(client_id, client_secret)
-    return engine_config(paths, settings)
+    if sign_in is not None:
+        require_secure_service_url(online_url)
+        return _config(paths, settings, Credentials(DESKTOP_CLIENT_ID, "", HeldSignIn(sign_in)))
+    if not online_url or not client_id or not client_secret:
+        raise SettingsError(
+            "The online practice's address, client id and client secret are all needed.",
+            "Fill them in, or sign in in the browser instead.",
+        )
+    require_secure_service_url(online_url)
+    return _config(paths, settings, Credentials(client_id, client_secret))
+
+
+def config_for_sign_in(
+    paths: AppPaths, source: str, online_url: str, tokens: SignInTokens, mapping_file: Path | None
+) -> EngineConfig:
+    """The CLI's ``activate``/``sign-in``: like :func:`config_from_flags`, signed in."""
+    config = config_from_answers(paths, source=source, online_url=online_url, sign_in=tokens)
+    return replace(config, mapping_file=mapping_file)

@@ -41,8 +41,10 @@ from engine.errors import (
     TransientOnlineError,
 )
 from engine.online.compression import EncodedBody, choose_encoding, decompress
+from engine.online.credentials import Credentials as Credentials
 from engine.online.network import NetworkOptions, async_client, unreachable_kind
 from engine.online.service_url import require_secure_service_url
+from engine.online.sign_in import current_tokens
 from engine.online.unreachable import Unreachable
 
 log = logging.getLogger(__name__)
@@ -50,12 +52,6 @@ log = logging.getLogger(__name__)
 #: Refresh a token this long before the service says it expires.
 TOKEN_MARGIN_SECONDS: Final = 30.0
 HASH_PAGE_SIZE: Final = 20_000
-
-
-@dataclass(frozen=True)
-class Credentials:
-    client_id: str
-    client_secret: str
 
 
 @dataclass(frozen=True)
@@ -154,6 +150,7 @@ class OnlineClient:
         self._credentials = credentials
         self._scope = scope
         self._token: str | None = None
+        self._used_token: str | None = None
         self._token_expires = 0.0
         #: ``time.monotonic()`` when the latest request that was answered with success
         #: was sent: proof of a round trip begun then (None: none yet).
@@ -278,6 +275,11 @@ class OnlineClient:
         return {"Authorization": f"Bearer {self._token}"}
 
     async def _fetch_token(self) -> None:
+        if (keeper := self._credentials.sign_in) is not None:  # a person's browser sign-in
+            tokens = await current_tokens(self._http, self._base_url, keeper, self._used_token)
+            self._token = self._used_token = tokens.access_token
+            self._token_expires = time.monotonic() + tokens.expires_at - time.time()
+            return
         response = await self._send(
             "POST",
             "/oauth/token",

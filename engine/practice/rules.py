@@ -35,5 +35,16 @@ def check_practice_login(settings: Mapping[str, str], employees: Sequence[Employ
     )
 
 
+def check_signed_in_as(signed_in: str | None, login: Employee) -> None:
+    """The person who signed in in the browser must be the practice's online login."""
+    login_email = (login.email or "").strip()
+    if signed_in is None or signed_in.strip().casefold() == login_email.casefold():
+        return
+    raise LoginProblem(
+        f"You signed in as {signed_in}; this practice's online login is {login_email}.",
+        f"Sign in as {login_email}, or change the practice's online login.",
+    )
+
+
 def is_set(settings: Mapping[str, str], name: PracticeSetting) -> bool:
     return (settings.get(name) or "").strip() == SETTING_TRUE

@@ -41,6 +41,7 @@ CHANNEL_OF_REASON: Final[dict[Reason, Channel]] = {
     Reason.ONLINE_UNREACHABLE: Channel.ONLINE,
     Reason.ONLINE_ERROR: Channel.ONLINE,
     Reason.CREDENTIALS_REJECTED: Channel.ONLINE,
+    Reason.SIGN_IN_AGAIN: Channel.ONLINE,
     Reason.LOGIN_NOT_ACTIVE_EMPLOYEE: Channel.LOGIN,
     Reason.LEASE_LOST: Channel.LEASE,
 }

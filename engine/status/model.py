@@ -43,6 +43,7 @@ class Command(StrEnum):
     SYNC = "sync"  # "Sync now": all is well or on its way, check now anyway
     RETRY = "retry"  # "Retry now": a fault (red, or orange retrying), try again at once
     ACTIVATE = "activate"  # "Activate…": set up and activate first; nothing to retry yet
+    SIGN_IN = "sign_in"  # "Sign in again…": the online sign-in ended; only a person helps
 
 
 #: Red for these reasons: what is missing is the set-up and activation, not a retry.
@@ -153,6 +154,8 @@ class Status:
         """The one button every view offers beside this status."""
         if self.light is not Light.RED:  # orange while retrying: try again now
             return Command.RETRY if self.retrying else Command.SYNC
+        if self.reason is Reason.SIGN_IN_AGAIN:
+            return Command.SIGN_IN
         return Command.ACTIVATE if self.reason in NEEDS_ACTIVATION else Command.RETRY
 
     def __post_init__(self) -> None:

@@ -33,6 +33,8 @@ from engine.errors import (
     RequestRefused,
     SchemaError,
     SettingsError,
+    SignInFailed,
+    SignInNeeded,
     SourceError,
     StaleEpoch,
     TermsNotAccepted,
@@ -124,6 +126,8 @@ MEANINGS: Final[list[tuple[UserFacingError, tuple[Reason, bool, bool] | None]]] 
     (OnlineError("odd"), (Reason.ONLINE_ERROR, False, False)),
     (TransientOnlineError("busy"), (Reason.ONLINE_UNREACHABLE, False, True)),
     (CredentialsRejected("x"), (Reason.CREDENTIALS_REJECTED, True, False)),
+    (SignInNeeded(), (Reason.SIGN_IN_AGAIN, True, False)),
+    (SignInFailed("cancelled"), None),
     (NotActivated(), (Reason.NOT_ACTIVATED, True, False)),
     (OnlineProtocolError("html"), (Reason.ONLINE_ERROR, False, True)),
     (AnswerRefused("too large"), (Reason.ONLINE_ERROR, False, True)),
@@ -159,7 +163,7 @@ def test_each_error_means_what_it_always_meant(
         return
     assert failure is not None
     assert (failure.reason, failure.immediate, failure.transient) == meaning
-    expected_detail = "" if isinstance(error, NotActivated) else error.problem
+    expected_detail = "" if isinstance(error, NotActivated | SignInNeeded) else error.problem
     assert failure.detail == expected_detail
 
 

@@ -26,6 +26,13 @@ EXPECTED: Final = frozenset(
         "practice_database",
         # the engine and what it answers
         "Engine",
+        "DESKTOP_CLIENT_ID",
+        "SignInFailed",
+        "SignInNeeded",
+        "config_for_sign_in",
+        "SignInStarted",
+        "SignInTokens",
+        "sign_in_with_browser",
         "EngineConfig",
         "Activation",
         "Check",

@@ -97,6 +97,8 @@ def test_a_red_status_shows_its_reasons_diagnosis_and_steps(
     expected = (
         "&Activate…" if reason in (Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED) else "&Retry now"
     )
+    if reason is Reason.SIGN_IN_AGAIN:
+        expected = "Sign &in again…"  # the button runs the browser sign-in
     assert dialog.retry_button.text() == expected
     dialog.retry_button.click()
     assert commands.calls == ["sync_now"]

@@ -25,6 +25,7 @@ from tests.sandbox.factories import contact
 from tests.sandbox.schema import schema_errors
 from tests.sandbox.support import activate, check_documented, documented_operation
 from tests.sandbox_harness import RunningSandbox, running_sandbox
+from tests.sign_in_support import Pkce, authorize_params, login, sign_in_tokens
 
 DOCUMENT = openapi_document()
 
@@ -178,6 +179,7 @@ def test_every_documented_status_happens(tmp_path: Path) -> None:
             sync.post(
                 "/sync/batches", json={**batch, "upserts": [{}]}, headers={"Idempotency-Key": "c"}
             )
+        _sign_in_walk(sandbox, hooks)
 
     with (
         running_sandbox(tmp_path / "faults", fault_rate=1.0, fault_seed=5) as faulty,
@@ -205,6 +207,33 @@ def test_every_documented_status_happens(tmp_path: Path) -> None:
     assert set(observed) <= set(documented)
 
 
+def _sign_in_walk(sandbox: RunningSandbox, hooks: dict[str, Any]) -> None:
+    """The sign-in routes' statuses: pages, redirects, refusals, throttling, revocation."""
+    client_id = sandbox.credentials["clients"]["desktop"]["client_id"]
+    email, password = login(sandbox.credentials)
+    params = authorize_params(client_id, Pkce.new())
+    with httpx.Client(base_url=sandbox.url, event_hooks=hooks, timeout=30) as browser:
+        browser.get("/")
+        browser.get("/.well-known/oauth-authorization-server")
+        for path in ("/oauth/authorize", "/sign-in"):
+            browser.get(path, params=params)
+        browser.get("/oauth/authorize", params={**params, "redirect_uri": "https://x.example/"})
+        browser.post("/oauth/authorize", data={**params, "client_id": "nobody"})
+        tokens = sign_in_tokens(sandbox.url, client_id, email, password)
+        browser.post("/api/v1/oauth/revoke", data={"client_id": client_id})
+        browser.post("/api/v1/oauth/revoke", data={"client_id": "nobody", "token": "t"})
+        browser.post(
+            "/api/v1/oauth/revoke", data={"client_id": client_id, "token": tokens["refresh_token"]}
+        )
+        browser.post("/sign-in", data={"email": email, "password": password, "next": "/"})
+        browser.get("/")  # signed in now
+        browser.post("/oauth/authorize", data={**params, "action": "deny"})
+        browser.get("/oauth/authorize", params={**params, "code_challenge_method": "plain"})
+        for _ in range(CLIENT_FAILURE_LIMIT + 1):  # the last is throttled: 429
+            for path in ("/oauth/authorize", "/sign-in"):
+                browser.post(path, data={**params, "email": email, "password": "wrong"})
+
+
 async def _remote_visit(tmp_path: Path, hooks: dict[str, Any]) -> None:
     """The page's 401: only reachable from another machine, so done in-process."""
     store = Store(tmp_path / "remote.db")
@@ -215,7 +244,7 @@ async def _remote_visit(tmp_path: Path, hooks: dict[str, Any]) -> None:
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", event_hooks=async_hooks
         ) as client:
-            await client.get("/")
+            await client.get("/", headers={"Authorization": "Bearer unknown"})
     finally:
         store.close()
 
@@ -228,11 +257,20 @@ def _async(hook: Callable[[httpx.Response], None]) -> Callable[[httpx.Response],
     return run
 
 
+#: The sign-in's routes: a person's password or the program's code, never a token.
+SIGN_IN = (
+    "/oauth/authorize",
+    "/sign-in",
+    "/.well-known/oauth-authorization-server",
+    "/api/v1/oauth/revoke",
+)
+
+
 @pytest.mark.parametrize("scope", ["sync", "read"])
 def test_security_requirements_match_scopes(scope: str) -> None:
     for path, operations in DOCUMENT["paths"].items():
         for method, operation in operations.items():
-            if path in ("/", "/api/v1/openapi.json", "/api/v1/oauth/token"):
+            if path in ("/", "/api/v1/openapi.json", "/api/v1/oauth/token") or path in SIGN_IN:
                 assert operation["security"] == []
             elif method == "get" and path != "/api/v1/contacts/hashes":  # hashes: sync only
                 assert operation["security"] == [{"oauth2": ["read"]}], path

@@ -15,6 +15,7 @@ from sandbox.storage import Store
 from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate, api
 from tests.sandbox_harness import RunningSandbox
+from tests.sign_in_support import signed_in_browser
 
 NASTY_NAME = '<script>alert("x")</script> & Co'
 NASTY_EMAIL = 'a"><img src=x onerror=alert(1)>@example.com'
@@ -29,7 +30,7 @@ def test_page_lists_contacts_escaped_and_searchable(sandbox_server: RunningSandb
         docs.append(contact(500, main_name=NASTY_NAME, email=NASTY_EMAIL, code="EVIL"))
         agent.send_ok(docs)
 
-    with httpx.Client(base_url=sandbox_server.url, timeout=10) as browser:  # no token
+    with signed_in_browser(sandbox_server.url, sandbox_server.credentials) as browser:
         page = browser.get("/")
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
@@ -60,8 +61,8 @@ def test_page_lists_contacts_escaped_and_searchable(sandbox_server: RunningSandb
         assert "No contacts match this search." in reflected
 
 
-def test_page_needs_a_token_from_another_machine(tmp_path: Path) -> None:
-    """In-process, with the request coming from a documentation address (not loopback)."""
+def test_page_needs_a_signed_in_browser_or_a_read_token(tmp_path: Path) -> None:
+    """In-process, from loopback or not: no session, no page (the sign-in page instead)."""
     store = Store(tmp_path / "sandbox.db")
     credentials, _ = ensure_credentials(tmp_path, store, "http://testserver", None)
     read = credentials.as_json()["clients"]["read"]
@@ -69,9 +70,12 @@ def test_page_needs_a_token_from_another_machine(tmp_path: Path) -> None:
 
     async def visit() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            refused = await client.get("/")
-            assert refused.status_code == 401
-            assert refused.json()["error"] == "invalid_token"
+            refused = await client.get("/?q=x")
+            assert refused.status_code == 303
+            assert refused.headers["location"] == "/sign-in?next=%2F%3Fq%3Dx"
+            wrong = await client.get("/", headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+            assert wrong.json()["error"] == "invalid_token"
             issued = await client.post(
                 "/api/v1/oauth/token", data={"grant_type": "client_credentials", **read}
             )

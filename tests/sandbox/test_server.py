@@ -18,6 +18,7 @@ import pytest
 from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate, api
 from tests.sandbox_harness import RunningSandbox
+from tests.sign_in_support import signed_in_browser
 
 Start = Callable[..., RunningSandbox]
 
@@ -44,9 +45,9 @@ def test_credentials_are_private_reused_and_data_persists(
     assert (data / "sandbox.db").stat().st_mode & 0o077 == 0
     saved = json.loads(path.read_text())
     assert saved["url"] == first.url
-    assert set(saved["clients"]) == {"sync", "read"}
+    assert set(saved["clients"]) == {"sync", "read", "desktop"}
     assert saved["clients"]["sync"]["client_id"] != saved["clients"]["read"]["client_id"]
-    assert f"Credentials: {path}" in first.stdout()
+    assert f"Credentials and sign-in users: {path}" in first.stdout()
 
     with api(first) as client:
         record = activate(client)
@@ -127,7 +128,8 @@ def test_request_log_leaves_out_secrets_and_contacts(sandbox_server: RunningSand
         Agent(client).send_ok([contact(1, main_name=secret_name)])
         client.get("/contacts/1")
         client.get("/contacts/999")
-        page = httpx.get(sandbox_server.url + "/", params={"q": secret_name})
+        with signed_in_browser(sandbox_server.url, sandbox_server.credentials) as browser:
+            page = browser.get("/", params={"q": secret_name})
         assert secret_name in page.text
     log = sandbox_server.stderr()
     assert "POST /api/v1/sync/batches 200" in log
@@ -140,6 +142,7 @@ def test_request_log_leaves_out_secrets_and_contacts(sandbox_server: RunningSand
         sandbox_server.credentials["clients"]["read"]["client_secret"],
         secret_name,
         "Zebediah",
+        *(user["password"] for user in sandbox_server.credentials["users"]),
     ):
         assert secret not in log
 

@@ -10,13 +10,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 from tests.security.support import TIMEOUT
+from tests.sign_in_support import signed_in_browser
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,8 @@ def _directives(policy: str) -> dict[str, str]:
 def test_the_page_allows_no_script_no_framing_and_forms_only_to_itself(
     sandbox: RunningSandbox,
 ) -> None:
-    response = httpx.get(sandbox.url + "/", timeout=TIMEOUT)
+    with signed_in_browser(sandbox.url, sandbox.credentials) as browser:
+        response = browser.get("/", timeout=TIMEOUT)
     assert response.status_code == 200
     policy = _directives(response.headers["content-security-policy"])
     assert policy["default-src"] == "'none'"

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
 import pytest
 
 from sandbox import auth
@@ -26,6 +25,7 @@ from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 from tests.security.support import ROOT, TIMEOUT, address, get
+from tests.sign_in_support import signed_in_browser
 
 #: (what held, test file, test name) for defences tested elsewhere already.
 ALREADY_COVERED: Final = (
@@ -36,7 +36,11 @@ ALREADY_COVERED: Final = (
     ),
     ("scope checks", "tests/sandbox/test_auth.py", "test_read_scope_can_read_but_not_write"),
     ("scope checks", "tests/sandbox/test_auth.py", "test_read_client_cannot_get_a_sync_token"),
-    ("scope checks", "tests/sandbox/test_page.py", "test_page_needs_a_token_from_another_machine"),
+    (
+        "scope checks",
+        "tests/sandbox/test_page.py",
+        "test_page_needs_a_signed_in_browser_or_a_read_token",
+    ),
     ("body limits", "tests/sandbox/test_batches.py", "test_bodies_over_the_limit_are_413"),
     ("JSON bombs", "tests/sandbox/test_batches.py", "test_unparseable_batch_bodies_are_400"),
     (
@@ -87,7 +91,8 @@ def _count(sandbox: RunningSandbox) -> int:
     ["' OR '1'='1", "%' --", '"; DROP TABLE contacts; --', "\\", "_%", "' UNION SELECT 1--"],
 )
 def test_sql_in_the_search_box_is_only_text(sandbox: RunningSandbox, query: str) -> None:
-    page = httpx.get(sandbox.url + "/", params={"q": query}, timeout=TIMEOUT)
+    with signed_in_browser(sandbox.url, sandbox.credentials) as browser:
+        page = browser.get("/", params={"q": query}, timeout=TIMEOUT)
     assert page.status_code == 200
     assert "No contacts match this search." in page.text
     assert _count(sandbox) == 2

@@ -14,6 +14,7 @@ from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 from tests.security.support import address, get
+from tests.sign_in_support import session_cookie
 
 SECRET_NAME = "Rebinding-Target-Person"
 
@@ -64,7 +65,8 @@ def test_two_host_headers_are_refused(sandbox: RunningSandbox) -> None:
 )
 def test_the_names_it_was_started_for_are_answered(sandbox: RunningSandbox, host: str) -> None:
     _, port = address(sandbox.url)
-    answer = get(sandbox.url, "/", host.format(port=port))
+    cookie = session_cookie(sandbox.url, sandbox.credentials)
+    answer = get(sandbox.url, "/", host.format(port=port), extra=f"Cookie: {cookie}\r\n")
     assert answer.status == 200
     assert SECRET_NAME.encode() in answer.body
 

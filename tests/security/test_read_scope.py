@@ -14,6 +14,7 @@ import pytest
 from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate
 from tests.sandbox_harness import RunningSandbox, running_sandbox
+from tests.sign_in_support import signed_in_browser
 
 TFN = "123 456 782"
 
@@ -48,6 +49,6 @@ def test_the_agents_sync_token_reads_it_back_exactly(sandbox: RunningSandbox) ->
 
 
 def test_the_page_does_not_show_it_either(sandbox: RunningSandbox) -> None:
-    with sandbox.client(None) as client:
-        page = client.get(sandbox.url + "/")
+    with signed_in_browser(sandbox.url, sandbox.credentials) as browser:
+        page = browser.get("/")
     assert page.status_code == 200 and TFN not in page.text

@@ -154,6 +154,8 @@ def test_the_button_beside_a_status_is_decided_once() -> None:
         expected = (
             Command.ACTIVATE
             if reason in (Reason.NOT_ACTIVATED, Reason.NOT_CONFIGURED)
+            else Command.SIGN_IN
+            if reason is Reason.SIGN_IN_AGAIN
             else Command.RETRY
         )
         assert red_status(reason).command is expected, reason
