@@ -16,15 +16,20 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlencode
 
 import httpx
 
 from engine.contract.document import CONTACT_FIELDS, Kind
+from sandbox.accounts import ACCOUNTS_FILE_NAME, Accounts
 from sandbox.app import create_app
 from sandbox.batch import prepare_batch
 from sandbox.storage import Store
 from sandbox.terms import current_terms
+
+BENCH_EMAIL: Final = "bench@demo-practice.example"
+BENCH_PASSWORD: Final = "bench-password-only-here"
 
 FIRST = ("Ethan", "Olivia", "Noah", "Mia", "Liam", "Ava", "Jack", "Isla", "Leo", "Zoe")
 LAST = ("Green", "Nguyen", "Smith", "Brown", "Wilson", "Taylor", "Lee", "Martin", "King")
@@ -75,6 +80,17 @@ def _fill(store: Store, contacts: int) -> None:
         base = checkpoint
 
 
+async def _sign_in(client: httpx.AsyncClient) -> None:
+    form = {"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "next": "/"}
+    answer = await client.post(
+        "/sign-in",
+        content=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    if answer.status_code != 303:
+        raise SystemExit(f"signing in answered {answer.status_code}")
+
+
 async def _time(client: httpx.AsyncClient, params: dict[str, str], rounds: int) -> float:
     times = []
     for _ in range(rounds):
@@ -90,10 +106,14 @@ def measure(contacts: int, rounds: int, pages: dict[str, dict[str, str]]) -> dic
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "sandbox.db")
         _fill(store, contacts)
-        transport = httpx.ASGITransport(create_app(store), client=("127.0.0.1", 5000))
+        accounts = Accounts(Path(tmp) / ACCOUNTS_FILE_NAME)
+        accounts.replace_users([(BENCH_EMAIL, BENCH_PASSWORD)])
+        app = create_app(store, accounts=accounts)
+        transport = httpx.ASGITransport(app, client=("127.0.0.1", 5000))
 
         async def run() -> dict[str, float]:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                await _sign_in(client)  # the page is for a signed-in browser, as in life
                 return {name: await _time(client, p, rounds) for name, p in pages.items()}
 
         try:
