@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import html
 import json
@@ -24,6 +25,7 @@ from engine import (
     AGREEMENT,
     CONFIRMATION,
     DB_PASSWORD_ENV,
+    DatabaseSource,
     Engine,
     EngineConfig,
     GaveUp,
@@ -231,9 +233,10 @@ def cmd_activate(args: argparse.Namespace) -> int:
     )
 
 
-def _database_source(source: str, ask: bool) -> str:
+def _database_source(source: str, ask: bool) -> DatabaseSource:
     """``--source`` with the database password from the prompt or the environment (so
-    it never has to be an argument), warning when the argument itself carries one."""
+    it never has to be an argument), warning when the argument itself carries one; the
+    password is kept apart from the source (the keyring at activation, never settings)."""
     typed = None
     if ask:
         if not sys.stdin.isatty():
@@ -242,10 +245,10 @@ def _database_source(source: str, ask: bool) -> str:
                 f"Set {DB_PASSWORD_ENV} instead.",
             )
         typed = getpass.getpass("Database password: ") or None
-    resolved, warning = command_line_source(source, typed)
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    return resolved
+    found = command_line_source(source, typed)
+    if found.warning:
+        print(found.warning, file=sys.stderr, flush=True)
+    return found
 
 
 def activate(request: ActivationRequest) -> int:
@@ -253,7 +256,8 @@ def activate(request: ActivationRequest) -> int:
     paths = app_paths()
     paths.ensure()
     setup_logging(paths, verbose=request.verbose)
-    source = _database_source(request.source, request.ask_db_password)
+    database = _database_source(request.source, request.ask_db_password)
+    source = database.source
     if request.signs_in:
         config = _signed_in_config(request, source)
     else:
@@ -266,6 +270,7 @@ def activate(request: ActivationRequest) -> int:
             mapping_file=request.mapping,
             ask_secret=_ask_secret,
         )
+    config = dataclasses.replace(config, source_password=database.password)
     if not _ask(CONFIRMATION, request.assume_yes):
         print("Nothing was changed.")
         return 1

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     )
     from engine.local.source_url import (
         DB_PASSWORD_ENV as DB_PASSWORD_ENV,
+        DatabaseSource as DatabaseSource,
         command_line_source as command_line_source,
         parse_source_url as parse_source_url,
     )
@@ -182,6 +183,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "SqlServerAnswers": "engine.sources.practice_database",
     "practice_database": "engine.sources.practice_database",
     "DB_PASSWORD_ENV": "engine.local.source_url",
+    "DatabaseSource": "engine.local.source_url",
     "command_line_source": "engine.local.source_url",
     "HEARTBEAT_SECONDS": "engine.status.state_file",
     "current_status": "engine.status.state_file",

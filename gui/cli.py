@@ -6,6 +6,7 @@ Qt is imported only inside the handler, so the rest of the CLI never loads it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import sys
 from pathlib import Path
@@ -48,17 +49,18 @@ def register(subparsers: Any) -> None:
 
 def _config_from_flags(args: argparse.Namespace, paths: AppPaths) -> EngineConfig:
     """The same builder as the command line's, checked before the wizard sends anything."""
-    source, warning = command_line_source(args.source)  # the password: from the environment
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    return config_from_flags(
+    database = command_line_source(args.source)  # the password: from the environment
+    if database.warning:
+        print(database.warning, file=sys.stderr, flush=True)
+    config = config_from_flags(
         paths,
-        source,
+        database.source,
         online_url=args.online,
         credentials_file=args.credentials,
         client_id=args.client_id,
         mapping_file=args.mapping,
     )
+    return dataclasses.replace(config, source_password=database.password)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ Use it as the ``BROWSER`` command (Python's ``webbrowser`` runs it with the addr
 waits for it), for the CLI, the GUI or the demo alike::
 
     BROWSER="python -m tests.browser_sign_in --email a@x --password pw %s"
+    BROWSER="python -m tests.browser_sign_in --login-from DIR/credentials.json %s"
 
 It exits 0 once the browser landed on the loopback page that says "Signed in" (or, with
 ``--expect wrong-password``, once the page said the password is wrong), 1 otherwise.
@@ -15,6 +16,7 @@ It exits 0 once the browser landed on the loopback page that says "Signed in" (o
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -82,12 +84,22 @@ def sign_in(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--email")
+    parser.add_argument("--password")
+    parser.add_argument(
+        "--login-from",
+        type=Path,
+        help="a sandbox's credentials.json: sign in as its first user (the practice's login)",
+    )
     parser.add_argument("--expect", choices=["signed-in", "wrong-password"], default="signed-in")
     parser.add_argument("--screenshots", type=Path)
     parser.add_argument("url")
     args = parser.parse_args(argv)
+    if args.login_from is not None:
+        user = json.loads(args.login_from.read_text(encoding="utf-8"))["users"][0]
+        args.email, args.password = user["email"], user["password"]
+    if not args.email or not args.password:
+        parser.error("give --email and --password, or --login-from FILE")
     from tests.browser_harness import chromium
 
     with chromium(1000, 760) as driver:

@@ -60,22 +60,6 @@ def source_has_password(url: str) -> bool:
     return parsed.kind is SourceKind.ODBC and bool(_PASSWORD_KEY.search(parsed.target))
 
 
-def with_database_password(url: str, password: str) -> str:
-    """``url`` (``odbc:``) with ``Pwd`` set to ``password``, quoted by ODBC's rules (a
-    ``;`` or ``}`` in it is safe); it replaces any password already there."""
-    from engine.sources.odbc_connect import ConnectionString
-
-    parsed = parse_source_url(url)
-    if parsed.kind is not SourceKind.ODBC:
-        raise SettingsError(
-            "A database password applies to an odbc: source only.",
-            f"Unset {DB_PASSWORD_ENV} for a sqlite: file.",
-        )
-    pairs = ConnectionString.parse(parsed.target).pairs
-    kept = tuple((k, v) for k, v in pairs if k.casefold() not in ("pwd", "password"))
-    return "odbc:" + ConnectionString((*kept, ("Pwd", password))).text()
-
-
 def parse_source_url(url: str) -> SourceUrl:
     scheme, separator, target = url.partition(":")
     try:
@@ -99,14 +83,48 @@ PASSWORD_ON_COMMAND_LINE: Final = (
 )
 
 
+@dataclass(frozen=True)
+class DatabaseSource:
+    """What a front end's ``--source`` means: the source without its password (what the
+    settings keep), the password apart (the keyring at activation, merged into the
+    connection only when connecting), and the warning to show (or None)."""
+
+    source: str
+    password: str | None
+    warning: str | None
+
+
+def split_database_password(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``Pwd``/``Password`` (parsed by ODBC's brace rules), and that
+    password; a ``sqlite:`` source has none."""
+    from engine.sources.odbc_connect import ConnectionString
+
+    parsed = parse_source_url(url)
+    if parsed.kind is not SourceKind.ODBC:
+        return url, None
+    pairs = ConnectionString.parse(parsed.target).pairs
+    passwords = [v for k, v in pairs if k.casefold() in ("pwd", "password")]
+    if not passwords:
+        return url, None
+    kept = tuple((k, v) for k, v in pairs if k.casefold() not in ("pwd", "password"))
+    return "odbc:" + ConnectionString(kept).text(), passwords[-1]
+
+
 def command_line_source(
     url: str, typed_password: str | None = None, environ: Mapping[str, str] | None = None
-) -> tuple[str, str | None]:
-    """The source a front end's ``--source`` means, and the warning to show (or None).
+) -> DatabaseSource:
+    """The source a front end's ``--source`` means, its password kept apart.
 
     The password comes from ``typed_password`` (a prompt), else :data:`DB_PASSWORD_ENV`,
-    else whatever ``url`` holds (with the warning): never needed in the arguments."""
+    else whatever ``url`` holds (with the warning): never needed in the arguments, and
+    never written into the settings file."""
     environment = os.environ if environ is None else environ
     warning = PASSWORD_ON_COMMAND_LINE if source_has_password(url) else None
-    password = typed_password or environment.get(DB_PASSWORD_ENV)
-    return (with_database_password(url, password) if password else url), warning
+    bare, inline = split_database_password(url)
+    password = typed_password or environment.get(DB_PASSWORD_ENV) or inline
+    if password and parse_source_url(bare).kind is not SourceKind.ODBC:
+        raise SettingsError(
+            "A database password applies to an odbc: source only.",
+            f"Unset {DB_PASSWORD_ENV} for a sqlite: file.",
+        )
+    return DatabaseSource(bare, password or None, warning)

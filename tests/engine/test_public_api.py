@@ -81,6 +81,7 @@ EXPECTED: Final = frozenset(
         "parse_source_url",
         "DB_PASSWORD_ENV",
         "command_line_source",
+        "DatabaseSource",
         "resource_path",
         "setup_logging",
         "LOG_FILE_NAME",

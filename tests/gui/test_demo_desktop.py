@@ -1,16 +1,18 @@
 """The README's first command, as a newcomer runs it on a desktop.
 
 ``bash scripts/demo.sh`` runs exactly as the README writes it (it sets up first, then
-starts the demo) on a real X display (Xvfb + openbox + trayer's system tray). The test
-then does what a person does, with real mouse events: says No to the wizard the demo
-opened, opens it again from Maintenance > Online > Activate Contacts Migration, says Yes,
-waits for the checks, ticks the Terms and presses Agree and activate, waits for the migration, and
-waits for the light in the tray to be green *by its colour on the screen*. Then
-``contacts-migration verify`` must say identical, and Quit in the tray menu must end the
-demo cleanly, with no traceback anywhere in what it printed or logged.
+starts the demo) on a real X display (Xvfb + openbox + trayer's system tray), with a real
+chromium as the system browser (``BROWSER``: it signs in as the practice login the demo
+prints). The test then does what a person does, with real mouse events: waits for the
+set-up the demo opened to come back signed in, presses Continue, says No to the wizard,
+opens it again from Maintenance > Online > Activate Contacts Migration (Continue in the
+set-up again: nothing was activated), says Yes, waits for the checks, ticks the Terms and
+presses Agree and activate, waits for the migration, and waits for the light in the tray
+to be green *by its colour on the screen*. Then ``contacts-migration verify`` must say
+identical, and Quit in the tray menu must end the demo cleanly, with no traceback
+anywhere in what it printed or logged.
 
-Each step of the wizard is one small function, so a new step (a browser sign-in) goes
-in one place: ``drive_the_wizard``.
+Each step is one small function, so a new step goes in one place: ``drive_the_wizard``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ REPO: Final = Path(__file__).resolve().parents[2]
 DEMO_COMMAND: Final = ("bash", "scripts/demo.sh")
 MAP_WINDOW: Final = "Maintenance Map"
 WIZARD: Final = "Activate Contacts Migration"
+SET_UP: Final = "Set up Contacts Migration"
 #: setup.sh may install packages, and the demo builds its practice first.
 START_SECONDS: Final = 600.0
 QUIT_SECONDS: Final = 120.0
@@ -65,8 +68,11 @@ def demo_running(env: dict[str, str], output: Path) -> Iterator[subprocess.Popen
 
 
 def newcomer_env(desktop: Desktop, home: Path) -> dict[str, str]:
-    """A fresh user account: its own HOME and XDG folders, no portable home set."""
+    """A fresh user account: its own HOME and XDG folders, no portable home set; its
+    "system browser" a real chromium that signs in as the demo's printed login."""
     env = desktop.env
+    login = home / ".local/share/contacts-migration/demo/online/credentials.json"
+    env["BROWSER"] = f"{sys.executable} -m tests.browser_sign_in --login-from {login} %s"
     env.pop("CONTACTS_MIGRATION_HOME", None)
     env.pop("CONTACTS_MIGRATION_CLIENT_SECRET", None)
     env["HOME"] = str(home)
@@ -82,6 +88,19 @@ def newcomer_env(desktop: Desktop, home: Path) -> dict[str, str]:
 
 
 # -- the wizard, one step at a time -------------------------------------------------------
+
+
+def sign_in_and_continue(screen: Screen) -> None:
+    """The set-up (filled in by the demo) signs in in "the browser" (BROWSER: a real
+    chromium signing in as the demo's practice login, as a person would), then Continue."""
+    screen.wait(
+        "label",
+        lambda name: name.startswith("Signed in as "),
+        window=SET_UP,
+        what="the browser sign-in to come back",
+    )
+    go_on = screen.wait("push button", "Continue", window=SET_UP, what="Continue enabled")
+    screen.click_until(go_on, lambda: screen.shows("push button", "Yes", WIZARD), "the wizard")
 
 
 def say_no_to_the_first_wizard(screen: Screen) -> None:
@@ -100,13 +119,22 @@ def open_the_wizard_from_the_menu(screen: Screen) -> None:
     activate = "Activate Contacts Migration…"
     screen.click_until(online, lambda: screen.shows("menu item", activate), "opening Online")
     item = screen.wait("menu item", activate)
-    screen.click_until(item, lambda: screen.shows("push button", "Yes", WIZARD), "the wizard")
+    screen.click_until(
+        item,
+        lambda: (
+            screen.shows("push button", "Yes", WIZARD)
+            or screen.shows("push button", "Continue", SET_UP)
+        ),
+        "the wizard or the set-up",
+    )
 
 
 def sign_in_if_asked(screen: Screen) -> None:
-    """Where a sign-in step goes when the wizard asks for one; today's demo passes the
-    service's credentials itself, so there is nothing to do yet."""
-    del screen
+    """Nothing was activated, so Activate goes back to the set-up (its answers and the
+    sign-in kept): Continue again."""
+    if screen.shows("push button", "Yes", WIZARD):
+        return
+    sign_in_and_continue(screen)
 
 
 def confirm(screen: Screen) -> None:
@@ -156,6 +184,7 @@ def wait_for_the_migration(screen: Screen) -> None:
 
 
 def drive_the_wizard(screen: Screen) -> None:
+    sign_in_and_continue(screen)
     say_no_to_the_first_wizard(screen)
     open_the_wizard_from_the_menu(screen)
     sign_in_if_asked(screen)
@@ -237,8 +266,8 @@ def test_the_readme_demo_reaches_green_on_a_desktop(tmp_path: Path) -> None:
         started = time.monotonic()
         with demo_running(env, output) as demo:
             wait_for(
-                lambda: demo.poll() is not None or screen.shows("push button", "No", WIZARD),
-                "the demo's wizard",
+                lambda: demo.poll() is not None or screen.shows("push button", "Continue", SET_UP),
+                "the demo's set-up",
                 START_SECONDS,
             )
             assert demo.poll() is None, output.read_text(errors="replace")[-3000:]

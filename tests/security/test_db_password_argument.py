@@ -44,15 +44,25 @@ def test_a_password_in_the_arguments_is_warned_about(tmp_path: Path) -> None:
 def test_the_environment_carries_it_instead(tmp_path: Path) -> None:
     shown = _activate(BASE, tmp_path / "home", env={DB_PASSWORD_ENV: PASSWORD})
     assert "process list" not in shown and "w0rd" not in shown, shown
-    source, warning = command_line_source(BASE, environ={DB_PASSWORD_ENV: PASSWORD})
-    assert warning is None
-    pairs = dict(ConnectionString.parse(source.removeprefix("odbc:")).pairs)
-    assert pairs["Pwd"] == PASSWORD and pairs["Uid"] == "sync"  # braces and ; survive
-    typed, _ = command_line_source(BASE + ";PWD=old", typed_password="new", environ={})
-    assert dict(ConnectionString.parse(typed.removeprefix("odbc:")).pairs) == {
-        **dict(ConnectionString.parse(BASE.removeprefix("odbc:")).pairs),
-        "Pwd": "new",
-    }
+    found = command_line_source(BASE, environ={DB_PASSWORD_ENV: PASSWORD})
+    assert found.warning is None and found.password == PASSWORD  # braces and ; survive
+    assert found.source == BASE  # no password given in it: the source is left as written
+    typed = command_line_source(BASE + ";PWD=old", typed_password="new", environ={})
+    assert typed.password == "new"
+    assert dict(ConnectionString.parse(typed.source.removeprefix("odbc:")).pairs) == dict(
+        ConnectionString.parse(BASE.removeprefix("odbc:")).pairs
+    )
+
+
+def test_a_password_in_the_arguments_is_kept_apart_from_the_source() -> None:
+    """Even the warned-about way never lands in the settings: the password is split off
+    (by ODBC's brace rules) and goes where the set-up dialog's goes (the keyring)."""
+    found = command_line_source(BASE + ";Pwd={p;ss}}w0rd}", environ={})
+    assert found.password == PASSWORD and found.warning is not None
+    assert "w0rd" not in found.source
+    assert dict(ConnectionString.parse(found.source.removeprefix("odbc:")).pairs) == dict(
+        ConnectionString.parse(BASE.removeprefix("odbc:")).pairs
+    )
 
 
 def test_asking_without_a_terminal_says_what_to_do(tmp_path: Path) -> None:
