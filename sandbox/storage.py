@@ -14,15 +14,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
 
 from engine.contract.canonical import collection_checksum
 from engine.contract.wire import ErrorCode
 from engine.local.private_files import make_private
-from sandbox.batch import PreparedBatch
+from sandbox.batch import ContactRow, PreparedBatch
 from sandbox.errors import ApiError
 from sandbox.search import PageResult, PageRow, SearchQuery, search_text
 from sandbox.storage_schema import SCHEMA
@@ -112,6 +113,15 @@ class BatchOutcome:
 
 
 _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
+
+#: The stored contact's columns, once: ContactRow's fields, in order.
+_CONTACT_COLUMNS: Final = tuple(field.name for field in fields(ContactRow))
+_UPSERT_CONTACT: Final = (
+    f"INSERT INTO contacts ({', '.join(_CONTACT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_CONTACT_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in _CONTACT_COLUMNS if column != "id")
+)
+_contact_values: Final = attrgetter(*_CONTACT_COLUMNS)
 
 
 class Store:
@@ -358,17 +368,7 @@ class Store:
                     "read the sync state and continue from there.",
                     extra={"current_checkpoint": practice.checkpoint},
                 )
-            conn.executemany(
-                "INSERT INTO contacts (id, doc, hash, name, code, type, email, phone, search)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, hash = excluded.hash,"
-                " name = excluded.name, code = excluded.code, type = excluded.type,"
-                " email = excluded.email, phone = excluded.phone, search = excluded.search",
-                [
-                    (r.id, r.doc, r.hash, r.name, r.code, r.type, r.email, r.phone, r.search)
-                    for r in batch.rows
-                ],
-            )
+            conn.executemany(_UPSERT_CONTACT, [_contact_values(r) for r in batch.rows])
             deleted = 0
             if batch.deletes:
                 cursor = conn.executemany(
