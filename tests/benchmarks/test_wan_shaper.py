@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.wan import Scenario, raw_json_bytes, shaping
+from benchmarks.wan import Scenario, shaping
+from benchmarks.wire_data import raw_json_bytes
 from engine.api import Engine
 from engine.local.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
@@ -40,7 +41,10 @@ async def test_a_migration_through_the_shaped_link_is_compressed_and_pipelined(
             await engine.aclose()
     assert report.identical, report.summary()
     raw = raw_json_bytes(practice_db)
-    assert up - before_up < raw / 3  # contact JSON compresses far better than 3x
+    # The first batches always go compressed; after its probes the client keeps
+    # compressing or not by what it measured (tests/engine/sync/test_coding.py), so only
+    # "fewer bytes than the plain JSON" holds whatever this (busy) machine measures.
+    assert up - before_up < raw
     assert down > 0
     assert counters.batches_accepted >= 5
     assert counters.batches_pipelined > 0

@@ -1,0 +1,191 @@
+"""Which coding (none, or a zstd level) each upload batch gets, from what was measured.
+
+Why: compression only pays while the link is the bottleneck. On a practice's line (5-20
+Mbit/s up) every byte saved is time saved, and a higher level pays as long as the client
+keeps up; on a fast link (the loopback, a LAN) the link outruns the client and the
+service, and compression would only spend CPU on both sides.
+
+How it is measured, once per upload stream, at its start:
+
+1. batches go with zstd level 3 until the pipeline's wire rate is known;
+2. then small compressed batches and (at most :data:`PROBES`) uncompressed ones
+   of the same plain size (0.08 s of the link each at most) are sent, one run after the
+   other, and the time each run held the pipeline (its gaps between answers) compared;
+3. uncompressed probes that go about as fast as the compressed ones: the link outruns the
+   rest of the pipeline, so no compression. Otherwise the link is the bottleneck and its
+   rate is what a probe measured; each zstd level's time per plain byte is modelled as
+   ``max(client CPU per byte + its compressing cost, link time per byte / its ratio)``
+   and the quickest wins (:data:`ZSTD_LEVELS`: ratios and relative costs, scaled by what
+   this machine and this data measured for level 3).
+
+Every batch carries its own ``Content-Encoding``, so the coding changing between batches
+is safe; a batch sent again keeps its body.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final
+
+from engine.online.compression import ZSTD_LEVEL, ZSTD_LEVELS, ContentEncoding
+
+log = logging.getLogger(__name__)
+
+#: Compressed batches, then as many uncompressed ones, of one (small) size. Runs, not
+#: turns, compared by their total time: the link carries the batches in flight
+#: interleaved, so they are answered in bunches and one gap alone means little.
+PROBES: Final = 3
+#: Link time a probe may take at most, at the rate the compressed batches showed.
+PROBE_SECONDS: Final = 0.08
+MIN_PROBE_BYTES: Final = 32 * 1024
+#: Uncompressed probes holding the pipeline under this many times as long as compressed
+#: batches of the same plain size: the link is not the bottleneck. A link-bound one
+#: shows about the compression ratio (7-8x); one that outruns the rest about 1x.
+#: Wrongly compressing costs a fast link a few per cent; wrongly not compressing costs a
+#: slow one 8x: the threshold leans to compressing.
+OUTRUNS: Final = 1.6
+#: A higher level must be this much quicker (modelled) to be chosen over a lower one.
+MARGIN: Final = 0.05
+
+
+class Role(Enum):
+    NORMAL = "normal"
+    REFERENCE = "reference"
+    PROBE = "probe"
+
+
+@dataclass(frozen=True)
+class Coding:
+    encoding: ContentEncoding
+    level: int = 0
+    role: Role = Role.NORMAL
+
+
+IDENTITY: Final = Coding(ContentEncoding.IDENTITY)
+START: Final = Coding(ContentEncoding.ZSTD, ZSTD_LEVEL)
+
+
+class CodingChooser:
+    """Picks each batch's coding; told what every answered batch measured."""
+
+    def __init__(self, cpu_clock: Callable[[], float] = time.process_time) -> None:
+        """``cpu_clock``: this process's CPU seconds (a parameter for tests)."""
+        self._cpu_clock = cpu_clock
+        self._decided: Coding | None = None
+        self._plan: list[Coding] = []
+        self._planned = False
+        self._probe_bytes = 0
+        self._gaps: dict[Role, list[float]] = {Role.REFERENCE: [], Role.PROBE: []}
+        self._wire_rate: float | None = None
+        self._link: float | None = None
+        self._probe_raw = 0
+        #: CPU seconds since the first answer: all of this process's, and compressing.
+        self._cpu_mark: float | None = None
+        self._cpu_spent = 0.0
+        self._compress_spent = 0.0
+        self._raw_settled = 0
+        self._cost_scale = 1.0
+        self._ratio_scale = 1.0
+
+    @property
+    def decided(self) -> Coding | None:
+        return self._decided
+
+    def next(self, offered: ContentEncoding) -> Coding:
+        """The coding of the next batch, given the best one the service accepts."""
+        if offered is ContentEncoding.IDENTITY:
+            return IDENTITY
+        if offered is not ContentEncoding.ZSTD:
+            return Coding(offered)
+        if self._decided is not None:
+            return self._decided
+        if self._plan:
+            return self._plan.pop(0)
+        return START
+
+    def probe_bytes(self) -> int | None:
+        """The plain size of the next batch while references and probes are sent."""
+        return self._probe_bytes if self._plan else None
+
+    def settled(
+        self, coding: Coding, wire: int, raw: int, compress_cpu: float, gap: float | None
+    ) -> None:
+        """A batch was answered; ``gap``: seconds since the answer before it, when others
+        were in flight right behind it (None when it went alone: nothing to learn)."""
+        now_cpu = self._cpu_clock()
+        mark, self._cpu_mark = self._cpu_mark, now_cpu
+        if raw <= 0:
+            return
+        if mark is not None:  # over the whole stream, so read-ahead evens out
+            self._cpu_spent += now_cpu - mark
+            self._compress_spent += compress_cpu
+            self._raw_settled += raw
+        if coding.encoding is ContentEncoding.ZSTD and coding.level == ZSTD_LEVEL:
+            table_ratio, table_cost = _table(ZSTD_LEVEL)
+            self._ratio_scale = _clamp(raw / max(wire, 1) / table_ratio, 0.5, 2.0)
+            if compress_cpu > 0:
+                self._cost_scale = _clamp(compress_cpu / raw / (table_cost * 1e-9), 0.25, 8.0)
+        if gap is None or self._decided is not None:
+            return
+        gap = max(gap, 1e-4)
+        if coding.role is Role.NORMAL and not self._planned:
+            self._wire_rate = wire / gap
+            self._probe_bytes = max(int(self._wire_rate * PROBE_SECONDS), MIN_PROBE_BYTES)
+            reference = Coding(ContentEncoding.ZSTD, ZSTD_LEVEL, Role.REFERENCE)
+            probe = Coding(ContentEncoding.IDENTITY, 0, Role.PROBE)
+            self._plan = [reference] * PROBES + [probe] * PROBES
+            self._planned = True
+        elif coding.role is not Role.NORMAL:
+            self._gaps[coding.role].append(gap)
+            if coding.role is Role.PROBE:
+                self._probe_raw += raw
+        probes, references = self._gaps[Role.PROBE], self._gaps[Role.REFERENCE]
+        if len(probes) >= PROBES and references:
+            self._link = self._probe_raw / sum(probes)
+            slower = sum(probes) / len(probes) / (sum(references) / len(references))
+            self._decided = IDENTITY if slower < OUTRUNS else self.choose()
+            self._plan = []
+            log.info("upload coding: %s", self.describe())
+
+    def choose(self) -> Coding:
+        """The quickest zstd level on a link that is the bottleneck at the probes' rate."""
+        link = self._link or 1.0
+        other = max(self._cpu_spent - self._compress_spent, 0.0) / max(self._raw_settled, 1)
+        best, best_time = START, float("inf")
+        for level, ratio, cost in ZSTD_LEVELS:
+            seconds = max(
+                other + cost * 1e-9 * self._cost_scale,
+                1 / (link * ratio * self._ratio_scale),
+            )
+            if seconds < best_time * (1 - MARGIN):
+                best, best_time = Coding(ContentEncoding.ZSTD, level), seconds
+        return best
+
+    def describe(self) -> str:
+        """The choice and what it was made from, for the log and the benchmarks."""
+        coding = self._decided
+        name = "not chosen yet" if coding is None else coding.encoding.value
+        if coding is not None and coding.level:
+            name += f" level {coding.level}"
+        gaps = {role.value: [round(gap * 1000, 1) for gap in g] for role, g in self._gaps.items()}
+        other = max(self._cpu_spent - self._compress_spent, 0.0) / max(self._raw_settled, 1)
+        return (
+            f"{name} (probe / compressed gaps in ms: {gaps}; link"
+            f" {(self._link or 0) * 8 / 1e6:.1f} Mbit/s uncompressed; client"
+            f" {other * 1e9:.0f} ns CPU per plain byte)"
+        )
+
+
+def _table(level: int) -> tuple[float, float]:
+    for known, ratio, cost in ZSTD_LEVELS:
+        if known == level:
+            return ratio, cost
+    return ZSTD_LEVELS[1][1], ZSTD_LEVELS[1][2]
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(max(value, low), high)
