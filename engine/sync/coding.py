@@ -7,13 +7,15 @@ service, and compression would only spend CPU on both sides.
 
 How it is measured, once per upload stream, at its start:
 
-1. batches go with zstd level 3 until the pipeline's wire rate is known;
-2. then small compressed batches and (at most :data:`PROBES`) uncompressed ones
-   of the same plain size (0.08 s of the link each at most) are sent, one run after the
-   other, and the time each run held the pipeline (its gaps between answers) compared;
-3. uncompressed probes that go about as fast as the compressed ones: the link outruns the
-   rest of the pipeline, so no compression. Otherwise the link is the bottleneck and its
-   rate is what a probe measured; each zstd level's time per plain byte is modelled as
+1. batches go with zstd level 3, pipelined, until the pipeline's plain throughput with
+   compression is known (answers of batches with others in flight behind them);
+2. then :data:`PROBES` small compressed batches and as many uncompressed ones of the same
+   plain size (0.08 s of the link each at most) are sent in turn, each *alone* on an idle
+   pipeline (batches in flight share the link and are answered in bunches, so only a
+   batch alone shows its own time), and the quickest of each kind timed;
+3. the extra time the uncompressed bytes took gives the link's rate. A link at least as
+   fast as the pipeline's compressed throughput outruns the rest: no compression.
+   Otherwise each zstd level's time per plain byte is modelled as
    ``max(client CPU per byte + its compressing cost, link time per byte / its ratio)``
    and the quickest wins (:data:`ZSTD_LEVELS`: ratios and relative costs, scaled by what
    this machine and this data measured for level 3).
@@ -35,19 +37,11 @@ from engine.online.compression import ZSTD_LEVEL, ZSTD_LEVELS, ContentEncoding
 
 log = logging.getLogger(__name__)
 
-#: Compressed batches, then as many uncompressed ones, of one (small) size. Runs, not
-#: turns, compared by their total time: the link carries the batches in flight
-#: interleaved, so they are answered in bunches and one gap alone means little.
-PROBES: Final = 3
+#: Compressed and uncompressed batches of one (small) size, each sent alone.
+PROBES: Final = 2
 #: Link time a probe may take at most, at the rate the compressed batches showed.
 PROBE_SECONDS: Final = 0.08
 MIN_PROBE_BYTES: Final = 32 * 1024
-#: Uncompressed probes holding the pipeline under this many times as long as compressed
-#: batches of the same plain size: the link is not the bottleneck. A link-bound one
-#: shows about the compression ratio (7-8x); one that outruns the rest about 1x.
-#: Wrongly compressing costs a fast link a few per cent; wrongly not compressing costs a
-#: slow one 8x: the threshold leans to compressing.
-OUTRUNS: Final = 1.6
 #: A higher level must be this much quicker (modelled) to be chosen over a lower one.
 MARGIN: Final = 0.05
 
@@ -79,10 +73,12 @@ class CodingChooser:
         self._plan: list[Coding] = []
         self._planned = False
         self._probe_bytes = 0
-        self._gaps: dict[Role, list[float]] = {Role.REFERENCE: [], Role.PROBE: []}
+        self._times: dict[Role, list[float]] = {Role.REFERENCE: [], Role.PROBE: []}
+        self._wire: dict[Role, int] = {}
+        self._pipeline_raw = 0  # plain bytes and seconds of pipelined compressed batches
+        self._pipeline_seconds = 0.0
         self._wire_rate: float | None = None
         self._link: float | None = None
-        self._probe_raw = 0
         #: CPU seconds since the first answer: all of this process's, and compressing.
         self._cpu_mark: float | None = None
         self._cpu_spent = 0.0
@@ -129,27 +125,37 @@ class CodingChooser:
             self._ratio_scale = _clamp(raw / max(wire, 1) / table_ratio, 0.5, 2.0)
             if compress_cpu > 0:
                 self._cost_scale = _clamp(compress_cpu / raw / (table_cost * 1e-9), 0.25, 8.0)
-        if gap is None or self._decided is not None:
+        if gap is None or self._decided is not None or coding.role is not Role.NORMAL:
             return
-        gap = max(gap, 1e-4)
-        if coding.role is Role.NORMAL and not self._planned:
-            self._wire_rate = wire / gap
-            self._probe_bytes = max(int(self._wire_rate * PROBE_SECONDS), MIN_PROBE_BYTES)
+        if coding.encoding is ContentEncoding.ZSTD:
+            self._pipeline_raw += raw
+            self._pipeline_seconds += max(gap, 1e-4)
+        if not self._planned:
+            self._probe_bytes = max(int(wire / max(gap, 1e-4) * PROBE_SECONDS), MIN_PROBE_BYTES)
             reference = Coding(ContentEncoding.ZSTD, ZSTD_LEVEL, Role.REFERENCE)
             probe = Coding(ContentEncoding.IDENTITY, 0, Role.PROBE)
-            self._plan = [reference] * PROBES + [probe] * PROBES
+            self._plan = [reference, probe] * PROBES
             self._planned = True
-        elif coding.role is not Role.NORMAL:
-            self._gaps[coding.role].append(gap)
-            if coding.role is Role.PROBE:
-                self._probe_raw += raw
-        probes, references = self._gaps[Role.PROBE], self._gaps[Role.REFERENCE]
-        if len(probes) >= PROBES and references:
-            self._link = self._probe_raw / sum(probes)
-            slower = sum(probes) / len(probes) / (sum(references) / len(references))
-            self._decided = IDENTITY if slower < OUTRUNS else self.choose()
+
+    def timed(self, coding: Coding, wire: int, seconds: float) -> None:
+        """A reference or probe batch, sent alone, took ``seconds`` from send to answer."""
+        if coding.role is Role.NORMAL or self._decided is not None:
+            return
+        self._times[coding.role].append(seconds)
+        self._wire[coding.role] = wire
+        if all(len(times) >= PROBES for times in self._times.values()):
+            self._decided = self._verdict()
             self._plan = []
             log.info("upload coding: %s", self.describe())
+
+    def _verdict(self) -> Coding:
+        probe_wire, reference_wire = self._wire[Role.PROBE], self._wire[Role.REFERENCE]
+        extra = min(self._times[Role.PROBE]) - min(self._times[Role.REFERENCE])
+        self._link = (probe_wire - reference_wire) / max(extra, 1e-3)
+        pipeline = self._pipeline_raw / max(self._pipeline_seconds, 1e-4)
+        if self._link >= pipeline:
+            return IDENTITY
+        return self.choose()
 
     def choose(self) -> Coding:
         """The quickest zstd level on a link that is the bottleneck at the probes' rate."""
@@ -171,12 +177,13 @@ class CodingChooser:
         name = "not chosen yet" if coding is None else coding.encoding.value
         if coding is not None and coding.level:
             name += f" level {coding.level}"
-        gaps = {role.value: [round(gap * 1000, 1) for gap in g] for role, g in self._gaps.items()}
+        times = {r.value: [round(t * 1000, 1) for t in ts] for r, ts in self._times.items()}
+        pipeline = self._pipeline_raw / max(self._pipeline_seconds, 1e-4)
         other = max(self._cpu_spent - self._compress_spent, 0.0) / max(self._raw_settled, 1)
         return (
-            f"{name} (probe / compressed gaps in ms: {gaps}; link"
-            f" {(self._link or 0) * 8 / 1e6:.1f} Mbit/s uncompressed; client"
-            f" {other * 1e9:.0f} ns CPU per plain byte)"
+            f"{name} (alone, ms: {times}; link {(self._link or 0) * 8 / 1e6:.1f} Mbit/s;"
+            f" pipeline, compressed: {pipeline * 8 / 1e6:.0f} Mbit/s of plain JSON;"
+            f" client {other * 1e9:.0f} ns CPU per plain byte)"
         )
 
 

@@ -36,7 +36,7 @@ from engine.online.client import OnlineClient, encode_batch, encode_body
 from engine.online.compression import ZSTD_LEVEL, ContentEncoding, EncodedBody, compress
 from engine.status.model import EngineState
 from engine.sync.checkpoint import Checkpoint
-from engine.sync.coding import Coding, CodingChooser
+from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
 from engine.sync.memory import few_collections
@@ -357,6 +357,14 @@ class Uploader:
             batch = Batch(items, target, checkpoint, chain)
             batch.coding = self.coding.next(self._online.request_encoding)
             chain = target.encode()
+            if batch.coding.role is not Role.NORMAL:  # a measurement: alone, pipeline idle
+                while flight:
+                    await self._settle(flight)
+                started = time.monotonic()
+                await self._send_alone(batch)
+                wire = len(batch.body.content) if batch.body is not None else 0
+                self.coding.timed(batch.coding, wire, time.monotonic() - started)
+                return
             await self._encode(batch)  # in a thread, while earlier batches are on the wire
             flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
             while len(flight) >= WINDOW:

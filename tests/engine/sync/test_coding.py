@@ -1,7 +1,8 @@
 """The coding chooser: compression on a slow link, none on a fast one, probes first.
 
 A simulated pipeline: each batch holds it for the longer of its link time (wire bytes at
-the link's rate) and the client's CPU time (plain bytes at the client's cost per byte).
+the link's rate) and the client's CPU time (plain bytes at the client's cost per byte); a
+batch sent alone takes a round trip, its link time and its CPU time.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ class Clock:
         return self.now
 
 
-def _run(link_bytes_per_second: float, client_ns_per_byte: float) -> CodingChooser:
+def _run(
+    link_bytes_per_second: float, client_ns_per_byte: float, round_trip: float = 0.03
+) -> CodingChooser:
     clock = Clock()
     chooser = CodingChooser(clock)
     for _ in range(30):
@@ -35,8 +38,12 @@ def _run(link_bytes_per_second: float, client_ns_per_byte: float) -> CodingChoos
         compress_cpu = raw * 2.5e-9 if compressed else 0.0
         cpu = raw * client_ns_per_byte * 1e-9
         clock.now += cpu + compress_cpu
-        gap = max(wire / link_bytes_per_second, cpu + compress_cpu)
-        chooser.settled(coding, wire, raw, compress_cpu, gap)
+        link = wire / link_bytes_per_second
+        if coding.role is Role.NORMAL:
+            chooser.settled(coding, wire, raw, compress_cpu, max(link, cpu + compress_cpu))
+        else:
+            chooser.settled(coding, wire, raw, compress_cpu, None)
+            chooser.timed(coding, wire, round_trip + link + cpu + compress_cpu)
         if chooser.decided is not None:
             break
     return chooser
@@ -50,7 +57,7 @@ def test_a_slow_link_gets_a_high_zstd_level() -> None:
 
 
 def test_a_link_that_outruns_the_client_gets_no_compression() -> None:
-    chooser = _run(link_bytes_per_second=200 * MB, client_ns_per_byte=45)
+    chooser = _run(link_bytes_per_second=200 * MB, client_ns_per_byte=45, round_trip=0.0005)
     assert chooser.decided == IDENTITY
 
 
