@@ -48,3 +48,21 @@ async def test_a_migration_through_the_shaped_link_is_compressed_and_pipelined(
     assert down > 0
     assert counters.batches_accepted >= 5
     assert counters.batches_pipelined > 0
+
+
+def test_the_wan_benchmark_runs_pinned_and_co_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small run of ``python -m benchmarks.wan`` (no timing asserted): both placements,
+    the coding line and the level table reach the report."""
+    from benchmarks.wan import main
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    output = tmp_path / "RESULTS.md"
+    argv = ["--contacts", "300", "--link", "20", "--edits", "2", "--workdir", str(tmp_path)]
+    assert main([*argv, "--output", str(output)]) == 0
+    text = output.read_text(encoding="utf-8")
+    assert "co-located" in text
+    assert "Coding chosen by the client" in text
+    assert "zstd level 12:" in text
+    assert text.count("| 20/100 Mbit/s") == (2 if "pinned" in text else 1)
