@@ -42,6 +42,9 @@ PROBES: Final = 2
 #: Link time a probe may take at most, at the rate the compressed batches showed.
 PROBE_SECONDS: Final = 0.08
 MIN_PROBE_BYTES: Final = 32 * 1024
+#: Batches answered after the choice before it is reviewed once with the client's CPU
+#: measured since (at the choice it still includes the start-up's read-ahead).
+REVIEW_AFTER: Final = 16
 #: A higher level must be this much quicker (modelled) to be chosen over a lower one.
 MARGIN: Final = 0.05
 
@@ -84,6 +87,7 @@ class CodingChooser:
         self._cpu_spent = 0.0
         self._compress_spent = 0.0
         self._raw_settled = 0
+        self._review_in: int | None = None
         self._cost_scale = 1.0
         self._ratio_scale = 1.0
 
@@ -125,6 +129,8 @@ class CodingChooser:
             self._ratio_scale = _clamp(raw / max(wire, 1) / table_ratio, 0.5, 2.0)
             if compress_cpu > 0:
                 self._cost_scale = _clamp(compress_cpu / raw / (table_cost * 1e-9), 0.25, 8.0)
+        if self._review_in is not None:
+            self._review()
         if gap is None or self._decided is not None or coding.role is not Role.NORMAL:
             return
         if coding.encoding is ContentEncoding.ZSTD:
@@ -147,6 +153,21 @@ class CodingChooser:
             self._decided = self._verdict()
             self._plan = []
             log.info("upload coding: %s", self.describe())
+            if self._decided.encoding is ContentEncoding.ZSTD:
+                self._review_in = REVIEW_AFTER
+                self._cpu_spent = self._compress_spent = 0.0
+                self._raw_settled = 0
+
+    def _review(self) -> None:
+        """Once, after :data:`REVIEW_AFTER` answers: the level again, with the client's
+        CPU per byte measured since the choice (the link's rate stays as probed)."""
+        assert self._review_in is not None
+        self._review_in -= 1
+        if self._review_in > 0:
+            return
+        self._review_in = None
+        self._decided = self.choose()
+        log.info("upload coding reviewed: %s", self.describe())
 
     def _verdict(self) -> Coding:
         probe_wire, reference_wire = self._wire[Role.PROBE], self._wire[Role.REFERENCE]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine.online.compression import ContentEncoding
-from engine.sync.coding import IDENTITY, PROBES, START, CodingChooser, Role
+from engine.sync.coding import IDENTITY, PROBES, START, Coding, CodingChooser, Role
 
 MB = 1_000_000
 
@@ -26,11 +26,18 @@ class Clock:
 
 
 def _run(
-    link_bytes_per_second: float, client_ns_per_byte: float, round_trip: float = 0.03
+    link_bytes_per_second: float,
+    client_ns_per_byte: float,
+    round_trip: float = 0.03,
+    batches: int = 30,
+    later_ns_per_byte: float | None = None,
 ) -> CodingChooser:
+    """``later_ns_per_byte``: the client's cost once the choice is made (None: the same)."""
     clock = Clock()
     chooser = CodingChooser(clock)
-    for _ in range(30):
+    for _ in range(batches):
+        if chooser.decided is not None and later_ns_per_byte is not None:
+            client_ns_per_byte = later_ns_per_byte
         raw = chooser.probe_bytes() or MB  # the uploader sizes a batch, then codes it
         coding = chooser.next(ContentEncoding.ZSTD)
         compressed = coding.encoding is ContentEncoding.ZSTD
@@ -44,7 +51,7 @@ def _run(
         else:
             chooser.settled(coding, wire, raw, compress_cpu, None)
             chooser.timed(coding, wire, round_trip + link + cpu + compress_cpu)
-        if chooser.decided is not None:
+        if chooser.decided is not None and later_ns_per_byte is None:
             break
     return chooser
 
@@ -98,3 +105,13 @@ def test_batches_sent_alone_teach_nothing() -> None:
         chooser.settled(START, MB // 8, MB, 0.002, None)
     assert chooser.probe_bytes() is None
     assert chooser.next(ContentEncoding.ZSTD) == START
+
+
+def test_the_level_is_reviewed_with_the_client_s_steady_cpu() -> None:
+    """At the choice the client's CPU per byte still includes the start-up; the review
+    after REVIEW_AFTER answers uses what it costs since."""
+    first = _run(20e6 / 8, client_ns_per_byte=150)
+    assert first.decided == Coding(ContentEncoding.ZSTD, 1)  # CPU-bound: the cheapest
+    reviewed = _run(20e6 / 8, client_ns_per_byte=150, batches=40, later_ns_per_byte=20)
+    assert reviewed.decided is not None
+    assert reviewed.decided.level > 1  # the CPU to spare buys a better ratio
