@@ -39,7 +39,7 @@ from engine.sync.checkpoint import Checkpoint
 from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
-from engine.sync.memory import few_collections
+from engine.sync.memory import few_collections, trim
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ CHECKPOINT_WAIT_SECONDS: Final = 20.0
 #: The first batch of an upload is small, so the first answer (and progress) comes soon.
 FIRST_BATCH_BYTES: Final = 128 * 1024
 MIN_BATCH_BYTES: Final = 32 * 1024
+#: Settled batches between two hand-backs of freed heap pages (engine.sync.memory.trim).
+TRIM_EVERY: Final = 8
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ class Uploader:
         self._changed = changed
         self.meter = LinkMeter(config.batch_bytes)
         self.coding = CodingChooser()
+        self._settled = 0
 
     # -- one batch on the wire --------------------------------------------------------
 
@@ -211,11 +214,14 @@ class Uploader:
             deletes = batch.deletes
             target = batch.target.encode()
 
-            def build() -> EncodedBody:
+            def build() -> None:
+                # set here, not returned: a finished executor future can linger in a
+                # reference cycle until a full collection, and must not hold the body
                 plain = encode_batch(epoch, batch.base, target, bodies, deletes)
-                return compress(plain, coding.encoding, coding.level or ZSTD_LEVEL)
+                batch.body = compress(plain, coding.encoding, coding.level or ZSTD_LEVEL)
 
-            batch.body = await asyncio.to_thread(build)
+            await asyncio.to_thread(build)
+            assert batch.body is not None
         return batch.body
 
     async def _post(self, batch: Batch, pipelined: bool) -> None:
@@ -381,7 +387,9 @@ class Uploader:
                 if isinstance(work, BaseException):
                     raise work
                 self._note_set_aside(work)
-                for item in work.items:
+                items, work.items = work.items, []  # the worker's future may outlive it
+                work.cleared.clear()
+                for item in items:
                     size = item_size(item)
                     if pending and pending_bytes + size > limit:
                         target = (
@@ -432,6 +440,10 @@ class Uploader:
             return
         flight.popleft()
         self._record(batch, busy=bool(flight))
+        batch.items, batch.body = [], None  # settled: nothing of it is needed again
+        self._settled += 1
+        if self._settled % TRIM_EVERY == 0:
+            trim()
         # Answers often land together; a finished task's await does not yield, so give the
         # loop (a GUI's, too) its turn between them.
         await asyncio.sleep(0)
