@@ -13,8 +13,8 @@ How it is measured, once per upload stream, at its start:
    plain size (0.08 s of the link each at most) are sent in turn, each *alone* on an idle
    pipeline (batches in flight share the link and are answered in bunches, so only a
    batch alone shows its own time), and the quickest of each kind timed;
-3. the extra time the uncompressed bytes took gives the link's rate. A link at least as
-   fast as the pipeline's compressed throughput outruns the rest: no compression.
+3. the extra time the uncompressed bytes took gives the link's rate. A link at least twice
+   as fast as the pipeline's compressed throughput outruns the rest: no compression.
    Otherwise each zstd level's time per plain byte is modelled as
    ``max(client CPU per byte + its compressing cost, link time per byte / its ratio)``
    and the quickest wins (:data:`ZSTD_LEVELS`: ratios and relative costs, scaled by what
@@ -42,6 +42,15 @@ PROBES: Final = 2
 #: Link time a probe may take at most, at the rate the compressed batches showed.
 PROBE_SECONDS: Final = 0.08
 MIN_PROBE_BYTES: Final = 32 * 1024
+#: No compression only when the link measured at least this many times the pipeline's
+#: compressed throughput: wrongly compressing costs a fast link a few per cent, wrongly
+#: not compressing costs a slow one 8x (seen: loopback 5x, 20 Mbit/s 0.8x).
+OUTRUNS: Final = 2.0
+#: A compressed batch sent alone answered this quickly: the service is near (a LAN, the
+#: loopback), where timings are mostly noise and a fast link is the rule: zstd level 1 at
+#: most (cheap on both sides), whatever the model says.
+NEAR_SECONDS: Final = 0.01
+NEAR_LEVEL: Final = 1
 #: Batches answered after the choice before it is reviewed once with the client's CPU
 #: measured since (at the choice it still includes the start-up's read-ahead).
 REVIEW_AFTER: Final = 16
@@ -174,7 +183,7 @@ class CodingChooser:
         extra = min(self._times[Role.PROBE]) - min(self._times[Role.REFERENCE])
         self._link = (probe_wire - reference_wire) / max(extra, 1e-3)
         pipeline = self._pipeline_raw / max(self._pipeline_seconds, 1e-4)
-        if self._link >= pipeline:
+        if self._link >= OUTRUNS * pipeline:
             return IDENTITY
         return self.choose()
 
@@ -183,7 +192,10 @@ class CodingChooser:
         link = self._link or 1.0
         other = max(self._cpu_spent - self._compress_spent, 0.0) / max(self._raw_settled, 1)
         best, best_time = START, float("inf")
+        near = min(self._times[Role.REFERENCE], default=1.0) < NEAR_SECONDS
         for level, ratio, cost in ZSTD_LEVELS:
+            if near and level > NEAR_LEVEL:
+                break
             seconds = max(
                 other + cost * 1e-9 * self._cost_scale,
                 1 / (link * ratio * self._ratio_scale),

@@ -115,3 +115,29 @@ def test_the_level_is_reviewed_with_the_client_s_steady_cpu() -> None:
     reviewed = _run(20e6 / 8, client_ns_per_byte=150, batches=40, later_ns_per_byte=20)
     assert reviewed.decided is not None
     assert reviewed.decided.level > 1  # the CPU to spare buys a better ratio
+
+
+def _near_or_far(reference_seconds: float) -> Coding | None:
+    """Slow-looking probes (0.1 s) against references that took ``reference_seconds``."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    clock.now = 1.0
+    chooser.settled(START, 127_000, MB, 0.002, None)  # the first batch, alone
+    clock.now = 1.005
+    chooser.settled(START, 127_000, MB, 0.002, 0.05)  # 20 MB/s of plain JSON
+    size = chooser.probe_bytes()
+    assert size is not None
+    for _ in range(PROBES):
+        reference, probe = chooser.next(ContentEncoding.ZSTD), chooser.next(ContentEncoding.ZSTD)
+        chooser.timed(reference, size // 8, reference_seconds)
+        chooser.timed(probe, size, reference_seconds + 0.1)
+    return chooser.decided
+
+
+def test_a_near_service_gets_at_most_level_1() -> None:
+    """Answers in under 10 ms: a LAN or the loopback, where uncompressed probes that look
+    slow are noise (a busy machine); level 1 at most, however slow the link looks."""
+    assert _near_or_far(0.004) == Coding(ContentEncoding.ZSTD, 1)
+    far = _near_or_far(0.04)
+    assert far is not None
+    assert far.level > 1
