@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,3 +32,24 @@ def machine_description() -> str:
             break
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
     return f"{os.cpu_count()} cores, {model}, {memory_kb / 1024 / 1024:.0f} GiB RAM"
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (every thread's), from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of ``pid`` onto ``cpus`` (threads it starts later inherit it)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that has just ended
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+def load_average() -> str:
+    """The 1-minute load average, to print beside every wall-clock figure."""
+    return f"load {os.getloadavg()[0]:.1f}"

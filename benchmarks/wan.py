@@ -5,8 +5,15 @@ Each scenario puts :mod:`benchmarks.shaper` (one shared link: bandwidth per dire
 a round trip) between the engine and the real sandbox, migrates every contact, and
 reports the time, the bytes on the wire each way, and the ratio to the *raw-JSON
 line-rate time* (the contacts' plain JSON at the uplink's bandwidth, with no overhead:
-what an uncompressed upload could do at best). It also reports the client's CPU, how well
-the time-left estimate held on the link, and how long one edited contact takes to arrive.
+what an uncompressed upload could do at best) and to the line time of the bytes it sent.
+It also reports the client's CPU, how well the time-left estimate held on the link, and
+how long one edited contact takes to arrive.
+
+Placement: the headline runs the service and the link on one core of their own and the
+client on the others (``os.sched_setaffinity``), as on a practice whose service is far
+away; the co-located figure (everything sharing every core) is reported beside it. The
+client's CPU (this process's CPU time alone) and the bytes on the wire do not depend on
+the machine's load; wall-clock times do, so each carries the load average it ran at.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import random
 import signal
@@ -29,18 +37,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import zstandard
-
 from benchmarks.__main__ import _database, measure_migration
-from benchmarks.procstat import machine_description
+from benchmarks.placement import Placement, placed, placements
+from benchmarks.procstat import children, load_average, machine_description, sample
+from benchmarks.wire_data import compression_table, raw_json_bytes
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
 from engine.local.config import EngineConfig
 from engine.local.profile import CredentialsFile, read_credentials_file
 from engine.local.settings import DEFAULT_POLL_SECONDS
-from engine.online.client import OnlineClient, Scope, encode_body
-from engine.online.compression import ZSTD_LEVEL
-from engine.sources.sqlite import SqliteSource
+from engine.online.client import OnlineClient, Scope
 from engine.status.events import EngineEvent, EventKind
 from engine.status.model import Phase
 
@@ -70,6 +76,15 @@ class Outcome:
     down_bytes: int
     raw_bytes: int
     cpu_seconds: float
+    contacts: int = 0
+    placement: str = ""
+    #: CPU seconds of the service (the sandbox process) and of the link (the shaper).
+    service_cpu: float = 0.0
+    link_cpu: float = 0.0
+    #: The coding the client chose for the upload (its log line).
+    coding: str = "n/a"
+    #: The 1-minute load average when the migration ended.
+    load: str = ""
     #: (share of the pass done, predicted end / actual end - 1) at a few points.
     eta_errors: list[tuple[float, float]] = field(default_factory=list)
     change_latencies: list[float] = field(default_factory=list)
@@ -82,37 +97,14 @@ class Outcome:
     def ratio(self) -> float:
         return self.seconds / self.line_rate_seconds
 
+    @property
+    def sent_line_seconds(self) -> float:
+        """The line time of the bytes actually sent up."""
+        return self.up_bytes * 8 / (self.scenario.up_mbit * 1e6)
 
-def raw_json_bytes(db: Path) -> int:
-    """The contacts' plain JSON, as the engine encodes it, one comma each."""
-    cache = db.with_suffix(".rawbytes")
-    if cache.exists():
-        return int(cache.read_text())
-    source = SqliteSource(db)
-    total = after = 0
-    while (page := source.read_page(after, 2000)).last_id is not None:
-        total += sum(len(encode_body(doc)) + 1 for doc in page.documents)
-        after = page.last_id
-    source.close()
-    cache.write_text(str(total))
-    return total
-
-
-def compression_cpu(db: Path, limit: int = 20_000) -> tuple[float, float]:
-    """(CPU seconds to zstd-compress 100,000 contacts in 1 MB batches, ratio)."""
-    source = SqliteSource(db)
-    page = source.read_page(0, limit)
-    source.close()
-    bodies = [encode_body(doc) for doc in page.documents]
-    batches: list[bytes] = []
-    for start in range(0, len(bodies), 800):
-        batches.append(b",".join(bodies[start : start + 800]))
-    compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-    started = time.process_time()
-    packed = sum(len(compressor.compress(batch)) for batch in batches)
-    spent = time.process_time() - started
-    plain = sum(map(len, batches))
-    return spent * 100_000 / len(bodies), plain / packed
+    @property
+    def cpu_per_contact(self) -> float:
+        return self.cpu_seconds / max(self.contacts, 1)
 
 
 @dataclass
@@ -186,8 +178,14 @@ def _engine(db: Path, url: str, online: CredentialsFile, home: Path) -> Engine:
 
 
 async def _migrate(
-    db: Path, link: ShapedLink, online: CredentialsFile, home: Path, scenario: Scenario
+    db: Path,
+    link: ShapedLink,
+    online: CredentialsFile,
+    home: Path,
+    scenario: Scenario,
+    edits: int,
 ) -> Outcome:
+    service = [pid for pid in children(os.getpid()) if pid != link.process.pid]
     engine = _engine(db, link.url, online, home)
     samples: list[tuple[float, int, int, float | None]] = []
 
@@ -197,27 +195,51 @@ async def _migrate(
             samples.append((time.monotonic(), progress.done, progress.total, progress.eta_seconds))
 
     engine.subscribe(listen)
+    codings = _Lines()
+    logging.getLogger("engine.sync.coding").addHandler(codings)
+    logging.getLogger("engine.sync.coding").setLevel(logging.INFO)
     try:
         terms = await engine.terms()
         await engine.activate(accepted_terms=terms.version, accepted_by="Benchmark")
         up, down = link.carried()
+        others = _cpu_of([*service, link.process.pid])
         cpu = time.process_time()
         started = time.monotonic()
         await engine.sync_once()
         ended = time.monotonic()
         cpu = time.process_time() - cpu
+        after = _cpu_of([*service, link.process.pid])
+        others = [end - begin for end, begin in zip(after, others, strict=True)]
+        load = load_average()
         up_after, down_after = link.carried()
         report = await engine.verify()
         if not report.identical:
             raise SystemExit(f"WAN migration is not identical: {report.summary()}")
         reader = read_credentials_file(home / "credentials.json", Scope.READ)
-        latencies = await _change_latencies(engine, db, reader)
+        latencies = await _change_latencies(engine, db, reader, edits) if edits else []
     finally:
         await engine.aclose()
+        logging.getLogger("engine.sync.coding").removeHandler(codings)
     outcome = Outcome(scenario, ended - started, up_after - up, down_after - down, 0, cpu)
+    outcome.load = load
+    outcome.coding = codings.lines[0].removeprefix("upload coding: ") if codings.lines else "n/a"
+    outcome.service_cpu, outcome.link_cpu = sum(others[:-1]), others[-1]
     outcome.eta_errors = _eta_errors([s for s in samples if s[0] <= ended], ended)
     outcome.change_latencies = latencies
     return outcome
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _cpu_of(pids: list[int]) -> list[float]:
+    return [sample(pid).cpu_seconds for pid in pids]
 
 
 async def _first_cycle(engine: Engine) -> None:
@@ -230,7 +252,9 @@ async def _first_cycle(engine: Engine) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _change_latencies(engine: Engine, db: Path, reader: CredentialsFile) -> list[float]:
+async def _change_latencies(
+    engine: Engine, db: Path, reader: CredentialsFile, edits: int = EDITS
+) -> list[float]:
     """Edit one contact at a time with the agent running; time until it is online (read
     straight from the service, not through the shaped link).
 
@@ -244,7 +268,7 @@ async def _change_latencies(engine: Engine, db: Path, reader: CredentialsFile) -
     rng = random.Random(16)
     async with OnlineClient(reader.url, reader.credentials, Scope.READ) as api:
         await _first_cycle(engine)
-        for edit in range(EDITS):
+        for edit in range(edits):
             await asyncio.sleep(rng.uniform(0.0, engine.config.poll_interval))
             contact = 1 + edit * 997
             mobile = f"04{uuid.uuid4().int % 10**8:08d}"
@@ -314,13 +338,28 @@ def edits_report(scenario: Scenario, contacts: int, latencies: list[float]) -> s
     )
 
 
-def run_scenario(workdir: Path, db: Path, raw: int, scenario: Scenario) -> Outcome:
+def run_scenario(
+    workdir: Path,
+    db: Path,
+    raw: int,
+    scenario: Scenario,
+    placement: Placement | None = None,
+    edits: int = EDITS,
+    contacts: int = 0,
+) -> Outcome:
+    placement = placement or Placement("co-located", None, None)
     online_dir = workdir / f"wan-{uuid.uuid4().hex[:6]}"
     online_dir.mkdir()
     stats = online_dir / "link.json"
-    with running_sandbox(online_dir, 0) as online, shaping(online.url, scenario, stats) as link:
-        outcome = asyncio.run(_migrate(db, link, online, online_dir, scenario))
+    with (
+        running_sandbox(online_dir, 0) as online,
+        shaping(online.url, scenario, stats) as link,
+        placed(placement),
+    ):
+        outcome = asyncio.run(_migrate(db, link, online, online_dir, scenario, edits))
     outcome.raw_bytes = raw
+    outcome.contacts = contacts
+    outcome.placement = placement.name
     return outcome
 
 
@@ -335,22 +374,26 @@ def report(outcomes: list[Outcome], contacts: int, extra: list[str]) -> str:
         "",
         f"Machine: {machine_description()}",
         "",
-        "| link (up/down, round trip) | time | raw-JSON line-rate time | ratio (target ≤ 0.3,"
-        " aim 0.2) | up on the wire | down | client CPU | time-left error at 10/25/50/75 % |"
+        "| link (up/down, round trip) | placement | time (load average) | ÷ line time of"
+        " the bytes sent | ÷ raw-JSON line time | up on the wire | down | client CPU"
+        " (per contact) | service / link CPU | time-left error at 10/25/50/75 % |"
         " one edit online (median / max, bound: poll + 2 round trips) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         s = o.scenario
         eta = " / ".join(f"{error * 100:+.0f} %" for _, error in o.eta_errors) or "n/a"
         edits = edits_text(s, o.change_latencies)
         lines.append(
-            f"| {s.up_mbit:g}/{s.down_mbit:g} Mbit/s, {s.rtt_ms:g} ms | {o.seconds:.1f} s"
-            f" | {o.line_rate_seconds:.1f} s | **{o.ratio:.2f}x** | {_mb(o.up_bytes)}"
-            f" (JSON {_mb(o.raw_bytes)}) | {_mb(o.down_bytes)} | {o.cpu_seconds:.1f} s"
-            f" ({o.cpu_seconds / o.seconds * 100:.0f} % of one core) | {eta} | {edits} |"
+            f"| {s.up_mbit:g}/{s.down_mbit:g} Mbit/s, {s.rtt_ms:g} ms | {o.placement}"
+            f" | {o.seconds:.1f} s ({o.load}) | **{o.seconds / o.sent_line_seconds:.2f}x**"
+            f" ({o.sent_line_seconds:.1f} s) | **{o.ratio:.2f}x** ({o.line_rate_seconds:.1f} s)"
+            f" | {_mb(o.up_bytes)} (JSON {_mb(o.raw_bytes)}) | {_mb(o.down_bytes)}"
+            f" | {o.cpu_seconds:.1f} s ({o.cpu_per_contact * 1e6:.0f} µs)"
+            f" | {o.service_cpu:.1f} s / {o.link_cpu:.1f} s | {eta} | {edits} |"
         )
-    return "\n".join([*lines, "", *extra, ""])
+    codings = [f"- {o.scenario.name}, {o.placement}: {o.coding}" for o in outcomes]
+    return "\n".join([*lines, "", "Coding chosen by the client:", *codings, "", *extra, ""])
 
 
 def datetime_now() -> str:
@@ -370,6 +413,15 @@ def main(argv: list[str] | None = None) -> int:
         help="only the scenario with this uplink (Mbit/s)",
     )
     parser.add_argument(
+        "--edits", type=int, default=EDITS, help="edits timed (pinned placement only)"
+    )
+    parser.add_argument(
+        "--placement",
+        choices=["both", "pinned", "co-located"],
+        default="both",
+        help="pinned: service + link on one core, client on the other (the headline)",
+    )
+    parser.add_argument(
         "--edits-only",
         action="store_true",
         help="only 'one edit online' (the migration goes straight to the service): ~1 minute",
@@ -385,15 +437,20 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines))
         return 0
     raw = raw_json_bytes(db)
+    chosen = [
+        p for p in placements() if args.placement == "both" or p.name.startswith(args.placement)
+    ]
     outcomes = []
     for scenario in scenarios:
-        outcome = run_scenario(workdir, db, raw, scenario)
-        print(report([outcome], args.contacts, []), flush=True)
-        outcomes.append(outcome)
-    cpu, ratio = compression_cpu(db)
+        for placement in chosen:
+            edits = args.edits if placement is chosen[0] else 0
+            outcome = run_scenario(workdir, db, raw, scenario, placement, edits, args.contacts)
+            print(report([outcome], args.contacts, []), flush=True)
+            outcomes.append(outcome)
     extra = [
-        f"zstd level {ZSTD_LEVEL} on this data: {ratio:.1f}x smaller, {cpu:.2f} CPU seconds"
-        " per 100,000 contacts (in a worker thread, overlapping the upload).",
+        "The levels the client chooses from, on this data (CPU seconds per 100,000 contacts,"
+        " in a worker thread overlapping the upload):",
+        *(f"- {line}" for line in compression_table(db)),
     ]
     if args.loopback:
         migrated, _, floor = measure_migration(workdir, args.contacts)

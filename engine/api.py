@@ -43,8 +43,9 @@ from engine.sources.practice_database import with_password
 from engine.status.events import EngineEvent, EventBus, EventKind, Listener
 from engine.status.model import EngineState, Phase, Reason, Status, derive_status
 from engine.status.state_file import HEARTBEAT_SECONDS, write_status
-from engine.sync.agent import Agent, FaultPersisted
+from engine.sync.agent import Agent
 from engine.sync.consistency import Comparison, compare
+from engine.sync.control import FaultPersisted
 from engine.sync.counters import Counters
 from engine.sync.retry import RetryListener, RetryNotice, run_with_deadline
 from engine.sync.source_worker import SourceWorker

@@ -19,7 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from engine.errors import CheckpointConflict, NotActivated, StaleEpoch
 from engine.local.config import EngineConfig
@@ -27,9 +27,10 @@ from engine.online.client import OnlineClient
 from engine.practice.rules import check_practice_login
 from engine.sources.base import AgentLock, Employee, Source
 from engine.status.health import Channel, Health
-from engine.status.model import EngineState, Fault, Phase, Reason
+from engine.status.model import EngineState, Phase, Reason
 from engine.sync.checkpoint import Checkpoint
 from engine.sync.consistency import compare
+from engine.sync.control import FaultPersisted, LeaseLost, LockLost, Stopping
 from engine.sync.counters import Counters
 from engine.sync.liveness import LeaseHolder, Watcher, ask_lease_holder, lease_lost_text
 from engine.sync.memory import release_memory
@@ -42,26 +43,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-
-class LeaseLost(Exception):
-    """This agent was fenced off online; it must stop writing and start over."""
-
-
-class LockLost(LeaseLost):
-    """The lock's database session ended: stop writing, then take the lock again."""
-
-
-class Stopping(Exception):
-    """Raised inside the agent's coroutines when a stop was asked for."""
-
-
-class FaultPersisted(Exception):
-    """In one-shot mode (``sync --once``) a fault that would turn the light red ends the
-    run instead of being retried for ever."""
-
-    def __init__(self, fault: Fault) -> None:
-        super().__init__(fault.detail or fault.reason.value)
-        self.fault = fault
+#: Seconds between looks at a source whose change token makes a look nearly free.
+QUICK_POLL: Final = 0.2
 
 
 class Agent:
@@ -327,7 +310,10 @@ class Agent:
                 continue
             if once:
                 return
-            await self._sleep(self._config.poll_interval)
+            # a change token (SQLite's data_version) makes a look nearly free; ODBC: a scan
+            quick = self._quiet_token is not None and not self._checkpoint.in_pass
+            poll = self._config.poll_interval
+            await self._sleep(min(poll, QUICK_POLL) if quick else poll)
 
     async def _start_session(self) -> None:
         practice = await self._online.practice()

@@ -33,12 +33,13 @@ from engine.contract.document import Document, document_problems
 from engine.errors import CheckpointConflict, InvalidDocuments, PayloadTooLarge
 from engine.local.config import EngineConfig
 from engine.online.client import OnlineClient, encode_batch, encode_body
-from engine.online.compression import EncodedBody, compress
+from engine.online.compression import ZSTD_LEVEL, ContentEncoding, EncodedBody, compress
 from engine.status.model import EngineState
 from engine.sync.checkpoint import Checkpoint
+from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
-from engine.sync.memory import few_collections
+from engine.sync.memory import few_collections, trim
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ CHECKPOINT_WAIT_SECONDS: Final = 20.0
 #: The first batch of an upload is small, so the first answer (and progress) comes soon.
 FIRST_BATCH_BYTES: Final = 128 * 1024
 MIN_BATCH_BYTES: Final = 32 * 1024
+#: Settled batches between two hand-backs of freed heap pages (engine.sync.memory.trim).
+TRIM_EVERY: Final = 8
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class Batch:
     base: str | None
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
     body: EncodedBody | None = None
+    #: None: the chooser's settled choice (batches sent alone never probe).
+    coding: Coding | None = None
 
     @property
     def upserts(self) -> list[Item]:
@@ -141,14 +146,19 @@ class LinkMeter:
         seconds = max(seconds, 1e-4)
         self.round_trip = seconds if self.round_trip is None else min(self.round_trip, seconds)
 
-    def settled(self, wire: int, raw: int, busy: bool) -> None:
-        """A batch was answered; ``busy``: others were in flight right behind it."""
+    def settled(self, wire: int, raw: int, busy: bool) -> float | None:
+        """A batch was answered; ``busy``: others were in flight right behind it.
+        Returns the seconds it held the pipeline when that could be measured (busy,
+        after a busy one): the gap since the answer before it."""
         now = time.monotonic()
         self.ratio = 0.7 * self.ratio + 0.3 * (raw / max(wire, 1))
+        gap = None
         if busy and self._last_settled is not None:
-            rate = wire / max(now - self._last_settled, 1e-4)
+            gap = max(now - self._last_settled, 1e-4)
+            rate = wire / gap
             self.rate = rate if self.rate is None else 0.7 * self.rate + 0.3 * rate
         self._last_settled = now if busy else None
+        return gap
 
     def batch_bytes(self) -> int:
         """The plain (uncompressed) size the next batch should have."""
@@ -188,22 +198,30 @@ class Uploader:
         self._accepted = accepted
         self._changed = changed
         self.meter = LinkMeter(config.batch_bytes)
+        self.coding = CodingChooser()
+        self._settled = 0
 
     # -- one batch on the wire --------------------------------------------------------
 
     async def _encode(self, batch: Batch) -> EncodedBody:
         if batch.body is None:
             epoch = self._position()[0]
-            encoding = self._online.request_encoding
+            offered = self._online.request_encoding
+            coding = batch.coding or self.coding.decided or Coding(offered, ZSTD_LEVEL)
+            if coding.encoding not in (offered, ContentEncoding.IDENTITY):
+                coding = Coding(offered, ZSTD_LEVEL)  # not one the service takes (now)
             bodies = [item.body for item in batch.items if item.body is not None]
             deletes = batch.deletes
             target = batch.target.encode()
 
-            def build() -> EncodedBody:
+            def build() -> None:
+                # set here, not returned: a finished executor future can linger in a
+                # reference cycle until a full collection, and must not hold the body
                 plain = encode_batch(epoch, batch.base, target, bodies, deletes)
-                return compress(plain, encoding)
+                batch.body = compress(plain, coding.encoding, coding.level or ZSTD_LEVEL)
 
-            batch.body = await asyncio.to_thread(build)
+            await asyncio.to_thread(build)
+            assert batch.body is not None
         return batch.body
 
     async def _post(self, batch: Batch, pipelined: bool) -> None:
@@ -234,7 +252,9 @@ class Uploader:
         if body is not None:
             self._state.bytes_done += body.raw_size
             self._state.wire_bytes_done += len(body.content)
-            self.meter.settled(len(body.content), body.raw_size, busy)
+            gap = self.meter.settled(len(body.content), body.raw_size, busy)
+            coding = batch.coding or Coding(body.encoding, body.level)
+            self.coding.settled(coding, len(body.content), body.raw_size, body.cpu_seconds, gap)
         self._accepted(batch.target, [i.contact_id for i in batch.upserts], batch.deletes)
         if self._state.rate_from is None and self._state.pass_started is not None:
             self._state.rate_from = time.time()
@@ -341,7 +361,16 @@ class Uploader:
             if not items and target.encode() == chain:
                 return
             batch = Batch(items, target, checkpoint, chain)
+            batch.coding = self.coding.next(self._online.request_encoding)
             chain = target.encode()
+            if batch.coding.role is not Role.NORMAL:  # a measurement: alone, pipeline idle
+                while flight:
+                    await self._settle(flight)
+                started = time.monotonic()
+                await self._send_alone(batch)
+                wire = len(batch.body.content) if batch.body is not None else 0
+                self.coding.timed(batch.coding, wire, time.monotonic() - started)
+                return
             await self._encode(batch)  # in a thread, while earlier batches are on the wire
             flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
             while len(flight) >= WINDOW:
@@ -350,7 +379,7 @@ class Uploader:
         try:
             pending: list[Item] = []
             pending_bytes = 0
-            limit = self.meter.batch_bytes()
+            limit = self._batch_limit()
             while True:
                 work = await queue.get()
                 if work is None:
@@ -358,7 +387,9 @@ class Uploader:
                 if isinstance(work, BaseException):
                     raise work
                 self._note_set_aside(work)
-                for item in work.items:
+                items, work.items = work.items, []  # the worker's future may outlive it
+                work.cleared.clear()
+                for item in items:
                     size = item_size(item)
                     if pending and pending_bytes + size > limit:
                         target = (
@@ -368,7 +399,7 @@ class Uploader:
                         )
                         await launch(pending, target)
                         pending, pending_bytes = [], 0
-                        limit = self.meter.batch_bytes()
+                        limit = self._batch_limit()
                     pending.append(item)
                     pending_bytes += size
             await launch(pending, finish)
@@ -383,6 +414,13 @@ class Uploader:
                     await producer
                 except (asyncio.CancelledError, Exception):
                     log.debug("page reader stopped", exc_info=True)
+
+    def _batch_limit(self) -> int:
+        """The next batch's plain size: the meter's, or a probe's (small) while the
+        coding is being chosen."""
+        limit = self.meter.batch_bytes()
+        probe = self.coding.probe_bytes()
+        return limit if probe is None else min(limit, probe)
 
     async def _settle(self, flight: deque[tuple[Batch, asyncio.Task[None]]]) -> None:
         """Wait for the oldest batch in flight and record it; on a failure, handle it
@@ -402,6 +440,10 @@ class Uploader:
             return
         flight.popleft()
         self._record(batch, busy=bool(flight))
+        batch.items, batch.body = [], None  # settled: nothing of it is needed again
+        self._settled += 1
+        if self._settled % TRIM_EVERY == 0:
+            trim()
         # Answers often land together; a finished task's await does not yield, so give the
         # loop (a GUI's, too) its turn between them.
         await asyncio.sleep(0)

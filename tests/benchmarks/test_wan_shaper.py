@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.wan import Scenario, raw_json_bytes, shaping
+from benchmarks.wan import Scenario, shaping
+from benchmarks.wire_data import raw_json_bytes
 from engine.api import Engine
 from engine.local.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
@@ -40,7 +41,28 @@ async def test_a_migration_through_the_shaped_link_is_compressed_and_pipelined(
             await engine.aclose()
     assert report.identical, report.summary()
     raw = raw_json_bytes(practice_db)
-    assert up - before_up < raw / 3  # contact JSON compresses far better than 3x
+    # The first batches always go compressed; after its probes the client keeps
+    # compressing or not by what it measured (tests/engine/sync/test_coding.py), so only
+    # "fewer bytes than the plain JSON" holds whatever this (busy) machine measures.
+    assert up - before_up < raw
     assert down > 0
     assert counters.batches_accepted >= 5
     assert counters.batches_pipelined > 0
+
+
+def test_the_wan_benchmark_runs_pinned_and_co_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small run of ``python -m benchmarks.wan`` (no timing asserted): both placements,
+    the coding line and the level table reach the report."""
+    from benchmarks.wan import main
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    output = tmp_path / "RESULTS.md"
+    argv = ["--contacts", "300", "--link", "20", "--edits", "2", "--workdir", str(tmp_path)]
+    assert main([*argv, "--output", str(output)]) == 0
+    text = output.read_text(encoding="utf-8")
+    assert "co-located" in text
+    assert "Coding chosen by the client" in text
+    assert "zstd level 12:" in text
+    assert text.count("| 20/100 Mbit/s") == (2 if "pinned" in text else 1)

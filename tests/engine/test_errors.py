@@ -49,10 +49,10 @@ from engine.sync.retry import Failure, classify
 #: Exceptions the engine raises and catches itself, never shown to a person.
 INTERNAL_CONTROL_FLOW: Final = frozenset(
     {
-        "engine.sync.agent.LeaseLost",
-        "engine.sync.agent.LockLost",
-        "engine.sync.agent.Stopping",
-        "engine.sync.agent.FaultPersisted",
+        "engine.sync.control.LeaseLost",
+        "engine.sync.control.LockLost",
+        "engine.sync.control.Stopping",
+        "engine.sync.control.FaultPersisted",
     }
 )
 

@@ -1,0 +1,143 @@
+"""The coding chooser: compression on a slow link, none on a fast one, probes first.
+
+A simulated pipeline: each batch holds it for the longer of its link time (wire bytes at
+the link's rate) and the client's CPU time (plain bytes at the client's cost per byte); a
+batch sent alone takes a round trip, its link time and its CPU time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.online.compression import ContentEncoding
+from engine.sync.coding import IDENTITY, PROBES, START, Coding, CodingChooser, Role
+
+MB = 1_000_000
+
+
+class Clock:
+    """Process CPU seconds that advance as the test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _run(
+    link_bytes_per_second: float,
+    client_ns_per_byte: float,
+    round_trip: float = 0.03,
+    batches: int = 30,
+    later_ns_per_byte: float | None = None,
+) -> CodingChooser:
+    """``later_ns_per_byte``: the client's cost once the choice is made (None: the same)."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    for _ in range(batches):
+        if chooser.decided is not None and later_ns_per_byte is not None:
+            client_ns_per_byte = later_ns_per_byte
+        raw = chooser.probe_bytes() or MB  # the uploader sizes a batch, then codes it
+        coding = chooser.next(ContentEncoding.ZSTD)
+        compressed = coding.encoding is ContentEncoding.ZSTD
+        wire = int(raw / 7.9) if compressed else raw
+        compress_cpu = raw * 2.5e-9 if compressed else 0.0
+        cpu = raw * client_ns_per_byte * 1e-9
+        clock.now += cpu + compress_cpu
+        link = wire / link_bytes_per_second
+        if coding.role is Role.NORMAL:
+            chooser.settled(coding, wire, raw, compress_cpu, max(link, cpu + compress_cpu))
+        else:
+            chooser.settled(coding, wire, raw, compress_cpu, None)
+            chooser.timed(coding, wire, round_trip + link + cpu + compress_cpu)
+        if chooser.decided is not None and later_ns_per_byte is None:
+            break
+    return chooser
+
+
+def test_a_slow_link_gets_a_high_zstd_level() -> None:
+    chooser = _run(link_bytes_per_second=5e6 / 8, client_ns_per_byte=45)
+    assert chooser.decided is not None
+    assert chooser.decided.encoding is ContentEncoding.ZSTD
+    assert chooser.decided.level >= 7
+
+
+def test_a_link_that_outruns_the_client_gets_no_compression() -> None:
+    chooser = _run(link_bytes_per_second=200 * MB, client_ns_per_byte=45, round_trip=0.0005)
+    assert chooser.decided == IDENTITY
+
+
+def test_a_client_bound_medium_link_keeps_compression_cheap() -> None:
+    chooser = _run(link_bytes_per_second=20e6 / 8, client_ns_per_byte=45)
+    assert chooser.decided is not None
+    assert chooser.decided.encoding is ContentEncoding.ZSTD
+    assert chooser.decided.level <= 5  # more would cost the client more than the link saves
+
+
+def test_references_and_probes_come_after_a_measured_batch_and_are_small() -> None:
+    chooser = CodingChooser(Clock())
+    assert chooser.next(ContentEncoding.ZSTD) == START
+    assert chooser.probe_bytes() is None
+    chooser.settled(START, MB // 8, MB, 0.002, 0.05)  # 2.5 MB/s on the wire
+    assert chooser.probe_bytes() == 200_000
+    plan = [chooser.next(ContentEncoding.ZSTD) for _ in range(2 * PROBES)]
+    assert [coding.role for coding in plan].count(Role.PROBE) == PROBES
+    assert all(c.encoding is ContentEncoding.IDENTITY for c in plan if c.role is Role.PROBE)
+    assert chooser.probe_bytes() is None
+    assert chooser.next(ContentEncoding.ZSTD) == START  # until the probes are answered
+    assert chooser.decided is None
+
+
+@pytest.mark.parametrize("offered", [ContentEncoding.IDENTITY, ContentEncoding.GZIP])
+def test_without_zstd_the_service_s_choice_is_kept(offered: ContentEncoding) -> None:
+    chooser = CodingChooser(Clock())
+    for _ in range(10):
+        coding = chooser.next(offered)
+        assert coding.encoding is offered
+        chooser.settled(coding, MB, MB, 0.0, 0.01)
+    assert chooser.decided is None
+
+
+def test_batches_sent_alone_teach_nothing() -> None:
+    chooser = CodingChooser(Clock())
+    for _ in range(10):
+        chooser.settled(START, MB // 8, MB, 0.002, None)
+    assert chooser.probe_bytes() is None
+    assert chooser.next(ContentEncoding.ZSTD) == START
+
+
+def test_the_level_is_reviewed_with_the_client_s_steady_cpu() -> None:
+    """At the choice the client's CPU per byte still includes the start-up; the review
+    after REVIEW_AFTER answers uses what it costs since."""
+    first = _run(20e6 / 8, client_ns_per_byte=150)
+    assert first.decided == Coding(ContentEncoding.ZSTD, 1)  # CPU-bound: the cheapest
+    reviewed = _run(20e6 / 8, client_ns_per_byte=150, batches=40, later_ns_per_byte=20)
+    assert reviewed.decided is not None
+    assert reviewed.decided.level > 1  # the CPU to spare buys a better ratio
+
+
+def _near_or_far(reference_seconds: float) -> Coding | None:
+    """Slow-looking probes (0.1 s) against references that took ``reference_seconds``."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    clock.now = 1.0
+    chooser.settled(START, 127_000, MB, 0.002, None)  # the first batch, alone
+    clock.now = 1.005
+    chooser.settled(START, 127_000, MB, 0.002, 0.05)  # 20 MB/s of plain JSON
+    size = chooser.probe_bytes()
+    assert size is not None
+    for _ in range(PROBES):
+        reference, probe = chooser.next(ContentEncoding.ZSTD), chooser.next(ContentEncoding.ZSTD)
+        chooser.timed(reference, size // 8, reference_seconds)
+        chooser.timed(probe, size, reference_seconds + 0.1)
+    return chooser.decided
+
+
+def test_a_near_service_gets_at_most_level_1() -> None:
+    """Answers in under 10 ms: a LAN or the loopback, where uncompressed probes that look
+    slow are noise (a busy machine); level 1 at most, however slow the link looks."""
+    assert _near_or_far(0.004) == Coding(ContentEncoding.ZSTD, 1)
+    far = _near_or_far(0.04)
+    assert far is not None
+    assert far.level > 1
