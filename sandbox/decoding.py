@@ -127,6 +127,10 @@ OPENAPI_BODY_CODING: Final = (
     " and sync state answers), then it must be that coding's data (otherwise 400); other"
     " codings are 415. The size limit (413) counts the decompressed bytes."
 )
+#: What the document allows in ``Checkpoint-Wait``: decimal seconds from 0 to 30, a
+#: subset of what the service parses (``throttle.header_seconds``), so nothing it
+#: allows is refused.
+CHECKPOINT_WAIT_PATTERN: Final = r"^(?:[0-2]?[0-9](?:\.[0-9]{1,6})?|30(?:\.0{1,6})?)$"
 OPENAPI_BATCH_PARAMETERS: Final = (
     {
         "name": CHECKPOINT_WAIT_HEADER,
@@ -135,7 +139,9 @@ OPENAPI_BATCH_PARAMETERS: Final = (
         "description": "Pipelining: hold this batch up to this many seconds until its"
         " `base_checkpoint` is the current one (the batch before it is still being applied),"
         " instead of answering 409 `checkpoint_conflict` at once. A new lease, a replayed key"
-        " or the deadline ends the wait; the compare-and-set is unchanged.",
-        "schema": {"type": "number", "minimum": 0, "maximum": 30},
+        " or the deadline ends the wait; the compare-and-set is unchanged. Decimal seconds from"
+        " 0 to 30 (more is 400).",
+        # a header is text: decimal seconds (no exponent, sign or nan), at most 30
+        "schema": {"type": "string", "pattern": CHECKPOINT_WAIT_PATTERN},
     },
 )

@@ -192,7 +192,19 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             400: "No token in the form.",
             401: "Not the desktop program's client id.",
         },
-        request=(FORM_MEDIA_TYPE, {"type": "object"}),
+        request=(
+            FORM_MEDIA_TYPE,
+            {
+                "type": "object",
+                "properties": {
+                    "token": {"type": "string", "minLength": 1},
+                    "client_id": {"type": "string"},
+                    "token_type_hint": {"type": "string"},
+                },
+                "required": ["token", "client_id"],
+                "additionalProperties": False,
+            },
+        ),
     ),
     Operation(
         "GET",

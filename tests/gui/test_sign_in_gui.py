@@ -55,7 +55,7 @@ async def _scenario(sandbox: RunningSandbox, practice_db: Path, email: str, tmp:
     controller.launcher.activate_button.click()
     dialog = controller.setup_dialog
     assert dialog is not None and dialog.isVisible()
-    dialog.source.setText(f"sqlite:{practice_db}")
+    dialog.database.prefill(f"sqlite:{practice_db}")
     dialog.online_url.setText(sandbox.url)
     assert not dialog.continue_button.isEnabled()  # not signed in yet
     await save(dialog, shots / "setup-sign-in.png")

@@ -17,10 +17,12 @@ Everything else is exactly what schemathesis generated.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any, Final
 
 import schemathesis
 
+from sandbox.decoding import CHECKPOINT_WAIT_PATTERN
 from sandbox.limits import IDEMPOTENCY_KEY_RE
 
 _KEYS: Final = itertools.count(1)
@@ -61,12 +63,12 @@ def _headers(headers: Any) -> Any:
         if name.lower() == "idempotency-key":
             if isinstance(value, str) and IDEMPOTENCY_KEY_RE.fullmatch(value):
                 headers[name] = f"st-{next(_KEYS)}-{value[:150]}"
-        elif name.lower() == "checkpoint-wait":
-            try:
-                if 0 <= float(value) <= 30:
-                    headers[name] = str(min(float(value), MAX_WAIT_S))
-            except (TypeError, ValueError):
-                pass
+        elif (
+            name.lower() == "checkpoint-wait"
+            and isinstance(value, str)
+            and re.fullmatch(CHECKPOINT_WAIT_PATTERN, value)
+        ):
+            headers[name] = f"{min(float(value), MAX_WAIT_S):.6f}"  # still valid
     return headers
 
 

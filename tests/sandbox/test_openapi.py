@@ -227,6 +227,7 @@ def _sign_in_walk(sandbox: RunningSandbox, hooks: dict[str, Any]) -> None:
         )
         browser.post("/sign-in", data={"email": email, "password": password, "next": "/"})
         browser.get("/")  # signed in now
+        browser.get("/", params={"page": "abc"})  # a signed-in browser's bad page address
         browser.post("/oauth/authorize", data={**params, "action": "deny"})
         browser.get("/oauth/authorize", params={**params, "code_challenge_method": "plain"})
         for _ in range(CLIENT_FAILURE_LIMIT + 1):  # the last is throttled: 429

@@ -112,7 +112,7 @@ def test_page_sorts_by_name_pages_and_counts(sandbox_server: RunningSandbox) -> 
         filler = [contact(i, first_name="Mia", last_name=f"Filler{i:04d}") for i in range(5, 1105)]
         Agent(client).send_ok(people + filler)
 
-    with httpx.Client(base_url=sandbox_server.url, timeout=10) as browser:
+    with signed_in_browser(sandbox_server.url, sandbox_server.credentials) as browser:
         first = browser.get("/").text
         assert "1,104 contacts online" in first
         assert "Contacts 1–50 of 1,104, by name" in first
@@ -169,7 +169,7 @@ def test_search_finds_a_person_however_they_are_typed(
                 contact(4, first_name="Ethan", last_name="Greenwood", phone="0400-000-000"),
             ]
         )
-    with httpx.Client(base_url=sandbox_server.url, timeout=10) as browser:
+    with signed_in_browser(sandbox_server.url, sandbox_server.credentials) as browser:
         html = browser.get("/", params={"q": query}).text
     assert _names(html) == expected
     if expected:
@@ -183,7 +183,8 @@ def test_search_finds_a_person_however_they_are_typed(
     "query", ["after=abc", "after=-5", "after=10", "page=abc", "page=0", "page="]
 )
 def test_a_bad_page_address_gets_a_clear_answer(sandbox: RunningSandbox, query: str) -> None:
-    answer = httpx.get(f"{sandbox.url}/?{query}", timeout=10)
+    with signed_in_browser(sandbox.url, sandbox.credentials) as browser:
+        answer = browser.get(f"/?{query}")
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("text/html")
     assert "Content-Security-Policy" in answer.headers

@@ -23,6 +23,7 @@ from tests.browser_harness import chromium, require_browser
 from tests.sandbox.factories import contact
 from tests.sandbox.support import Agent, activate, api
 from tests.sandbox_harness import RunningSandbox, running_sandbox
+from tests.sign_in_support import login
 
 CONTACTS: Final = 20_000
 #: Generous: the machine may be busy; a condition met sooner returns at once.
@@ -90,12 +91,26 @@ def browser(width: int, height: int) -> Iterator[Any]:
         yield driver
 
 
-def open_contacts_page(driver: Any, base_url: str, query: str = "") -> None:
-    """Open the contacts page (and, when the page asks for it, sign in: here)."""
+def open_contacts_page(driver: Any, site: RunningSandbox, query: str = "") -> None:
+    """Open the contacts page, signing in first when it asks (it sends a browser that is
+    not signed in to the service's sign-in page, which comes back to the page)."""
     from urllib.parse import urlencode
 
-    driver.get(base_url + "/" + (f"?{urlencode({'q': query})}" if query else ""))
+    from selenium.webdriver.common.by import By
+
+    driver.get(site.url + "/" + (f"?{urlencode({'q': query})}" if query else ""))
     _wait_for(driver, lambda: _ready(driver), "the page to load")
+    if "/sign-in" in driver.current_url:
+        email, password = login(site.credentials)
+        driver.find_element(By.ID, "email").clear()
+        driver.find_element(By.ID, "email").send_keys(email)
+        driver.find_element(By.ID, "password").send_keys(password)
+        driver.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+        _wait_for(
+            driver,
+            lambda: "/sign-in" not in driver.current_url and _ready(driver),
+            "the page after signing in",
+        )
 
 
 def _ready(driver: Any) -> bool:
@@ -165,7 +180,7 @@ def _screenshot(driver: Any, folder: Path, name: str) -> None:
 @pytest.mark.parametrize(("width", "height"), WIDTHS)
 def test_paging_by_clicking(site: RunningSandbox, tmp_path: Path, width: int, height: int) -> None:
     with browser(width, height) as driver:
-        open_contacts_page(driver, site.url)
+        open_contacts_page(driver, site)
         assert _status(driver) == "Contacts 1–50 of 20,000, by name"
         assert "20,000 contacts online" in driver.page_source
         names = _names(driver)
@@ -195,7 +210,7 @@ def test_search_by_typing_and_clicking(
     from selenium.webdriver.common.by import By
 
     with browser(width, height) as driver:
-        open_contacts_page(driver, site.url)
+        open_contacts_page(driver, site)
         box = driver.find_element(By.CSS_SELECTOR, "input[type=search]")
         box.send_keys(typed)
         _click(driver, "Search")
