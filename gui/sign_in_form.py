@@ -88,6 +88,12 @@ class SignInForm(QWidget):
         self.state.setWordWrap(True)
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.state.hide()
+        # The sign-in page's address, to open by hand: a field, so a long address
+        # scrolls (a label would widen the dialog past the screen) and copies whole.
+        self.page_address = QLineEdit()
+        self.page_address.setReadOnly(True)
+        self.page_address.setAccessibleName(tr("Sign-in page address"))
+        self.page_address.hide()
         self.use_secret = QCheckBox(tr("Use a client id and secret instead (IT's installs)"))
         self.client_id = QLineEdit()
         self.client_secret = QLineEdit()
@@ -110,6 +116,7 @@ class SignInForm(QWidget):
         layout.addLayout(address)
         layout.addLayout(row)
         layout.addWidget(self.state)
+        layout.addWidget(self.page_address)
         layout.addWidget(self.use_secret)
         layout.addWidget(self._secret_box)
         self.sign_in_button.clicked.connect(self.sign_in)
@@ -162,20 +169,25 @@ class SignInForm(QWidget):
                 url, started=self._started, open_browser=self._open_browser
             )
         except UserFacingError as error:
+            self.page_address.hide()  # that sign-in is over: its address no longer works
             self._say(problem_text(error.problem, error.fix), problem=True)
             return
         finally:
             self.sign_in_button.setEnabled(not self.use_secret.isChecked())
         self._tokens, self._signed_in_url = tokens, url
+        self.page_address.hide()
         self._say(tr("Signed in as {email}.").format(email=tokens.email))
         self.changed.emit()
 
     def _started(self, started: SignInStarted) -> None:
         if started.browser_opened:
+            # "opened" means a browser program was started, not that it showed the page
+            # (one that fails at once is not seen here): the address is always given.
             self._say(
                 tr(
-                    "Your browser opened the sign-in page. Sign in there with the practice's "
-                    "online login, then come back here."
+                    "Your browser should now show the sign-in page. Sign in there with the "
+                    "practice's online login, then come back here. If no browser opened, open "
+                    "this address in a browser on this computer:"
                 )
             )
         else:
@@ -184,9 +196,10 @@ class SignInForm(QWidget):
                     "No browser could be started. Open this address in a browser on this "
                     "computer and sign in there:"
                 )
-                + "\n"
-                + started.url
             )
+        self.page_address.setText(started.url)
+        self.page_address.setCursorPosition(0)
+        self.page_address.show()
 
     def _say(self, text: str, problem: bool = False) -> None:
         self.state.setProperty("role", "problem" if problem else "")

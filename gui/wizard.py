@@ -84,6 +84,9 @@ class ActivationWizard(QWizard):
         on the page when its work ends."""
         enter_means_default(self)
         order = [self.button(which) for which in BUTTONS if which is not Button.Stretch]
+        # as on screen: the checks' problem, Check again, then Back, Next, Cancel (set
+        # here, once the pages are in the wizard: Qt orders only widgets of one window)
+        QWidget.setTabOrder(self.preflight_page.problem, self.preflight_page.retry)
         QWidget.setTabOrder(self.preflight_page.retry, order[0])
         for before, after in itertools.pairwise(order):
             QWidget.setTabOrder(before, after)

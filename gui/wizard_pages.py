@@ -153,7 +153,6 @@ class PreflightPage(QWizardPage):
         self.retry.clicked.connect(self.run_checks)
         self.task = PageTask("preflight", services.engine, self.retry, retry_always_shown=True)
         self.spinner, self.problem = self.task.spinner, self.task.problem
-        QWidget.setTabOrder(self.problem, self.retry)  # as on screen: the problem first
         self.busy = QLabel(tr("Checking…"))
         self.busy.setProperty("role", "muted")
         busy_row = QHBoxLayout()
