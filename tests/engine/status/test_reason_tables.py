@@ -29,11 +29,29 @@ def test_partial_tables_name_only_reasons_and_fall_back_for_the_rest() -> None:
     faults, and falls back to the unreachable advice); NEEDS_ACTIVATION is a subset."""
     assert set(GIVE_UP_FIX) <= set(Reason)
     assert Reason.ONLINE_UNREACHABLE in GIVE_UP_FIX
-    transient = {
-        row.reason
-        for row in STATUS_REASONS.values()
-        if row is not None and row.retry is Retry.HELPS
-    }
-    missing = sorted(transient - set(GIVE_UP_FIX))
+    missing = sorted(_transient_reasons() - set(GIVE_UP_FIX))
     assert not missing, f"a one-shot call can give up on these; add GIVE_UP_FIX words: {missing}"
     assert set(Reason) >= NEEDS_ACTIVATION
+
+
+def test_every_state_has_its_light_and_words() -> None:
+    """A new SyncState fails here until it has a light and a headline."""
+    from engine.status.model import LIGHT_OF_STATE, SyncState
+    from engine.status.wording import STATE_HEADLINE
+
+    assert set(LIGHT_OF_STATE) == set(SyncState), "add it to LIGHT_OF_STATE (model.py)"
+    assert set(STATE_HEADLINE) == set(SyncState), "add it to STATE_HEADLINE (wording.py)"
+
+
+def test_a_retried_reason_says_what_is_being_reached() -> None:
+    """While a fault is retried the headline names what is tried ("Trying to reach the
+    online service"): every reason a retry can fix has its words in TRYING_TO_REACH."""
+    from engine.status.wording import TRYING_TO_REACH
+
+    missing = sorted(_transient_reasons() - set(TRYING_TO_REACH))
+    assert not missing, f"add these to TRYING_TO_REACH (engine/status/wording.py): {missing}"
+
+
+def _transient_reasons() -> set[Reason]:
+    rows = [row for row in STATUS_REASONS.values() if row is not None]
+    return {row.reason for row in rows if row.retry is Retry.HELPS}
