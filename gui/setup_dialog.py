@@ -129,6 +129,7 @@ class SetupDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.database.changed.connect(self._update_button)
         self.online.changed.connect(self._update_button)
+        self.online.signed_in.connect(self._after_sign_in)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.buttons)
@@ -148,6 +149,11 @@ class SetupDialog(QDialog):
     @property
     def client_secret(self) -> QLineEdit:
         return self.online.client_secret
+
+    def _after_sign_in(self) -> None:
+        """Back from the browser: focus on what comes next (Continue, when it can)."""
+        if self.continue_button.isEnabled():
+            self.continue_button.setFocus()
 
     def prefill(self, source: str, online_url: str) -> None:
         """Filled in by flags (the demo): the browser sign-in starts at once."""

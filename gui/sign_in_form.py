@@ -56,6 +56,8 @@ class SignInForm(QWidget):
 
     #: Emitted whenever :meth:`ready` may have changed.
     changed = Signal()
+    #: Emitted when a browser sign-in came back (focus can move on to what is next).
+    signed_in = Signal()
 
     def __init__(
         self,
@@ -178,6 +180,7 @@ class SignInForm(QWidget):
         self.page_address.hide()
         self._say(tr("Signed in as {email}.").format(email=tokens.email))
         self.changed.emit()
+        self.signed_in.emit()
 
     def _started(self, started: SignInStarted) -> None:
         if started.browser_opened:

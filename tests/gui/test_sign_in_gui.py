@@ -66,6 +66,7 @@ async def _scenario(sandbox: RunningSandbox, practice_db: Path, email: str, tmp:
     )
     assert email in dialog.online.state.text()
     assert dialog.continue_button.isEnabled()
+    assert dialog.focusWidget() is dialog.continue_button  # back from the browser: go on
     await save(dialog, shots / "setup-signed-in.png")
     dialog.continue_button.click()
     await until(lambda: controller.wizard is not None, what="the wizard")
