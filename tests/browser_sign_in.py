@@ -5,7 +5,7 @@ follows the redirect back to the program's loopback address.
 Use it as the ``BROWSER`` command (Python's ``webbrowser`` runs it with the address and
 waits for it), for the CLI, the GUI or the demo alike::
 
-    BROWSER="python -m tests.browser_sign_in --email a@x --password pw %s"
+    BROWSER="python -m tests.browser_sign_in --email=a@x --password=pw %s"
     BROWSER="python -m tests.browser_sign_in --login-from DIR/credentials.json %s"
 
 It exits 0 once the browser landed on the loopback page that says "Signed in" (or, with
@@ -28,8 +28,10 @@ WAIT_SECONDS: Final = 90.0
 
 def command(email: str, password: str, *extra: str) -> str:
     """The ``BROWSER`` value that signs in as ``email`` (run from the repository root)."""
-    parts = [sys.executable, "-m", "tests.browser_sign_in", "--email", email]
-    parts += ["--password", password, *extra, "%s"]
+    # "--name=value": a generated password may begin with "-" (token_urlsafe), which
+    # argparse would otherwise take for an option (seen: 1 run in about 60 failed so)
+    parts = [sys.executable, "-m", "tests.browser_sign_in", f"--email={email}"]
+    parts += [f"--password={password}", *extra, "%s"]
     return " ".join(parts)
 
 
