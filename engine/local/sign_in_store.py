@@ -10,10 +10,10 @@ lock file, after re-reading what the other process may have just stored.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import IO, Final
 
+from engine.local.file_lock import try_lock
 from engine.local.paths import AppPaths
 from engine.local.secrets import SecretStore
 from engine.online.sign_in import SignInTokens
@@ -23,28 +23,6 @@ LOCK_FILE_NAME: Final = "sign-in.lock"
 
 def _key(online_url: str) -> str:
     return f"sign-in {online_url.rstrip('/')}"
-
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        handle.seek(0)
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-else:
-    import fcntl
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        return True
 
 
 class HeldSignIn:
@@ -91,7 +69,7 @@ class SavedSignIn:
         """Take the refresh lock without waiting (False: another process holds it)."""
         self._lock_path.parent.mkdir(parents=True, exist_ok=True)
         handle = self._lock_path.open("a+b")
-        if not _try_lock(handle):
+        if not try_lock(handle):
             handle.close()
             return False
         self._lock_file = handle

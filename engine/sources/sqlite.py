@@ -11,7 +11,6 @@ import itertools
 import os
 import socket
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import IO, Final, TypeVar
 
 from engine.contract.document import Document
 from engine.errors import SchemaError, SourceError
+from engine.local.file_lock import try_lock, unlock
 from engine.sources.base import Page
 from engine.sources.cursor_source import CursorSource
 from engine.sources.dialects.sqlite import TRIGGERS_SQL, SqliteDialect, check_triggers
@@ -280,35 +280,6 @@ def lock_path(database: Path) -> Path:
     return database.with_name(database.name + LOCK_SUFFIX)
 
 
-if sys.platform == "win32":
-    import msvcrt
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        handle.seek(0)
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(handle: IO[bytes]) -> None:
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(handle: IO[bytes]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 class SqliteAgentLock:
     """:class:`engine.sources.base.AgentLock`: an OS lock on a file beside the database.
 
@@ -331,7 +302,7 @@ class SqliteAgentLock:
                 f"Can't create the lock file {self.path} ({error.strerror or error}).",
                 "Check that you may write to the folder holding the database.",
             ) from error
-        if not _try_lock(handle):
+        if not try_lock(handle):
             handle.close()
             return False
         # Who holds it, for a person wondering why a second agent won't start; the lock is
@@ -352,6 +323,6 @@ class SqliteAgentLock:
         if handle is None:
             return
         try:
-            _unlock(handle)
+            unlock(handle)
         finally:
             handle.close()
