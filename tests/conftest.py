@@ -51,6 +51,7 @@ SLOW_FIXTURES: Final = frozenset(
 SLOW_MODULES: Final = frozenset(
     {
         "tests/benchmarks/test_benchmark_smoke.py",
+        "tests/benchmarks/test_scale_smoke.py",
         "tests/engine/sync/test_concurrent_writers.py",
         "tests/engine/sync/test_crash_harness.py",
         "tests/engine/sync/test_crash_safety.py",
