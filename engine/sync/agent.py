@@ -32,6 +32,7 @@ from engine.sync.checkpoint import Checkpoint
 from engine.sync.consistency import compare
 from engine.sync.control import FaultPersisted, LeaseLost, LockLost, Stopping
 from engine.sync.counters import Counters
+from engine.sync.id_set import IdSet
 from engine.sync.liveness import LeaseHolder, Watcher, ask_lease_holder, lease_lost_text
 from engine.sync.memory import release_memory
 from engine.sync.pass_reader import PageReader
@@ -76,7 +77,7 @@ class Agent:
         self._checkpoint = Checkpoint()
         #: The checkpoint exactly as the service holds it (compare-and-set base).
         self._checkpoint_text: str | None = None
-        self._known: set[int] = set()
+        self._known = IdSet()
         self._next_reconcile = time.monotonic() + config.reconcile_interval
         self._reconcile_requested = False
         self._fail_fast = False
@@ -332,7 +333,7 @@ class Agent:
             raise LeaseLost()
         self._checkpoint = Checkpoint.decode(state.checkpoint)
         self._checkpoint_text = state.checkpoint
-        known: set[int] = set()
+        known = IdSet()
         async for contact_id, _ in self._online.iter_hashes():
             known.add(contact_id)
         self._known = known
@@ -450,14 +451,16 @@ class Agent:
     # -- deletes and reconciliation ------------------------------------------------------
 
     async def _detect_deletes(self) -> None:
-        desktop = await self._pages.desktop_ids(len(self._known | self._state.set_aside.keys()))
+        known, set_aside = self._known, self._state.set_aside
+        held = len(known) + sum(1 for i in set_aside if i not in known)
+        desktop = await self._pages.desktop_ids(held)
         if desktop is None:
             return
-        gone = sorted(self._known - desktop)
+        gone = [i for i in known if i not in desktop]
         for contact_id in list(self._state.set_aside):
             if contact_id not in desktop:
                 del self._state.set_aside[contact_id]
-        missing = sorted(desktop - self._known - self._state.set_aside.keys())
+        missing = sorted(i for i in desktop if i not in known and i not in set_aside)
         if gone or missing:
             log.info("found %d deleted and %d unsent contacts", len(gone), len(missing))
             pages = self._pages.id_pages(missing, gone, self._checkpoint.after)

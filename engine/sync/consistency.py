@@ -15,6 +15,7 @@ from engine.contract.canonical import contact_hash
 from engine.online.client import HASH_PAGE_SIZE, OnlineClient
 from engine.sources.base import Source
 from engine.sync.failpoints import Failpoint, reached
+from engine.sync.id_set import IdSet
 from engine.sync.source_worker import SourceWorker
 
 _END = 1 << 62
@@ -41,7 +42,7 @@ class Comparison:
     extra: list[int] = field(default_factory=list)  # online, not on the desktop
     stale: list[int] = field(default_factory=list)  # online, but not equal to the desktop
     duplicated: list[int] = field(default_factory=list)  # online more than once
-    online_ids: set[int] = field(default_factory=set)
+    online_ids: IdSet = field(default_factory=IdSet)
 
     @property
     def identical(self) -> bool:

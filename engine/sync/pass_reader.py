@@ -11,10 +11,12 @@ read; this module knows *how*.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from engine.sources.base import Source
 from engine.sync.checkpoint import Checkpoint
+from engine.sync.id_set import IdSet
 from engine.sync.source_worker import SourceWorker
 from engine.sync.uploader import Item, PageWork, prepare
 
@@ -25,7 +27,7 @@ class PageReader:
     ``known`` gives the ids the service holds *now* (the agent's set changes as batches
     are accepted), read when a page needs it."""
 
-    def __init__(self, worker: SourceWorker, page_size: int, known: Callable[[], set[int]]) -> None:
+    def __init__(self, worker: SourceWorker, page_size: int, known: Callable[[], IdSet]) -> None:
         self._worker = worker
         self._size = page_size
         self._known = known
@@ -39,7 +41,7 @@ class PageReader:
         size = self._size
         since = checkpoint.since
         #: Online ids at the start: a full pass deletes those missing from its pages.
-        known = sorted(self._known()) if since is None else []
+        known = self._known().as_array() if since is None else array("q")
         while True:
             if since is None:
 
