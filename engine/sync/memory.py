@@ -59,6 +59,15 @@ def few_collections() -> Iterator[None]:
             gc.set_threshold(*before)
 
 
+def compact(body: bytes) -> bytes:
+    """``body`` in a buffer of its own size, for bytes kept a while (a page's encoded
+    documents wait for their batch to be answered). orjson 3.13 hands back each document
+    in the buffer it wrote into: 16 kB allocated for a 1.2 kB contact, so the ~5,000
+    documents in the upload pipeline held ~80 MB instead of ~6 MB. The copy costs well
+    under a microsecond."""
+    return bytes(memoryview(body))
+
+
 def release_memory() -> None:
     gc.collect()
     trim()

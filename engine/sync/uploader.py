@@ -39,7 +39,7 @@ from engine.sync.checkpoint import Checkpoint
 from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
-from engine.sync.memory import few_collections, trim
+from engine.sync.memory import compact, few_collections, trim
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -
             work.set_aside[contact_id] = "; ".join(problems)
             continue
         work.cleared.append(contact_id)
-        items.append(Item(contact_id, encode_body(doc)))
+        items.append(Item(contact_id, compact(encode_body(doc))))
     items.sort(key=lambda item: item.contact_id)
     return work
 
