@@ -111,7 +111,7 @@ async def compare(
     theirs_iter = online_hashes(online, run)
     mine, theirs = await _next(mine_iter), await _next(theirs_iter)
     while mine[0] != _END or theirs[0] != _END:
-        if theirs[0] != _END and theirs[0] in result.online_ids and theirs[0] < mine[0]:
+        if theirs[0] < mine[0] and theirs[0] in result.online_ids:  # cheap test first
             result.duplicated.append(theirs[0])
             theirs = await _next(theirs_iter)
         elif mine[0] < theirs[0]:
