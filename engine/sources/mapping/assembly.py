@@ -59,8 +59,6 @@ assert _I_ID == 0 and len(_TEXT_POSITIONS) + 9 == len(CONTACT_COLUMNS)
 
 _ADDRESS_KEYS: Final = tuple(key for _, key, _ in ADDRESS_COLUMNS)
 _ADDRESS_TEXT: Final = itemgetter(*range(1, len(ADDRESS_COLUMNS)))  # all but the flag
-_ADDRESS_FLAG_INDEX: Final = len(ADDRESS_COLUMNS)
-_ADDRESS_FLAG_KEY: Final = ADDRESS_COLUMNS[-1][1]
 
 
 @dataclass(frozen=True)
@@ -78,31 +76,52 @@ class Lookups:
         }
 
 
-def _append(grouped: dict[Any, list[dict[str, Any]]], contact: Any, item: dict[str, Any]) -> None:
-    items = grouped.get(contact)
-    if items is None:
-        grouped[contact] = [item]
-    else:
-        items.append(item)
+def _check_width(rows: Sequence[Sequence[Any]], width: int, what: str) -> None:
+    """Every row of one result set has the same columns: checked once, not per row."""
+    if rows and len(rows[0]) != width:
+        raise AssertionError(f"{what} rows have {len(rows[0])} columns, not {width}")
 
 
-def group_addresses(rows: Iterable[Sequence[Any]]) -> dict[Any, list[dict[str, Any]]]:
-    """Rows (ContactID, ADDRESS_COLUMNS...) grouped by contact, in row order."""
+def group_addresses(rows: Sequence[Sequence[Any]]) -> dict[Any, list[dict[str, Any]]]:
+    """Rows (ContactID, ADDRESS_COLUMNS...) grouped by contact, in row order.
+
+    A dict display from the unpacked row: two to three times faster than ``dict(zip())``
+    at this size (no slice, no zip, no resize); its keys are ADDRESS_COLUMNS', in order
+    (checked at import)."""
+    _check_width(rows, len(_ADDRESS_KEYS) + 1, "address")
     grouped: dict[Any, list[dict[str, Any]]] = {}
-    keys = _ADDRESS_KEYS
+    get = grouped.get
     text_of = _ADDRESS_TEXT
     all_text = _TEXT_TYPES.issuperset
-    flag_index = _ADDRESS_FLAG_INDEX
-    flag_key = _ADDRESS_FLAG_KEY
     for row in rows:
-        item = dict(zip(keys, row[1:], strict=True))
+        contact, kind, line1, line2, line3, suburb, state, postcode, country, flag = row
+        item = {
+            "type": kind,
+            "line1": line1,
+            "line2": line2,
+            "line3": line3,
+            "suburb": suburb,
+            "state": state,
+            "postcode": postcode,
+            "country": country,
+            "primary": (flag != 0) if flag.__class__ is int else as_flag(flag),
+        }
         if not all_text(map(type, text_of(row))):
-            for key, value in zip(keys, text_of(row), strict=False):
+            for key, value in zip(_ADDRESS_KEYS, text_of(row), strict=False):
                 item[key] = as_text(value)
-        flag = row[flag_index]
-        item[flag_key] = (flag != 0) if flag.__class__ is int else as_flag(flag)
-        _append(grouped, row[0], item)
+        items = get(contact)
+        if items is None:
+            grouped[contact] = [item]
+        else:
+            items.append(item)
     return grouped
+
+
+#: Each key of the display above holds its own column (a row of the key names says so).
+assert list(group_addresses([(0, *_ADDRESS_KEYS[:-1], 1)])[0][0].items()) == [
+    *((key, key) for key in _ADDRESS_KEYS[:-1]),
+    (_ADDRESS_KEYS[-1], True),
+]
 
 
 _NAME: Final = itemgetter("name")
@@ -145,19 +164,24 @@ def group_extra_fields(
 def group_relationships(rows: Iterable[Sequence[Any]]) -> dict[Any, list[dict[str, Any]]]:
     """Rows (ContactID, Kind, RelatedContactID, StartDate, EndDate) grouped by contact."""
     grouped: dict[Any, list[dict[str, Any]]] = {}
+    get = grouped.get
     for contact, kind, related, start, end in rows:
         item = {
-            "kind": as_text(kind),
-            "related_id": as_id(related),
-            "start": as_date(start),
-            "end": as_date(end),
+            "kind": kind if kind.__class__ is str else as_text(kind),
+            "related_id": str(related) if related.__class__ is int else as_id(related),
+            "start": None if start is None else as_date(start),
+            "end": None if end is None else as_date(end),
         }
-        _append(grouped, contact, item)
+        items = get(contact)
+        if items is None:
+            grouped[contact] = [item]
+        else:
+            items.append(item)
     return grouped
 
 
 def assemble_documents(
-    contact_rows: Iterable[Sequence[Any]],
+    contact_rows: Sequence[Sequence[Any]],
     lookups: Lookups,
     addresses: dict[Any, list[dict[str, Any]]],
     extra_fields: dict[Any, list[dict[str, Any]]],
@@ -166,8 +190,12 @@ def assemble_documents(
     """Contact rows (selected in CONTACT_COLUMNS order) plus grouped children → documents.
 
     Unrolled on purpose (it runs once per contact): the common case costs a dict build,
-    one type check over the text columns and the date parses.
+    one type check over the text columns and the date parses. Two parses are skipped
+    because their answer is known: a date already shaped ``????-??-??`` (ISO, or no
+    date that ``fromisoformat`` reads: either way it is carried as stored), and a
+    ``modified_at`` text equal to ``created_at`` (most contacts were never edited).
     """
+    _check_width(contact_rows, len(_CONTACT_KEYS), "contact")
     employees = lookups.employee_refs()
     documents: list[Document] = []
     append = documents.append
@@ -181,7 +209,7 @@ def assemble_documents(
     get_extra_fields = extra_fields.get
     get_relationships = relationships.get
     for row in contact_rows:
-        doc = dict(zip(keys, row, strict=True))
+        doc = dict(zip(keys, row, strict=False))  # width checked once
         if not all_text(map(type, text_of(row))):
             for index, key in _TEXT_POSITIONS:
                 doc[key] = as_text(row[index])
@@ -196,26 +224,30 @@ def assemble_documents(
         doc["archived"] = (value != 0) if value.__class__ is int else as_flag(value)
         value = row[_I_DATE_OF_BIRTH]
         if value.__class__ is str:
-            try:  # noqa: SIM105 - suppress() costs a context manager per row
-                doc["date_of_birth"] = parse_date(value).isoformat()
-            except ValueError:
-                pass  # not a date: carried exactly as stored
+            if len(value) != 10 or value[4] != "-" or value[7] != "-":
+                try:  # noqa: SIM105 - suppress() costs a context manager per row
+                    doc["date_of_birth"] = parse_date(value).isoformat()
+                except ValueError:
+                    pass  # not a date: carried exactly as stored
         elif value is not None:
             doc["date_of_birth"] = as_date(value)
-        value = row[_I_CREATED_AT]
-        if value.__class__ is str:
+        created = row[_I_CREATED_AT]
+        if created.__class__ is str:
             try:  # noqa: SIM105
-                doc["created_at"] = parse_datetime(value).isoformat()
+                doc["created_at"] = parse_datetime(created).isoformat()
             except ValueError:
                 pass  # not a date-time: carried exactly as stored
-        elif value is not None:
-            doc["created_at"] = as_datetime(value)
+        elif created is not None:
+            doc["created_at"] = as_datetime(created)
         value = row[_I_MODIFIED_AT]
         if value.__class__ is str:
-            try:  # noqa: SIM105
-                doc["modified_at"] = parse_datetime(value).isoformat()
-            except ValueError:
-                pass  # carried exactly as stored
+            if value == created:
+                doc["modified_at"] = doc["created_at"]
+            else:
+                try:  # noqa: SIM105
+                    doc["modified_at"] = parse_datetime(value).isoformat()
+                except ValueError:
+                    pass  # carried exactly as stored
         elif value is not None:
             doc["modified_at"] = as_datetime(value)
         value = row[_I_PARTNER]
