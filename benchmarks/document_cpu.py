@@ -2,12 +2,13 @@
 on each side of the wire, in one thread.
 
 Client: checking and encoding a page of documents as the uploader does
-(``engine.sync.uploader.prepare``), and each half apart. Service: decoding, checking and
-hashing a batch body (``sandbox.batch.prepare_batch``, no database). Every figure is
-``time.process_time()`` per contact over the generated reference data (the ``sampledata``
-generator, seed 42), so a busy machine slows it little; the documents are read first and
-not counted. It also counts the documents whose hash on the way differs from the reference
-canonical form (``canonical_json_reference``): that count must be 0.
+(``engine.sync.uploader.prepare``), and one document at a time without the uploader.
+Service: decoding, checking and hashing a batch body (``sandbox.batch.prepare_batch``, no
+database). Every figure is ``time.process_time()`` per contact over the generated
+reference data (the ``sampledata`` generator, seed 42), so a busy machine slows it little;
+the documents are read first and not counted. It also counts the documents whose hash on
+the way differs from the reference canonical form (``canonical_json_reference``): that
+count must be 0.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from engine.contract.canonical import canonical_json_reference
-from engine.contract.document import Document, document_problems, wire_document
+from engine.contract.document import Document, wire_document
 from engine.online.client import encode_batch
 from engine.sources.sqlite import SqliteSource
 from engine.sync.uploader import prepare
@@ -76,8 +77,8 @@ def measure(documents: Sequence[Document]) -> dict[str, float]:
         "client: check and encode (uploader.prepare)": _per_contact(
             lambda: [prepare(page, [], 0) for page in pages], len(documents)
         ),
-        "client: check alone": _per_contact(
-            lambda: [document_problems(doc) for doc in documents], len(documents)
+        "client: check and encode alone (wire_document)": _per_contact(
+            lambda: [wire_document(doc) for doc in documents], len(documents)
         ),
         "service: decode, check, hash (prepare_batch)": _per_contact(
             lambda: [prepare_batch(batch) for batch in batches], len(documents)
