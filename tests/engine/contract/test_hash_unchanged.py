@@ -11,10 +11,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from engine.contract.batch import BatchRequest
 from engine.contract.canonical import canonical_json, canonical_json_reference, contact_hash
 from engine.contract.document import (
     Address,
@@ -148,3 +150,14 @@ def test_lone_surrogates_and_every_escape_hash_unchanged() -> None:
     for doc in (contact(1, notes=text), contact(2, notes="\ud800"), contact(3, notes="\u2028")):
         assert_hash_unchanged(doc)
     assert not document_problems(contact(2, notes="\ud800"))  # carried, and hashed alike
+
+
+def test_the_engines_batch_body_decodes_as_the_typed_batch() -> None:
+    """engine.contract.batch.BatchRequest is what the client sends, not only what the
+    service takes: its body decodes in the one typed call, documents and all."""
+    docs = [contact(1), contact(2, notes="line\nbreak\t\u2028")]
+    body = encode_batch(7, None, "c1", [wire_document(doc) for doc in docs], [3, 4])
+    batch = msgspec.json.decode(body, type=BatchRequest)
+    assert (batch.epoch, batch.base_checkpoint, batch.checkpoint) == (7, None, "c1")
+    assert batch.deletes == ["3", "4"]
+    assert [msgspec.to_builtins(upsert) for upsert in batch.upserts] == docs
