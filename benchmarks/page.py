@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from engine.contract.document import CONTACT_FIELDS, Kind
+from engine.contract.document import blank_document, wire_document
+from engine.online.client import encode_batch
 from sandbox.accounts import ACCOUNTS_FILE_NAME, Accounts
 from sandbox.app import create_app
 from sandbox.batch import prepare_batch
@@ -38,14 +39,7 @@ BATCH = 5_000
 
 def person(contact_id: int, rng: random.Random) -> dict[str, Any]:
     """A valid contact document with a plausible name, email and phone."""
-    doc: dict[str, Any] = {}
-    for key, kind in CONTACT_FIELDS.items():
-        if kind is Kind.FLAG:
-            doc[key] = False
-        elif kind in (Kind.ADDRESSES, Kind.EXTRA_FIELDS, Kind.RELATIONSHIPS):
-            doc[key] = []
-        else:
-            doc[key] = None
+    doc = blank_document(contact_id)
     first, last = rng.choice(FIRST), rng.choice(LAST) + str(rng.randrange(1000))
     doc.update(
         id=str(contact_id),
@@ -69,13 +63,7 @@ def _fill(store: Store, contacts: int) -> None:
     for start in range(1, contacts + 1, BATCH):
         docs = [person(i, rng) for i in range(start, min(start + BATCH, contacts + 1))]
         checkpoint = str(start)
-        body = {
-            "epoch": epoch,
-            "base_checkpoint": base,
-            "checkpoint": checkpoint,
-            "upserts": docs,
-            "deletes": [],
-        }
+        body = encode_batch(epoch, base, checkpoint, [wire_document(doc) for doc in docs], [])
         store.apply_batch(prepare_batch(body), str(uuid.uuid4()), lambda *_: "{}")
         base = checkpoint
 

@@ -329,7 +329,7 @@ class Api:
 
         def parse() -> PreparedBatch:
             # decompressed in the worker thread, never beyond the same limit as plain JSON
-            return prepare_batch(jsonio.parse(decode_body(wire, encoding, limit, accepted)))
+            return prepare_batch(decode_body(wire, encoding, limit, accepted))
 
         batch: PreparedBatch = await run_in_threadpool(parse)
         await self._wait_for_base(request, batch, key)

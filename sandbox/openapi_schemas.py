@@ -1,7 +1,8 @@
 """The OpenAPI component schemas of the service (the shapes of its bodies).
 
-The contact schemas come from ``engine.contract.document``'s field tables, so they can't drift
-from the validation the service applies. :mod:`sandbox.openapi` puts them in the document.
+The contact and batch schemas are generated from ``engine.contract``'s typed Structs, the
+ones the service decodes with, so they can't drift from the validation it applies.
+:mod:`sandbox.openapi` puts them in the document.
 """
 
 from __future__ import annotations
@@ -9,19 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from engine.contract.document import (
-    ADDRESS_FIELDS,
-    CONTACT_FIELDS,
-    EMPLOYEE_FIELDS,
-    EXTRA_FIELD_FIELDS,
-    RELATIONSHIP_FIELDS,
-    ContactType,
-    Kind,
-)
-from engine.contract.formats import CURSOR, DATE_OR_TIMESTAMP, ID, TEXT, TIMESTAMP, schema_pattern
+import msgspec
+
+from engine.contract.batch import MAX_CHECKPOINT_LENGTH, BatchRequest
+from engine.contract.formats import CURSOR, ID, schema_pattern
 from engine.contract.wire import ErrorCode, Scope
 from sandbox.auth import GRANT_TYPE
-from sandbox.batch import MAX_CHECKPOINT_LENGTH, MAX_EPOCH
 from sandbox.bodies import MAX_TEXT_LENGTH
 
 JSON: Final = "application/json"
@@ -43,28 +37,6 @@ def _text(nullable: bool = False) -> dict[str, Any]:
     return {"type": ["string", "null"]} if nullable else {"type": "string"}
 
 
-_KIND_SCHEMAS: Final[Mapping[Kind, dict[str, Any]]] = {
-    Kind.ID: {"type": "string", "pattern": ID_PATTERN},
-    Kind.TEXT: {"type": ["string", "null"], "pattern": schema_pattern(TEXT)},
-    Kind.DATE: {
-        "type": ["string", "null"],
-        "pattern": schema_pattern(DATE_OR_TIMESTAMP),
-        "description": "A date, YYYY-MM-DD, optionally with a time as in a timestamp.",
-    },
-    Kind.TIMESTAMP: {
-        "type": ["string", "null"],
-        "pattern": schema_pattern(TIMESTAMP),
-        "description": "YYYY-MM-DDTHH:MM:SS with optional fraction and UTC offset.",
-    },
-    Kind.FLAG: {"type": ["boolean", "null"]},
-    Kind.CONTACT_TYPE: {"type": "string", "enum": [t.value for t in ContactType]},
-    Kind.EMPLOYEE: _nullable(ref("Employee")),
-    Kind.ADDRESSES: {"type": "array", "items": ref("Address")},
-    Kind.EXTRA_FIELDS: {"type": "array", "items": ref("ExtraField")},
-    Kind.RELATIONSHIPS: {"type": "array", "items": ref("Relationship")},
-}
-
-
 def _object(properties: Mapping[str, Any], *, closed: bool = True) -> dict[str, Any]:
     return {
         "type": "object",
@@ -74,9 +46,14 @@ def _object(properties: Mapping[str, Any], *, closed: bool = True) -> dict[str, 
     }
 
 
-def document_schema(fields: Mapping[str, Kind]) -> dict[str, Any]:
-    """A closed object schema with every key required, from a document field table."""
-    return _object({key: _KIND_SCHEMAS[kind] for key, kind in fields.items()})
+def typed_schemas() -> dict[str, Any]:
+    """The schemas of the contact document (Contact, Employee, Address, ExtraField,
+    Relationship) and of the batch body, generated from the very types the service decodes
+    with, so a pattern here is the pattern enforced."""
+    _, components = msgspec.json.schema_components(
+        [BatchRequest], ref_template="#/components/schemas/{name}"
+    )
+    return components
 
 
 _ACTIVATION_PROPERTIES: Final = {
@@ -92,11 +69,7 @@ def component_schemas() -> dict[str, Any]:
     request_text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH}
     checkpoint = {"type": "string", "maxLength": MAX_CHECKPOINT_LENGTH}
     return {
-        "Contact": document_schema(CONTACT_FIELDS),
-        "Employee": document_schema(EMPLOYEE_FIELDS),
-        "Address": document_schema(ADDRESS_FIELDS),
-        "ExtraField": document_schema(EXTRA_FIELD_FIELDS),
-        "Relationship": document_schema(RELATIONSHIP_FIELDS),
+        **typed_schemas(),
         "Error": {
             "type": "object",
             "properties": {
@@ -164,15 +137,6 @@ def component_schemas() -> dict[str, Any]:
                 "checksum": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
                 "last_batch_at": {"type": ["string", "null"], "format": "date-time"},
                 "lease_machine": {"type": ["string", "null"]},
-            }
-        ),
-        "BatchRequest": _object(
-            {
-                "epoch": {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH},
-                "base_checkpoint": _nullable(checkpoint),
-                "checkpoint": checkpoint,
-                "upserts": {"type": "array", "items": ref("Contact")},
-                "deletes": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
             }
         ),
         "BatchResult": _object(

@@ -9,9 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
-import orjson
+import msgspec
+
+#: Writes :func:`canonical_json_reference`'s bytes for every JSON value it can encode as
+#: UTF-8: keys (and a Struct's fields) sorted, compact, non-ASCII kept, the same escapes
+#: (a property test over generated and hostile documents holds it to that).
+CANONICAL_ENCODER: Final = msgspec.json.Encoder(order="sorted")
 
 
 def canonical_json_reference(doc: Mapping[str, Any]) -> bytes:
@@ -27,14 +32,16 @@ def canonical_json_reference(doc: Mapping[str, Any]) -> bytes:
 
 
 def canonical_json(doc: Mapping[str, Any]) -> bytes:
-    """Byte-for-byte :func:`canonical_json_reference`, about six times faster.
+    """Byte-for-byte :func:`canonical_json_reference` for a contact document, in C.
 
-    orjson writes the same bytes for everything it accepts (a property test holds it to
-    that); what it refuses (lone surrogates, integers past 64 bits) takes the reference.
+    What the encoder refuses (a lone surrogate, which UTF-8 can't carry) takes the
+    reference. Documents hold only text, true/false, null, lists and objects; the encoder
+    also writes what JSON has no word for (a float's exponent differs, a date becomes
+    text), where the reference would differ or refuse.
     """
     try:
-        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:
+        return CANONICAL_ENCODER.encode(doc)
+    except UnicodeEncodeError:
         return canonical_json_reference(doc)
 
 

@@ -1,17 +1,29 @@
-"""The contact document: the one JSON shape that goes online, and its validation.
+"""The contact document: the one JSON shape that goes online, defined once as typed Structs.
 
-The online service validates every upload with :func:`document_problems`; the engine
-runs the same check before sending so that a contact the service would refuse is set
-aside with the same reason, and the rest of its batch still goes through.
+The Structs below (msgspec, validation and JSON in C) are the whole definition: the engine
+checks and encodes each document with them before sending, the online service decodes
+every upload into them, and the OpenAPI schema is generated from them
+(``msgspec.json.schema``), so the client, the service and the published schema can't
+disagree. A contact the service would refuse is set aside by the engine with the same
+words (:mod:`engine.contract.problems`), and the rest of its batch still goes through.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Final
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, Final, Literal, TypeVar, Union, cast, get_args, get_origin
 
-from engine.contract.formats import CONTROL_RE, DATE_OR_TIMESTAMP_RE, TIMESTAMP_RE, is_id
+import msgspec
+from msgspec import Meta, Struct
+
+from engine.contract.canonical import CANONICAL_ENCODER, canonical_json_reference
+from engine.contract.formats import DATE_OR_TIMESTAMP, ID, TEXT, TIMESTAMP, schema_pattern
+from engine.contract.problems import problem_words
 
 
 class ContactType(StrEnum):
@@ -19,250 +31,261 @@ class ContactType(StrEnum):
     ORGANISATION = "organisation"
 
 
-class Kind(StrEnum):
-    """The JSON type a key holds; every nullable kind also accepts JSON null."""
+#: A contact id: a string of ASCII digits without a leading zero, never null.
+Id = Annotated[
+    str,
+    Meta(
+        pattern=schema_pattern(ID),
+        description="A contact id: 1 to 18 digits without a leading zero.",
+    ),
+]
+#: Text without control characters other than tab and line breaks (engine.contract.formats).
+Text = Annotated[str, Meta(pattern=schema_pattern(TEXT))] | None
+#: A date (YYYY-MM-DD), possibly with a time.
+Date = (
+    Annotated[
+        str,
+        Meta(
+            pattern=schema_pattern(DATE_OR_TIMESTAMP),
+            description="A date, YYYY-MM-DD, optionally with a time as in a timestamp.",
+        ),
+    ]
+    | None
+)
+#: A date and time (YYYY-MM-DDTHH:MM:SS...), as the agent writes it.
+Timestamp = (
+    Annotated[
+        str,
+        Meta(
+            pattern=schema_pattern(TIMESTAMP),
+            description="YYYY-MM-DDTHH:MM:SS with optional fraction and UTC offset.",
+        ),
+    ]
+    | None
+)
+Flag = bool | None
+ContactTypeName = Literal["person", "organisation"]
+assert set(get_args(ContactTypeName)) == {kind.value for kind in ContactType}
 
-    ID = "id"  # a string of ASCII digits without a leading zero, never null
-    TEXT = "text"  # text without control characters (engine.contract.formats)
-    DATE = "date"  # text: a date (YYYY-MM-DD), possibly with a time
-    TIMESTAMP = "timestamp"  # text: a date and time (YYYY-MM-DDTHH:MM:SS...)
-    FLAG = "flag"
-    CONTACT_TYPE = "contact_type"
-    EMPLOYEE = "employee"
-    ADDRESSES = "addresses"
-    EXTRA_FIELDS = "extra_fields"
-    RELATIONSHIPS = "relationships"
+
+class Employee(Struct, forbid_unknown_fields=True, gc=False):
+    """The practice's partner or manager of a contact."""
+
+    code: Text
+    name: Text
 
 
-CONTACT_FIELDS: Final[dict[str, Kind]] = {
-    "id": Kind.ID,
-    "code": Kind.TEXT,
-    "type": Kind.CONTACT_TYPE,
-    "is_contact": Kind.FLAG,
-    "title": Kind.TEXT,
-    "first_name": Kind.TEXT,
-    "middle_name": Kind.TEXT,
-    "last_name": Kind.TEXT,
-    "suffix": Kind.TEXT,
-    "main_name": Kind.TEXT,
-    "organisation_type": Kind.TEXT,
-    "gender": Kind.TEXT,
-    "date_of_birth": Kind.DATE,
-    "tax_file_number": Kind.TEXT,
-    "salutation": Kind.TEXT,
-    "addressee": Kind.TEXT,
-    "partner": Kind.EMPLOYEE,
-    "manager": Kind.EMPLOYEE,
-    "office": Kind.TEXT,
-    "department": Kind.TEXT,
-    "family_group": Kind.TEXT,
-    "phone": Kind.TEXT,
-    "fax": Kind.TEXT,
-    "mobile": Kind.TEXT,
-    "email": Kind.TEXT,
-    "website": Kind.TEXT,
-    "notes": Kind.TEXT,
-    "archived": Kind.FLAG,
-    "created_at": Kind.TIMESTAMP,
-    "modified_at": Kind.TIMESTAMP,
-    "addresses": Kind.ADDRESSES,
-    "extra_fields": Kind.EXTRA_FIELDS,
-    "relationships": Kind.RELATIONSHIPS,
-}
+class Address(Struct, forbid_unknown_fields=True, gc=False):
+    type: Text
+    line1: Text
+    line2: Text
+    line3: Text
+    suburb: Text
+    state: Text
+    postcode: Text
+    country: Text
+    primary: Flag
 
-EMPLOYEE_FIELDS: Final[dict[str, Kind]] = {"code": Kind.TEXT, "name": Kind.TEXT}
 
-ADDRESS_FIELDS: Final[dict[str, Kind]] = {
-    "type": Kind.TEXT,
-    "line1": Kind.TEXT,
-    "line2": Kind.TEXT,
-    "line3": Kind.TEXT,
-    "suburb": Kind.TEXT,
-    "state": Kind.TEXT,
-    "postcode": Kind.TEXT,
-    "country": Kind.TEXT,
-    "primary": Kind.FLAG,
-}
+class ExtraField(Struct, forbid_unknown_fields=True, gc=False):
+    name: Text
+    type: Text
+    value: Text
 
-EXTRA_FIELD_FIELDS: Final[dict[str, Kind]] = {
-    "name": Kind.TEXT,
-    "type": Kind.TEXT,
-    "value": Kind.TEXT,
-}
 
-RELATIONSHIP_FIELDS: Final[dict[str, Kind]] = {
-    "kind": Kind.TEXT,
-    "related_id": Kind.ID,
-    "start": Kind.DATE,
-    "end": Kind.DATE,
-}
+class Relationship(Struct, forbid_unknown_fields=True, gc=False):
+    kind: Text
+    related_id: Id
+    start: Date
+    end: Date
 
+
+class Contact(Struct, forbid_unknown_fields=True, gc=False):
+    """One contact of the practice, every key present (null when empty)."""
+
+    id: Id
+    code: Text
+    type: ContactTypeName
+    is_contact: Flag
+    title: Text
+    first_name: Text
+    middle_name: Text
+    last_name: Text
+    suffix: Text
+    main_name: Text
+    organisation_type: Text
+    gender: Text
+    date_of_birth: Date
+    tax_file_number: Text
+    salutation: Text
+    addressee: Text
+    partner: Employee | None
+    manager: Employee | None
+    office: Text
+    department: Text
+    family_group: Text
+    phone: Text
+    fax: Text
+    mobile: Text
+    email: Text
+    website: Text
+    notes: Text
+    archived: Flag
+    created_at: Timestamp
+    modified_at: Timestamp
+    addresses: list[Address]
+    extra_fields: list[ExtraField]
+    relationships: list[Relationship]
+
+
+#: A document as the engine assembles it (and as JSON decodes it): keys as in :class:`Contact`.
 Document = dict[str, Any]
 
-
-#: Unknown keys named in one problem; a document with thousands gets a count instead,
-#: so a refusal stays small whatever was sent.
-MAX_LISTED_KEYS: Final = 20
+#: Every key of a contact document, in the documented order.
+CONTACT_KEYS: Final = Contact.__struct_fields__
 
 
-def _listed(keys: list[str]) -> str:
-    shown = ", ".join(str(key)[:100] for key in keys[:MAX_LISTED_KEYS])
-    more = len(keys) - MAX_LISTED_KEYS
-    return shown + (f" and {more} more" if more > 0 else "")
+class InvalidDocument(ValueError):
+    """A document the service would refuse; ``problem`` says which key and what it must be."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
 
 
-def _object_problems(value: object, fields: Mapping[str, Kind], where: str) -> list[str]:
-    if not isinstance(value, dict):
-        return [f"{where} must be an object"]
-    problems: list[str] = []
-    missing = [key for key in fields if key not in value]
-    unknown = sorted(key for key in value if key not in fields)
-    label = where or "contact"
-    if missing:
-        problems.append(f"{label} is missing {', '.join(missing)}")
-    if unknown:
-        problems.append(f"{label} has unknown keys {_listed(unknown)}")
-    for key, kind in fields.items():
-        if key in value:
-            problems.extend(_value_problems(value[key], kind, f"{where}.{key}" if where else key))
-    return problems
+def typed(doc: object) -> Contact:
+    """The document as a :class:`Contact`, or :class:`InvalidDocument` naming its problem.
+
+    ``strict`` conversion: nothing is coerced (``"1"`` is no flag, ``1`` no text), exactly
+    as when the service decodes the same document from JSON."""
+    try:
+        return msgspec.convert(doc, Contact)
+    except msgspec.ValidationError as error:
+        raise InvalidDocument(problem_words(error, doc, Contact)) from None
+    except UnicodeEncodeError:
+        pass  # a lone surrogate where no text belongs (a flag, the type, a key): see below
+    try:
+        msgspec.convert(_escaped(doc), Contact)
+    except msgspec.ValidationError as error:
+        raise InvalidDocument(problem_words(error, doc, Contact)) from None
+    raise InvalidDocument("contact holds text that is not Unicode where no text belongs")
 
 
-def _list_problems(value: object, fields: Mapping[str, Kind], where: str) -> list[str]:
-    if not isinstance(value, list):
-        return [f"{where} must be a list"]
-    problems: list[str] = []
-    for index, item in enumerate(value):
-        problems.extend(_object_problems(item, fields, f"{where}[{index}]"))
-    return problems
-
-
-def _value_problems(value: object, kind: Kind, where: str) -> list[str]:
-    match kind:
-        case Kind.ID:
-            if not is_id(value):
-                shown = repr(value)[:40]
-                return [
-                    f"{where} {shown} is not a contact id: a string of 1 to 18 digits "
-                    "without leading zeros (1 or more)"
-                ]
-        case Kind.TEXT:
-            if value is not None and not isinstance(value, str):
-                return [f"{where} must be text or null"]
-            if value is not None and (bad := CONTROL_RE.search(value)) is not None:
-                return [f"{where} holds a control character (U+{ord(bad.group()):04X})"]
-        case Kind.DATE:
-            if value is not None and not (
-                isinstance(value, str) and DATE_OR_TIMESTAMP_RE.fullmatch(value)
-            ):
-                return [f"{where} must be a date (YYYY-MM-DD, optionally with a time) or null"]
-        case Kind.TIMESTAMP:
-            if value is not None and not (isinstance(value, str) and TIMESTAMP_RE.fullmatch(value)):
-                return [f"{where} must be a timestamp (YYYY-MM-DDTHH:MM:SS) or null"]
-        case Kind.FLAG:
-            if value is not None and not isinstance(value, bool):
-                return [f"{where} must be true, false or null"]
-        case Kind.CONTACT_TYPE:
-            if value not in (ContactType.PERSON.value, ContactType.ORGANISATION.value):
-                return [f"{where} must be 'person' or 'organisation'"]
-        case Kind.EMPLOYEE:
-            if value is not None:
-                return _object_problems(value, EMPLOYEE_FIELDS, where)
-        case Kind.ADDRESSES:
-            return _list_problems(value, ADDRESS_FIELDS, where)
-        case Kind.EXTRA_FIELDS:
-            return _list_problems(value, EXTRA_FIELD_FIELDS, where)
-        case Kind.RELATIONSHIPS:
-            return _list_problems(value, RELATIONSHIP_FIELDS, where)
-    return []
-
-
-def _keys_of(fields: Mapping[str, Kind], kind: Kind) -> tuple[str, ...]:
-    return tuple(key for key, field_kind in fields.items() if field_kind is kind)
-
-
-_SHAPES: Final = {
-    id(fields): (
-        frozenset(fields),
-        _keys_of(fields, Kind.TEXT),
-        _keys_of(fields, Kind.FLAG),
-        _keys_of(fields, Kind.DATE),
-        _keys_of(fields, Kind.TIMESTAMP),
-    )
-    for fields in (
-        CONTACT_FIELDS,
-        EMPLOYEE_FIELDS,
-        ADDRESS_FIELDS,
-        EXTRA_FIELD_FIELDS,
-        RELATIONSHIP_FIELDS,
-    )
-}
-
-
-_control: Final = CONTROL_RE.search
-_date: Final = DATE_OR_TIMESTAMP_RE.fullmatch
-_timestamp: Final = TIMESTAMP_RE.fullmatch
-
-
-def _plainly_valid(value: object, fields: Mapping[str, Kind]) -> bool:
-    """The common case, checked fast: exact keys, and every text/flag/date value of its
-    type and form."""
-    if type(value) is not dict:
-        return False
-    keys, texts, flags, dates, timestamps = _SHAPES[id(fields)]
-    if value.keys() != keys:
-        return False
-    for key in texts:
-        item = value[key]
-        if item is not None and (type(item) is not str or _control(item)):
-            return False
-    for key in dates:
-        item = value[key]
-        if item is not None and (type(item) is not str or not _date(item)):
-            return False
-    for key in timestamps:
-        item = value[key]
-        if item is not None and (type(item) is not str or not _timestamp(item)):
-            return False
-    for key in flags:
-        item = value[key]
-        if item is not None and type(item) is not bool:
-            return False
-    return True
-
-
-def _is_valid(doc: object) -> bool:
-    """True only when :func:`_object_problems` would find nothing (same rules, ~10x
-    faster); False means "look closer", never "invalid" on its own."""
-    if not _plainly_valid(doc, CONTACT_FIELDS):
-        return False
-    assert isinstance(doc, dict)
-    if not is_id(doc["id"]):
-        return False
-    if doc["type"] not in (ContactType.PERSON.value, ContactType.ORGANISATION.value):
-        return False
-    for key in ("partner", "manager"):
-        if doc[key] is not None and not _plainly_valid(doc[key], EMPLOYEE_FIELDS):
-            return False
-    for key, fields in (
-        ("addresses", ADDRESS_FIELDS),
-        ("extra_fields", EXTRA_FIELD_FIELDS),
-        ("relationships", RELATIONSHIP_FIELDS),
-    ):
-        items = doc[key]
-        if type(items) is not list:
-            return False
-        for item in items:
-            if not _plainly_valid(item, fields):
-                return False
-    return all(is_id(relationship["related_id"]) for relationship in doc["relationships"])
+def _escaped(value: object) -> object:
+    """The document with each lone surrogate written as its ``\\u`` escape: the same
+    verdict (text stays text, any other value stays wrong), which msgspec can then say."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    return value
 
 
 def document_problems(doc: object) -> list[str]:
-    """Every reason the service would refuse this document; empty when it is valid."""
-    if _is_valid(doc):
-        return []
-    return _object_problems(doc, CONTACT_FIELDS, "")
+    """Why the service would refuse this document (one problem, named precisely); empty
+    when it is valid."""
+    try:
+        typed(doc)
+    except InvalidDocument as error:
+        return [error.problem]
+    return []
+
+
+# -- the quick check ---------------------------------------------------------------------
+#
+# Asking ``re`` whether each text is free of control characters costs more than all the
+# rest of the check (some 25 calls per contact). In JSON text, though, a string can hold
+# a control character only as an escape starting ``\\u00`` (or ``\\b``, ``\\f``): bytes
+# without those hold none. So a document whose JSON has none of them is checked against
+# the same types with that one rule dropped (``relaxed_struct``, derived from
+# :class:`Contact`, never written by hand); any other is checked in full. Either way the
+# verdict is the Structs' (a property test holds the two paths to the same one).
+
+S = TypeVar("S", bound=Struct)
+
+_CONTROL_ESCAPE: Final = re.compile(rb"\\(?:u00|[bf])")
+#: Writes a relaxed Struct's fields in their (sorted) order: its canonical JSON, unsorted.
+_PLAIN_ENCODER: Final = msgspec.json.Encoder()
+
+
+def may_hold_control_characters(json_text: bytes) -> bool:
+    """False only when no string in this JSON text holds a control character."""
+    return b"\\" in json_text and _CONTROL_ESCAPE.search(json_text) is not None
+
+
+def _relaxed(annotation: Any) -> Any:
+    """The type with :data:`Text` as plain text (Structs rebuilt, everything else kept)."""
+    if annotation == Text:
+        return str | None
+    if isinstance(annotation, type) and issubclass(annotation, Struct):
+        return relaxed_struct(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is list:
+        return list[_relaxed(args[0])]  # type: ignore[misc]
+    if origin in (Union, UnionType):
+        return Union[tuple(_relaxed(arg) for arg in args)]  # noqa: UP007
+    return annotation
+
+
+@cache
+def relaxed_struct(struct: type[S]) -> type[S]:
+    """``struct`` with the control-character rule of :data:`Text` left out, for JSON text
+    that :func:`may_hold_control_characters` clears; its fields in sorted order, so that
+    its plain JSON is the canonical form. Its instances have the same fields, values and
+    canonical JSON (typed as ``struct``'s, though they are not its instances)."""
+    fields = sorted((f.name, _relaxed(f.type)) for f in msgspec.structs.fields(struct))
+    relaxed = msgspec.defstruct(
+        f"Relaxed{struct.__name__}", fields, forbid_unknown_fields=True, gc=False
+    )
+    return cast(type[S], relaxed)
+
+
+_RELAXED_CONTACT: Final = relaxed_struct(Contact)
+
+
+def canonical_bytes(contact: Contact) -> bytes:
+    """The canonical JSON of a typed contact (``engine.contract.canonical``), encoded once;
+    its SHA-256 is the contact's hash."""
+    sorted_fields = type(contact) is _RELAXED_CONTACT
+    try:
+        return (_PLAIN_ENCODER if sorted_fields else CANONICAL_ENCODER).encode(contact)
+    except UnicodeEncodeError:  # a lone surrogate: the reference decides
+        return canonical_json_reference(msgspec.to_builtins(contact))
+
+
+def wire_document(doc: Mapping[str, Any]) -> bytes:
+    """A valid document's JSON for the batch body, or :class:`InvalidDocument`.
+
+    These are its canonical bytes (so their SHA-256 is its hash) except for text holding a
+    lone surrogate, which UTF-8 can't carry: then JSON's ``\\u`` escapes carry it exactly.
+    """
+    try:
+        contact = msgspec.convert(doc, _RELAXED_CONTACT)
+        raw = _PLAIN_ENCODER.encode(contact)
+    except (msgspec.ValidationError, UnicodeEncodeError):
+        typed(doc)  # the full check: says what is wrong, or passes a lone surrogate in text
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+    if may_hold_control_characters(raw):
+        typed(doc)
+    return raw
+
+
+def blank_document(contact_id: int, contact_type: ContactTypeName = "person") -> Document:
+    """A valid document with every key empty (null, or an empty list), for tests and
+    benchmarks to fill in: a key added to :class:`Contact` appears here by itself."""
+    doc: Document = {}
+    for field in msgspec.structs.fields(Contact):
+        if field.type == Id:
+            doc[field.name] = str(contact_id)
+        elif field.type == ContactTypeName:
+            doc[field.name] = contact_type
+        elif get_origin(field.type) is list:
+            doc[field.name] = []
+        else:  # every other key is nullable
+            doc[field.name] = None
+    return doc
 
 
 def contact_id(doc: Mapping[str, Any]) -> int:

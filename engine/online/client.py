@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
-import orjson
+import msgspec
 
 from engine.contract.document import Document
 from engine.contract.wire import (
@@ -111,8 +111,8 @@ def _require(data: object, key: str, kind: type | tuple[type, ...], what: str) -
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON; falls back to ASCII escapes for text UTF-8 can't carry."""
     try:
-        return orjson.dumps(body)
-    except orjson.JSONEncodeError:  # a lone surrogate: JSON's \\u escape carries it exactly
+        return msgspec.json.encode(body)
+    except UnicodeEncodeError:  # a lone surrogate: JSON's \\u escape carries it exactly
         return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 

@@ -53,6 +53,9 @@ INTERNAL_CONTROL_FLOW: Final = frozenset(
         "engine.sync.control.LockLost",
         "engine.sync.control.Stopping",
         "engine.sync.control.FaultPersisted",
+        # caught by its caller: its words become a set-aside reason (the
+        # uploader) or a 422's problem (the service), never an error a person sees
+        "engine.contract.document.InvalidDocument",
     }
 )
 

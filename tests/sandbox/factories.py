@@ -1,56 +1,45 @@
-"""Valid contact documents for sandbox tests, built from engine.contract.document's field tables."""
+"""Valid contact documents for sandbox tests, built from engine.contract.document's types."""
 
 from __future__ import annotations
 
-from typing import Any, assert_never
+from typing import Any
+
+import msgspec
 
 from engine.contract.document import (
-    ADDRESS_FIELDS,
-    CONTACT_FIELDS,
-    EXTRA_FIELD_FIELDS,
-    RELATIONSHIP_FIELDS,
-    Kind,
+    Address,
+    ExtraField,
+    Flag,
+    Relationship,
+    Text,
+    blank_document,
 )
 
 
-def _fill(fields: dict[str, Kind], label: str) -> dict[str, Any]:
+def _fill(struct: type[msgspec.Struct], label: str) -> dict[str, Any]:
+    """Every text of a nested object filled in, every flag false, the rest null."""
     values: dict[str, Any] = {}
-    for key, kind in fields.items():
-        if kind is Kind.TEXT:
-            values[key] = f"{label} {key}"
-        elif kind is Kind.FLAG:
-            values[key] = False
+    for field in msgspec.structs.fields(struct):
+        if field.type == Text:
+            values[field.name] = f"{label} {field.name}"
+        elif field.type == Flag:
+            values[field.name] = False
         else:
-            values[key] = None
+            values[field.name] = None
     return values
 
 
 def contact(contact_id: int, *, padding: int = 0, **overrides: Any) -> dict[str, Any]:
     """A valid document; ``padding`` adds that many characters of notes (to size batches)."""
-    doc: dict[str, Any] = {}
-    for key, kind in CONTACT_FIELDS.items():
-        match kind:
-            case Kind.ID:
-                doc[key] = str(contact_id)
-            case Kind.TEXT | Kind.DATE | Kind.TIMESTAMP:
-                doc[key] = None
-            case Kind.FLAG:
-                doc[key] = False
-            case Kind.CONTACT_TYPE:
-                doc[key] = "person"
-            case Kind.EMPLOYEE:
-                doc[key] = {"code": "JS", "name": "Jo Smith"}
-            case Kind.ADDRESSES:
-                doc[key] = [{**_fill(ADDRESS_FIELDS, "Street"), "primary": True}]
-            case Kind.EXTRA_FIELDS:
-                doc[key] = [_fill(EXTRA_FIELD_FIELDS, "Extra")]
-            case Kind.RELATIONSHIPS:
-                doc[key] = [
-                    {**_fill(RELATIONSHIP_FIELDS, "Rel"), "related_id": str(contact_id + 1)}
-                ]
-            case _:  # a new kind needs its valid value here
-                assert_never(kind)
+    doc = blank_document(contact_id)
     doc.update(
+        is_contact=False,
+        archived=False,
+        partner={"code": "JS", "name": "Jo Smith"},
+        manager={"code": "JS", "name": "Jo Smith"},
+        addresses=[{**_fill(Address, "Street"), "primary": True}],
+        extra_fields=[_fill(ExtraField, "Extra")],
+        relationships=[{**_fill(Relationship, "Rel"), "related_id": str(contact_id + 1)}],
         code=f"C{contact_id:05d}",
         first_name="Alex",
         last_name=f"Person{contact_id}",

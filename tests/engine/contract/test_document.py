@@ -1,26 +1,33 @@
-"""The shared contact validator: one spelling per id, real dates and timestamps, no control
-characters in text; and its fast path agrees with the full check on every document."""
+"""The shared contact types: one spelling per id, real dates and timestamps, no control
+characters in text; one refusal named by its path; the engine and the service agree."""
 
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.contract import document
+from engine.contract.canonical import CANONICAL_ENCODER, canonical_json_reference
 from engine.contract.document import (
-    ADDRESS_FIELDS,
-    CONTACT_FIELDS,
-    EMPLOYEE_FIELDS,
-    EXTRA_FIELD_FIELDS,
-    RELATIONSHIP_FIELDS,
-    Kind,
+    CONTACT_KEYS,
+    Address,
+    Contact,
+    Employee,
+    InvalidDocument,
+    Relationship,
     document_problems,
+    may_hold_control_characters,
+    wire_document,
 )
-from engine.contract.formats import DATE_RE, TIMESTAMP_RE, is_id
+from engine.contract.formats import CONTROL_RE, DATE_RE, TIMESTAMP_RE, is_id
+from engine.contract.problems import problem_words
+from sandbox.batch import prepare_batch
+from sandbox.errors import ApiError
 from tests.sandbox.factories import contact
 
 
@@ -105,43 +112,66 @@ def test_python_timestamps_are_timestamps(moment: datetime) -> None:
     assert TIMESTAMP_RE.fullmatch(text), text
 
 
-# -- the fast path and the full check agree ------------------------------------------------
+# -- one refusal, named precisely ------------------------------------------------------
+
+
+def test_the_problem_is_named_by_its_path() -> None:
+    doc = contact(1)
+    doc["addresses"][0]["postcode"] = 2000
+    assert document_problems(doc) == ["addresses[0].postcode must be text or null"]
+    doc = contact(1, partner={"code": "JS"})
+    assert document_problems(doc) == ["partner is missing name"]
+    assert document_problems(contact(1, partner="JS")) == ["partner must be an object or null"]
+    assert document_problems(contact(1, addresses=None)) == ["addresses must be a list"]
+    assert document_problems(contact(1, archived="yes")) == ["archived must be true, false or null"]
+    assert document_problems("text") == ["contact must be an object"]
+
+
+def test_missing_and_unknown_keys_are_all_named() -> None:
+    doc = contact(1)
+    del doc["email"], doc["phone"]
+    assert document_problems(doc) == ["contact is missing phone, email"]
+    many = contact(1, **{f"unknown_{i:03d}": 1 for i in range(25)})
+    (problem,) = document_problems(many)
+    assert problem.startswith("contact has unknown keys unknown_000, unknown_001")
+    assert problem.endswith("unknown_019 and 5 more")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("id", "1\n"), ("date_of_birth", "2020-01-01\n"), ("created_at", "2020-01-01T00:00:00\n")],
+)
+def test_a_final_line_feed_is_not_part_of_a_pattern(key: str, value: str) -> None:
+    """Python's ``$`` also matches before a final line feed (formats.END keeps it out)."""
+    assert document_problems(contact(1, **{key: value}))
+    assert document_problems(contact(1, notes="ends with a line\n")) == []
+
+
+# -- decoding JSON and converting Python objects agree ----------------------------------
 
 _TEXTS = st.one_of(
     st.none(),
     st.text(max_size=8),
-    st.sampled_from(["2024-02-29", "2023-02-29", "2020-01-01T10:00:00", "x", "\x00", "\t"]),
+    st.sampled_from(["2024-02-29", "2023-02-29", "2020-01-01T10:00:00", "x", "\x00", "\t", "1"]),
     st.integers(),
+    st.booleans(),
 )
 
 
-def _value(kind: Kind) -> st.SearchStrategy[Any]:
-    match kind:
-        case Kind.ID:
-            return st.one_of(
-                st.from_regex(r"\A[0-9]{1,3}\Z"), st.sampled_from(["1", "0", "01"]), st.integers()
-            )
-        case Kind.TEXT | Kind.DATE | Kind.TIMESTAMP:
-            return _TEXTS
-        case Kind.FLAG:
-            return st.one_of(st.none(), st.booleans(), st.just(0))
-        case Kind.CONTACT_TYPE:
-            return st.sampled_from(["person", "organisation", "robot", None])
-        case Kind.EMPLOYEE:
-            return st.one_of(st.none(), _object(EMPLOYEE_FIELDS), st.just("x"))
-        case Kind.ADDRESSES:
-            return st.lists(_object(ADDRESS_FIELDS), max_size=2)
-        case Kind.EXTRA_FIELDS:
-            return st.lists(_object(EXTRA_FIELD_FIELDS), max_size=2)
-        case Kind.RELATIONSHIPS:
-            return st.lists(_object(RELATIONSHIP_FIELDS), max_size=2)
-    raise AssertionError(kind)
+def _object(struct: type[msgspec.Struct]) -> st.SearchStrategy[dict[str, Any]]:
+    values = {field.name: _TEXTS for field in msgspec.structs.fields(struct)}
+    return st.fixed_dictionaries({}, optional=values) | st.fixed_dictionaries(values)
 
 
-def _object(fields: dict[str, Kind]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries(
-        {}, optional={key: _value(kind) for key, kind in fields.items()}
-    ) | st.fixed_dictionaries({key: _value(kind) for key, kind in fields.items()})
+_VALUES = st.one_of(
+    _TEXTS,
+    st.sampled_from(["person", "organisation", "robot", "01"]),
+    st.lists(st.one_of(_object(Address), _object(Relationship), _TEXTS), max_size=2),
+    _object(Employee),
+)
+
+
+_ENVELOPE: dict[str, Any] = {"epoch": 1, "base_checkpoint": None, "checkpoint": "c", "deletes": []}
 
 
 def _mutated(doc: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
@@ -151,20 +181,42 @@ def _mutated(doc: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
 
 
 _DOCUMENTS = st.one_of(
-    _object(CONTACT_FIELDS),
-    st.builds(
-        _mutated,
-        st.integers(1, 10**6).map(contact),
-        st.sampled_from(sorted(CONTACT_FIELDS)),
-        st.deferred(lambda: st.one_of(*(_value(kind) for kind in set(CONTACT_FIELDS.values())))),
-    ),
+    st.builds(_mutated, st.integers(1, 10**6).map(contact), st.sampled_from(CONTACT_KEYS), _VALUES),
     st.integers(1, 10**6).map(contact),
+    _object(Contact),
 )
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(_DOCUMENTS)
-def test_the_fast_path_agrees_with_the_full_check(doc: dict[str, Any]) -> None:
-    full = document._object_problems(doc, CONTACT_FIELDS, "")
-    assert document._is_valid(doc) == (not full), full
-    assert document_problems(doc) == full
+def test_the_service_decoding_and_the_engine_check_agree(doc: dict[str, Any]) -> None:
+    """The engine checks a document as Python objects; the service decodes its JSON: one
+    verdict, and the same words."""
+    raw = json.dumps(doc).encode()
+    try:
+        msgspec.json.decode(raw, type=Contact)
+        decoded = None
+    except msgspec.ValidationError as error:
+        decoded = problem_words(error, json.loads(raw), Contact)
+    problems = document_problems(doc)
+    assert problems == ([decoded] if decoded else [])
+    if not problems:
+        assert wire_document(doc) == canonical_json_reference(doc)
+    else:
+        with pytest.raises(InvalidDocument) as refused:
+            wire_document(doc)  # the quick check: the same verdict, the same words
+        assert [refused.value.problem] == problems
+    body = json.dumps({**_ENVELOPE, "upserts": [doc]}).encode()
+    try:
+        prepare_batch(body)
+        online: list[str] = []
+    except ApiError as error:
+        online = error.extra["problems"][0]["problems"]
+    assert online == problems
+
+
+@given(st.text(st.characters(exclude_categories=())))
+def test_json_without_control_escapes_holds_no_control_character(text: str) -> None:
+    for encoded in (CANONICAL_ENCODER.encode(text), json.dumps(text).encode()):
+        if CONTROL_RE.search(text):
+            assert may_hold_control_characters(encoded)
