@@ -239,11 +239,11 @@ class CodingChooser:
             # the client is the bottleneck: a cheaper level, whatever the link's rate
             # looked like (a slow service fills the window as a slow link does)
             chosen = _cheaper(current)
-        self._cpu_spent = self._compress_spent = 0.0
-        self._raw_settled = 0
         if chosen != current:
             self._decided = chosen
             log.info("upload coding reviewed: %s", self.describe())
+        self._cpu_spent = self._compress_spent = 0.0
+        self._raw_settled = 0
 
     def _near(self) -> bool:
         """Something was answered in under :data:`NEAR_SECONDS`: a LAN or the loopback."""
