@@ -189,7 +189,12 @@ class CodingChooser:
         if self._far():
             self._passive = True
             self._link = self._window.wire_rate()
-            self._decide(self.choose())
+            chosen = self.choose()
+            if self._window.client_bound() and chosen.level > START.level:
+                # the link carried only what the client made: its rate is not known, and
+                # on a busy machine the client's CPU time understates its wall time
+                chosen = START
+            self._decide(chosen)
             return
         self._pipeline = self._window.plain_rate()
         self._probe_bytes = max(int(self._window.wire_rate() * PROBE_SECONDS), MIN_PROBE_BYTES)

@@ -227,3 +227,18 @@ def test_a_review_lowers_the_level_while_the_client_is_the_bottleneck() -> None:
         chooser.settled(decided, MB // 8, MB, 0.002, 0.2)
     assert chooser.decided is not None
     assert chooser.decided.level < decided.level
+
+
+def test_a_client_behind_at_the_first_choice_keeps_level_3_however_slow_the_link_looks() -> None:
+    """A busy machine: the client gets a third of its core (50 ns of CPU per byte, 150 ns
+    of wall time), so the pipeline carries little and the link looks slow; the window was
+    never full, so the client, not the link, is the bottleneck: no dearer level."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1):
+        clock.now += 0.05
+        chooser.waited(0.0, 0.15)
+        chooser.settled(START, MB // 8, MB, 0.002, 0.15)
+    assert chooser.decided is not None
+    assert chooser.decided.level <= START.level
