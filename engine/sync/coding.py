@@ -33,7 +33,10 @@ How it is measured, once per upload stream, at its start, never leaving a slow l
    measured since (at the first choice it still includes the start-up's read-ahead) and,
    when the window was full most of the time, the link's rate measured since; a level is
    never raised while the client was the bottleneck (the uploader waited for pages and
-   compression more than for a free slot), nor lowered while the link was.
+   compression more than for a free slot), nor lowered while the link was. A raised
+   level that then carried no more plain JSON per second (:data:`RAISE_GAIN`) is undone
+   and becomes the ceiling: a slow service fills the window as a slow link does, but
+   only a link carries more contacts at a better ratio.
 
 Every batch carries its own ``Content-Encoding``, so the coding changing between batches
 is safe; a batch sent again keeps its body.
@@ -75,6 +78,9 @@ NEAR_LEVEL: Final = 1
 REVIEW_AFTER: Final = 16
 #: A higher level must be this much quicker (modelled) to be chosen over a lower one.
 MARGIN: Final = 0.05
+#: A raised level is kept only if the pipeline then carried this much more plain JSON
+#: per second: a link-bound stream gains its ratio's worth, a service-bound one nothing.
+RAISE_GAIN: Final = 0.05
 
 
 class Role(Enum):
@@ -114,6 +120,10 @@ class CodingChooser:
         self._link: float | None = None
         self._passive = False
         self._last_window: _Window | None = None
+        #: The level before the last raise and the plain bytes per second it carried;
+        #: the highest level allowed once a raise carried no more.
+        self._raised: tuple[int, float] | None = None
+        self._ceiling: int | None = None
         #: CPU seconds since the first answer: all of this process's, and compressing.
         self._cpu_mark: float | None = None
         self._cpu_spent = 0.0
@@ -194,6 +204,8 @@ class CodingChooser:
                 # the link carried only what the client made: its rate is not known, and
                 # on a busy machine the client's CPU time understates its wall time
                 chosen = START
+            if chosen.level > START.level:
+                self._raised = (START.level, self._window.plain_rate())
             self._decide(chosen)
             return
         self._pipeline = self._window.plain_rate()
@@ -244,6 +256,17 @@ class CodingChooser:
             # the client is the bottleneck: a cheaper level, whatever the link's rate
             # looked like (a slow service fills the window as a slow link does)
             chosen = _cheaper(current)
+        raised, self._raised = self._raised, None
+        if raised is not None and window.answers and chosen.level >= current.level:
+            level, plain = raised
+            if window.plain_rate() < plain * (1 + RAISE_GAIN):
+                # a dearer level carried no more contacts: the link was not the
+                # bottleneck (a slow service, or one sharing the client's cores)
+                chosen, self._ceiling = Coding(current.encoding, level), level
+        if self._ceiling is not None and chosen.level > self._ceiling:
+            chosen = Coding(chosen.encoding, self._ceiling)
+        if chosen.level > current.level:
+            self._raised = (current.level, window.plain_rate())
         if chosen != current:
             self._decided = chosen
             log.info("upload coding reviewed: %s", self.describe())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.online.compression import ContentEncoding
+from engine.online.compression import ZSTD_LEVELS, ContentEncoding
 from engine.sync.coding import (
     IDENTITY,
     PASSIVE_ANSWERS,
@@ -24,6 +24,7 @@ from engine.sync.coding import (
 )
 
 MB = 1_000_000
+RATIOS = {level: ratio for level, ratio, _ in ZSTD_LEVELS}
 
 
 class Clock:
@@ -57,7 +58,7 @@ def _run(
         if roles is not None:
             roles.append(coding.role)
         compressed = coding.encoding is ContentEncoding.ZSTD
-        wire = int(raw / 7.9) if compressed else raw
+        wire = int(raw / RATIOS[coding.level]) if compressed else raw
         compress_cpu = raw * 2.5e-9 if compressed else 0.0
         cpu = raw * client_ns_per_byte * 1e-9
         clock.now += cpu + compress_cpu
@@ -204,8 +205,8 @@ def test_a_review_never_lowers_the_level_while_the_link_is_the_bottleneck() -> N
     assert decided is not None and decided.level >= 7
     for _ in range(REVIEW_AFTER):  # the client's CPU looks dear now, the link still full
         clock.now += 0.5
-        chooser.waited(0.2, 0.01)
-        chooser.settled(decided, MB // 10, MB, 0.02, 0.2)
+        chooser.waited(0.15, 0.01)
+        chooser.settled(decided, MB // 10, MB, 0.02, MB // 10 / 625_000)
     assert chooser.decided == decided
 
 
@@ -242,3 +243,23 @@ def test_a_client_behind_at_the_first_choice_keeps_level_3_however_slow_the_link
         chooser.settled(START, MB // 8, MB, 0.002, 0.15)
     assert chooser.decided is not None
     assert chooser.decided.level <= START.level
+
+
+def test_a_raise_that_carries_no_more_is_undone_and_not_tried_again() -> None:
+    """A slow service (or one sharing the client's cores) fills the window like a slow
+    link, but carries the same plain JSON per second at any level: the dearer level is
+    undone at the next review and never chosen again."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    levels = []
+    for _ in range(PASSIVE_ANSWERS + 4 * REVIEW_AFTER):
+        coding = chooser.next(ContentEncoding.ZSTD)
+        levels.append(coding.level)
+        clock.now += 0.02
+        chooser.waited(0.2, 0.01)
+        wire = int(MB / RATIOS[coding.level])
+        chooser.settled(coding, wire, MB, 0.002, 0.2)  # 5 MB/s of plain JSON, always
+    assert max(levels) > START.level  # it looked like a slow link at first
+    assert chooser.decided == START
+    assert levels[-REVIEW_AFTER:] == [START.level] * REVIEW_AFTER
