@@ -15,9 +15,10 @@ How it is measured, once per upload stream, at its start, never leaving a slow l
    loopback) is always sent compressed: a practice's uplink, even a 400 Mbit/s one, is
    slower than twice what the client makes of plain JSON, the only case where no
    compression pays. The wire bytes the pipeline carried per second are the link's rate
-   when the window was full, and a lower bound when the client was behind (then the
-   model below keeps the level cheap). Chosen from that at once: no batch is sent alone
-   to measure (each would leave the link idle for a round trip and a service's work);
+   when the window was full, and a lower bound when the client was behind (then level 3
+   stays until a review sees the window full). Chosen from that at once: no batch is
+   sent alone to measure (each would leave the link idle for a round trip and a
+   service's work);
 3. a near service (a LAN, the loopback: where the link may outrun the client, and a
    round trip costs nothing): :data:`PROBES` small compressed batches and as many
    uncompressed ones of the same plain size are sent in turn, each *alone* on an idle
@@ -200,9 +201,10 @@ class CodingChooser:
             self._passive = True
             self._link = self._window.wire_rate()
             chosen = self.choose()
-            if self._window.client_bound() and chosen.level > START.level:
+            if not self._window.link_bound() and chosen.level > START.level:
                 # the link carried only what the client made: its rate is not known, and
-                # on a busy machine the client's CPU time understates its wall time
+                # on a busy machine the client's CPU time understates its wall time; the
+                # reviews raise the level once the window is seen full
                 chosen = START
             if chosen.level > START.level:
                 self._raised = (START.level, self._window.plain_rate())
