@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
-import logging
 import os
 import random
 import signal
@@ -36,10 +36,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks.__main__ import _database, measure_migration
 from benchmarks.placement import Placement, placed, placements
 from benchmarks.procstat import children, load_average, machine_description, sample
+from benchmarks.timeline import Timeline, recording
 from benchmarks.wire_data import compression_table, raw_json_bytes
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
@@ -57,6 +59,8 @@ class Scenario:
     up_mbit: float
     down_mbit: float
     rtt_ms: float
+    #: The link's buffer in kB (None: the shaper's default).
+    queue_kb: int | None = None
 
 
 #: Edits timed one after another in each scenario ("one edit online").
@@ -85,6 +89,9 @@ class Outcome:
     coding: str = "n/a"
     #: The 1-minute load average when the migration ended.
     load: str = ""
+    #: Seconds the uplink had nothing to send during the upload, and where they were.
+    link_idle: float = 0.0
+    timeline: str = ""
     #: (share of the pass done, predicted end / actual end - 1) at a few points.
     eta_errors: list[tuple[float, float]] = field(default_factory=list)
     change_latencies: list[float] = field(default_factory=list)
@@ -115,18 +122,24 @@ class ShapedLink:
 
     def carried(self) -> tuple[int, int]:
         """(up, down) bytes so far, asked of the shaper itself."""
+        data = self.snapshot()
+        return int(data["up"]), int(data["down"])
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the shaper says so far: bytes each way, the uplink's idle time and spells."""
         self.stats.unlink(missing_ok=True)
         self.process.send_signal(signal.SIGUSR1)
         deadline = time.monotonic() + 30
         while not self.stats.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        data = json.loads(self.stats.read_text())
-        return int(data["up"]), int(data["down"])
+        data: dict[str, Any] = json.loads(self.stats.read_text())
+        return data
 
 
 @contextmanager
 def shaping(target_url: str, scenario: Scenario, stats: Path) -> Iterator[ShapedLink]:
     port = target_url.rsplit(":", 1)[1].rstrip("/")
+    queue = [] if scenario.queue_kb is None else ["--queue-kb", str(scenario.queue_kb)]
     command = [
         sys.executable,
         "-m",
@@ -141,6 +154,7 @@ def shaping(target_url: str, scenario: Scenario, stats: Path) -> Iterator[Shaped
         str(scenario.rtt_ms),
         "--stats",
         str(stats),
+        *queue,
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
@@ -195,23 +209,21 @@ async def _migrate(
             samples.append((time.monotonic(), progress.done, progress.total, progress.eta_seconds))
 
     engine.subscribe(listen)
-    codings = _Lines()
-    logging.getLogger("engine.sync.coding").addHandler(codings)
-    logging.getLogger("engine.sync.coding").setLevel(logging.INFO)
     try:
         terms = await engine.terms()
         await engine.activate(accepted_terms=terms.version, accepted_by="Benchmark")
-        up, down = link.carried()
+        before = link.snapshot()
         others = _cpu_of([*service, link.process.pid])
         cpu = time.process_time()
         started = time.monotonic()
-        await engine.sync_once()
+        with recording() as recorder:
+            await engine.sync_once()
         ended = time.monotonic()
         cpu = time.process_time() - cpu
         after = _cpu_of([*service, link.process.pid])
         others = [end - begin for end, begin in zip(after, others, strict=True)]
         load = load_average()
-        up_after, down_after = link.carried()
+        shaped = link.snapshot()
         report = await engine.verify()
         if not report.identical:
             raise SystemExit(f"WAN migration is not identical: {report.summary()}")
@@ -219,23 +231,21 @@ async def _migrate(
         latencies = await _change_latencies(engine, db, reader, edits) if edits else []
     finally:
         await engine.aclose()
-        logging.getLogger("engine.sync.coding").removeHandler(codings)
-    outcome = Outcome(scenario, ended - started, up_after - up, down_after - down, 0, cpu)
+    up, down = shaped["up"] - before["up"], shaped["down"] - before["down"]
+    outcome = Outcome(scenario, ended - started, up, down, 0, cpu)
     outcome.load = load
-    outcome.coding = codings.lines[0].removeprefix("upload coding: ") if codings.lines else "n/a"
+    codings = recorder.codings
+    outcome.coding = "; then ".join(line.removeprefix("upload coding: ") for line in codings)
+    outcome.coding = outcome.coding or "n/a"
+    outcome.link_idle = float(shaped["up_idle"]) - float(before["up_idle"])
+    gaps = [(float(since), float(seconds)) for since, seconds in shaped["up_gaps"]]
+    rate = scenario.up_mbit * 1e6 / 8
+    timeline = Timeline(started, ended, recorder.events, gaps, outcome.link_idle, rate)
+    outcome.timeline = timeline.text()
     outcome.service_cpu, outcome.link_cpu = sum(others[:-1]), others[-1]
     outcome.eta_errors = _eta_errors([s for s in samples if s[0] <= ended], ended)
     outcome.change_latencies = latencies
     return outcome
-
-
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 def _cpu_of(pids: list[int]) -> list[float]:
@@ -392,7 +402,11 @@ def report(outcomes: list[Outcome], contacts: int, extra: list[str]) -> str:
             f" | {o.cpu_seconds:.1f} s ({o.cpu_per_contact * 1e6:.0f} µs)"
             f" | {o.service_cpu:.1f} s / {o.link_cpu:.1f} s | {eta} | {edits} |"
         )
-    codings = [f"- {o.scenario.name}, {o.placement}: {o.coding}" for o in outcomes]
+    codings = [
+        f"- {o.scenario.name}, {o.placement}: {o.coding}\n  uplink idle {o.link_idle:.2f} s"
+        f" of {o.seconds:.2f} s; where the time went:\n{o.timeline}"
+        for o in outcomes
+    ]
     return "\n".join([*lines, "", "Coding chosen by the client:", *codings, "", *extra, ""])
 
 
@@ -426,8 +440,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only 'one edit online' (the migration goes straight to the service): ~1 minute",
     )
+    parser.add_argument(
+        "--queue-kb", type=int, help="the link's buffer (kB): 0 is the shaper before its queue"
+    )
     args = parser.parse_args(argv)
-    scenarios = [s for s in SCENARIOS if args.link in (None, s.up_mbit)]
+    scenarios = [
+        dataclasses.replace(s, queue_kb=args.queue_kb)
+        for s in SCENARIOS
+        if args.link in (None, s.up_mbit)
+    ]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-wan-"))
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CONTACTS_MIGRATION_HOME", str(workdir / "home"))

@@ -155,6 +155,10 @@ class OnlineClient:
         #: ``time.monotonic()`` when the latest request that was answered with success
         #: was sent: proof of a round trip begun then (None: none yet).
         self.answered_at: float | None = None
+        #: The quickest answer to a request without a body (seconds): the round trip to
+        #: the service and its least work; the upload tells a near service (a LAN, the
+        #: loopback) from a far one by it.
+        self.round_trip: float | None = None
         self._encoding = ContentEncoding.IDENTITY
         self._encodings_known = False
         self._http = async_client(
@@ -330,6 +334,9 @@ class OnlineClient:
             self._note_encodings(response)
             answer = self._json(response, what)
             self.answered_at = started
+            if payload is None:
+                took = time.monotonic() - started
+                self.round_trip = took if self.round_trip is None else min(self.round_trip, took)
             return response.status_code, answer
         raise AssertionError("unreachable")
 

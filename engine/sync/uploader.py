@@ -54,6 +54,10 @@ FIRST_BATCH_BYTES: Final = 128 * 1024
 MIN_BATCH_BYTES: Final = 32 * 1024
 #: Settled batches between two hand-backs of freed heap pages (engine.sync.memory.trim).
 TRIM_EVERY: Final = 8
+#: Each batch on the wire, for the log (and the WAN benchmark's timeline): wire bytes,
+#: plain bytes, zstd level (0: none), then pipelined or not / seconds to the answer.
+BATCH_SENT: Final = "batch sent: %d bytes (%d plain, level %d), pipelined %s"
+BATCH_ANSWERED: Final = "batch answered: %d bytes (%d plain, level %d) in %.3f s"
 
 
 @dataclass(frozen=True)
@@ -236,14 +240,18 @@ class Uploader:
             self._counters.bytes_sent += body.raw_size
             self._counters.batches_pipelined += pipelined
             started = time.monotonic()
+            log.debug(BATCH_SENT, len(body.content), body.raw_size, body.level, pipelined)
             await self._online.post_encoded_batch(
                 body,
                 batch.key,
                 batch.target.encode(),
                 wait_seconds=CHECKPOINT_WAIT_SECONDS if pipelined else None,
             )
+            seconds = time.monotonic() - started
+            log.debug(BATCH_ANSWERED, len(body.content), body.raw_size, body.level, seconds)
             if not pipelined:
-                self.meter.sent_alone(time.monotonic() - started)
+                self.meter.sent_alone(seconds)
+                self.coding.round_trip(seconds)
 
         await self._guarded(post)
 
@@ -356,9 +364,12 @@ class Uploader:
         producer = asyncio.create_task(produce())
         flight: deque[tuple[Batch, asyncio.Task[None]]] = deque()
         chain = self._position()[1]
+        self.coding.round_trip(self._online.round_trip)
+        launched = False
 
         async def launch(items: list[Item], target: Checkpoint) -> None:
-            nonlocal chain
+            nonlocal chain, launched
+            launched = True
             if not items and target.encode() == chain:
                 return
             batch = Batch(items, target, checkpoint, chain)
@@ -372,17 +383,24 @@ class Uploader:
                 wire = len(batch.body.content) if batch.body is not None else 0
                 self.coding.timed(batch.coding, wire, time.monotonic() - started)
                 return
+            started = time.monotonic()
             await self._encode(batch)  # in a thread, while earlier batches are on the wire
+            encoded = time.monotonic()
             flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
             while len(flight) >= WINDOW:
                 await self._settle(flight)
+            # what the stream waited for: the client (compressing) or the window (the link)
+            self.coding.waited(time.monotonic() - encoded, encoded - started)
 
         try:
             pending: list[Item] = []
             pending_bytes = 0
             limit = self._batch_limit()
             while True:
+                waiting = time.monotonic()
                 work = await queue.get()
+                if launched:  # a page late once batches go: the client is behind
+                    self.coding.waited(0.0, time.monotonic() - waiting)
                 if work is None:
                     break
                 if isinstance(work, BaseException):

@@ -1,18 +1,30 @@
-"""The coding chooser: compression on a slow link, none on a fast one, probes first.
+"""The coding chooser: compression on a slow link, none on a fast one; measured from the
+full pipeline on a far link-bound one, else from probes sent alone.
 
 A simulated pipeline: each batch holds it for the longer of its link time (wire bytes at
-the link's rate) and the client's CPU time (plain bytes at the client's cost per byte); a
-batch sent alone takes a round trip, its link time and its CPU time.
+the link's rate) and the client's CPU time (plain bytes at the client's cost per byte),
+and the uploader waits for whichever is slower; a batch sent alone takes a round trip,
+its link time and its CPU time.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from engine.online.compression import ContentEncoding
-from engine.sync.coding import IDENTITY, PROBES, START, Coding, CodingChooser, Role
+from engine.online.compression import ZSTD_LEVELS, ContentEncoding
+from engine.sync.coding import (
+    IDENTITY,
+    PASSIVE_ANSWERS,
+    PROBES,
+    REVIEW_AFTER,
+    START,
+    Coding,
+    CodingChooser,
+    Role,
+)
 
 MB = 1_000_000
+RATIOS = {level: ratio for level, ratio, _ in ZSTD_LEVELS}
 
 
 class Clock:
@@ -31,22 +43,31 @@ def _run(
     round_trip: float = 0.03,
     batches: int = 30,
     later_ns_per_byte: float | None = None,
+    roles: list[Role] | None = None,
 ) -> CodingChooser:
-    """``later_ns_per_byte``: the client's cost once the choice is made (None: the same)."""
+    """``later_ns_per_byte``: the client's cost once the choice is made (None: the same);
+    ``roles`` is told the role of every batch sent."""
     clock = Clock()
     chooser = CodingChooser(clock)
+    chooser.round_trip(round_trip)  # the calls before the upload
     for _ in range(batches):
         if chooser.decided is not None and later_ns_per_byte is not None:
             client_ns_per_byte = later_ns_per_byte
         raw = chooser.probe_bytes() or MB  # the uploader sizes a batch, then codes it
         coding = chooser.next(ContentEncoding.ZSTD)
+        if roles is not None:
+            roles.append(coding.role)
         compressed = coding.encoding is ContentEncoding.ZSTD
-        wire = int(raw / 7.9) if compressed else raw
+        wire = int(raw / RATIOS[coding.level]) if compressed else raw
         compress_cpu = raw * 2.5e-9 if compressed else 0.0
         cpu = raw * client_ns_per_byte * 1e-9
         clock.now += cpu + compress_cpu
         link = wire / link_bytes_per_second
         if coding.role is Role.NORMAL:
+            if link >= cpu + compress_cpu:  # the window fills: the uploader waits for it
+                chooser.waited(link - compress_cpu, compress_cpu)
+            else:  # the link waits for the client
+                chooser.waited(0.0, cpu + compress_cpu)
             chooser.settled(coding, wire, raw, compress_cpu, max(link, cpu + compress_cpu))
         else:
             chooser.settled(coding, wire, raw, compress_cpu, None)
@@ -56,11 +77,36 @@ def _run(
     return chooser
 
 
-def test_a_slow_link_gets_a_high_zstd_level() -> None:
-    chooser = _run(link_bytes_per_second=5e6 / 8, client_ns_per_byte=45)
+def test_a_slow_link_gets_a_high_zstd_level_without_a_batch_sent_alone() -> None:
+    """Far and link-bound: the full pipeline's wire rate is the link's; no probes."""
+    roles: list[Role] = []
+    chooser = _run(link_bytes_per_second=5e6 / 8, client_ns_per_byte=45, roles=roles)
     assert chooser.decided is not None
     assert chooser.decided.encoding is ContentEncoding.ZSTD
     assert chooser.decided.level >= 7
+    assert set(roles) == {Role.NORMAL}
+    assert len(roles) == PASSIVE_ANSWERS  # chosen at once
+
+
+def test_a_near_service_is_probed_even_when_its_window_is_full() -> None:
+    """The loopback's service can be the bottleneck; a full window there says nothing of
+    the link, so the probes decide (and level 1 at most)."""
+    roles: list[Role] = []
+    chooser = _run(5e6 / 8, client_ns_per_byte=45, round_trip=0.002, roles=roles)
+    assert Role.PROBE in roles
+    assert chooser.decided is not None
+    assert chooser.decided.level <= 1
+
+
+def test_a_far_client_bound_link_is_not_probed_and_stays_cheap() -> None:
+    """The client slower than the link at level 3: the link's rate is only known to be
+    at least what the pipeline carried, so a cheap level; never none (far)."""
+    roles: list[Role] = []
+    chooser = _run(20e6 / 8, client_ns_per_byte=150, roles=roles)
+    assert set(roles) == {Role.NORMAL}
+    assert chooser.decided is not None
+    assert chooser.decided.encoding is ContentEncoding.ZSTD
+    assert chooser.decided.level <= START.level
 
 
 def test_a_link_that_outruns_the_client_gets_no_compression() -> None:
@@ -79,8 +125,10 @@ def test_references_and_probes_come_after_a_measured_batch_and_are_small() -> No
     chooser = CodingChooser(Clock())
     assert chooser.next(ContentEncoding.ZSTD) == START
     assert chooser.probe_bytes() is None
-    chooser.settled(START, MB // 8, MB, 0.002, 0.05)  # 2.5 MB/s on the wire
-    assert chooser.probe_bytes() == 200_000
+    for _ in range(PASSIVE_ANSWERS):
+        assert chooser.probe_bytes() is None
+        chooser.settled(START, MB // 8, MB, 0.002, 0.05)  # 2.5 MB/s on the wire
+    assert chooser.probe_bytes() == pytest.approx(200_000, abs=1)
     plan = [chooser.next(ContentEncoding.ZSTD) for _ in range(2 * PROBES)]
     assert [coding.role for coding in plan].count(Role.PROBE) == PROBES
     assert all(c.encoding is ContentEncoding.IDENTITY for c in plan if c.role is Role.PROBE)
@@ -111,10 +159,11 @@ def test_the_level_is_reviewed_with_the_client_s_steady_cpu() -> None:
     """At the choice the client's CPU per byte still includes the start-up; the review
     after REVIEW_AFTER answers uses what it costs since."""
     first = _run(20e6 / 8, client_ns_per_byte=150)
-    assert first.decided == Coding(ContentEncoding.ZSTD, 1)  # CPU-bound: the cheapest
+    assert first.decided is not None
+    assert first.decided.level <= START.level  # CPU-bound: cheap
     reviewed = _run(20e6 / 8, client_ns_per_byte=150, batches=40, later_ns_per_byte=20)
     assert reviewed.decided is not None
-    assert reviewed.decided.level > 1  # the CPU to spare buys a better ratio
+    assert reviewed.decided.level > first.decided.level  # the CPU to spare buys a ratio
 
 
 def _near_or_far(reference_seconds: float) -> Coding | None:
@@ -123,8 +172,9 @@ def _near_or_far(reference_seconds: float) -> Coding | None:
     chooser = CodingChooser(clock)
     clock.now = 1.0
     chooser.settled(START, 127_000, MB, 0.002, None)  # the first batch, alone
-    clock.now = 1.005
-    chooser.settled(START, 127_000, MB, 0.002, 0.05)  # 20 MB/s of plain JSON
+    for _ in range(PASSIVE_ANSWERS):
+        clock.now += 0.005
+        chooser.settled(START, 127_000, MB, 0.002, 0.05)  # 20 MB/s of plain JSON
     size = chooser.probe_bytes()
     assert size is not None
     for _ in range(PROBES):
@@ -141,3 +191,75 @@ def test_a_near_service_gets_at_most_level_1() -> None:
     far = _near_or_far(0.04)
     assert far is not None
     assert far.level > 1
+
+
+def test_a_review_never_lowers_the_level_while_the_link_is_the_bottleneck() -> None:
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1):  # 5 Mbit/s, link-bound: a high level
+        clock.now += 0.02
+        chooser.waited(0.2, 0.01)
+        chooser.settled(START, MB // 8, MB, 0.002, 0.2)
+    decided = chooser.decided
+    assert decided is not None and decided.level >= 7
+    for _ in range(REVIEW_AFTER):  # the client's CPU looks dear now, the link still full
+        clock.now += 0.5
+        chooser.waited(0.15, 0.01)
+        chooser.settled(decided, MB // 10, MB, 0.02, MB // 10 / 625_000)
+    assert chooser.decided == decided
+
+
+def test_a_review_lowers_the_level_while_the_client_is_the_bottleneck() -> None:
+    """However slow the link looked (a slow service fills the window as a slow link
+    does), a client that became the bottleneck gets a cheaper level."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1):  # link-bound at first, the client dear
+        clock.now += 0.2
+        chooser.waited(0.2, 0.01)
+        chooser.settled(START, MB // 8, MB, 0.002, 0.2)
+    decided = chooser.decided
+    assert decided is not None
+    for _ in range(REVIEW_AFTER):  # the client cheap now, but the window is never full
+        clock.now += 0.001
+        chooser.waited(0.0, 0.2)
+        chooser.settled(decided, MB // 8, MB, 0.002, 0.2)
+    assert chooser.decided is not None
+    assert chooser.decided.level < decided.level
+
+
+def test_a_client_behind_at_the_first_choice_keeps_level_3_however_slow_the_link_looks() -> None:
+    """A busy machine: the client gets a third of its core (50 ns of CPU per byte, 150 ns
+    of wall time), so the pipeline carries little and the link looks slow; the window was
+    never full, so the client, not the link, is the bottleneck: no dearer level."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1):
+        clock.now += 0.05
+        chooser.waited(0.0, 0.15)
+        chooser.settled(START, MB // 8, MB, 0.002, 0.15)
+    assert chooser.decided is not None
+    assert chooser.decided.level <= START.level
+
+
+def test_a_raise_that_carries_no_more_is_undone_and_not_tried_again() -> None:
+    """A slow service (or one sharing the client's cores) fills the window like a slow
+    link, but carries the same plain JSON per second at any level: the dearer level is
+    undone at the next review and never chosen again."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    levels = []
+    for _ in range(PASSIVE_ANSWERS + 4 * REVIEW_AFTER):
+        coding = chooser.next(ContentEncoding.ZSTD)
+        levels.append(coding.level)
+        clock.now += 0.02
+        chooser.waited(0.2, 0.01)
+        wire = int(MB / RATIOS[coding.level])
+        chooser.settled(coding, wire, MB, 0.002, 0.2)  # 5 MB/s of plain JSON, always
+    assert max(levels) > START.level  # it looked like a slow link at first
+    assert chooser.decided == START
+    assert levels[-REVIEW_AFTER:] == [START.level] * REVIEW_AFTER
