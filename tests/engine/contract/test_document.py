@@ -215,7 +215,9 @@ def test_the_service_decoding_and_the_engine_check_agree(doc: dict[str, Any]) ->
     assert online == problems
 
 
-@given(st.text(st.characters(exclude_categories=())))
+# Lone surrogates (Cs) can't be written as UTF-8 at all: the encoder refuses them and
+# wire_document falls back to the reference before the quick check is ever asked.
+@given(st.text(st.characters(exclude_categories=("Cs",))))
 def test_json_without_control_escapes_holds_no_control_character(text: str) -> None:
     for encoded in (CANONICAL_ENCODER.encode(text), json.dumps(text).encode()):
         if CONTROL_RE.search(text):
