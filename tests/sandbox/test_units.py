@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,42 @@ def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
         assert before.checksum == collection_checksum([(1, contact_hash(contact(1)))])
     finally:
         store.close()
+
+
+def test_contacts_sent_again_unchanged_are_counted_not_rewritten(tmp_path: Path) -> None:
+    """The batch log's ``unchanged``: how the kill soak counts contacts sent twice."""
+    store = Store(tmp_path / "sandbox.db")
+    try:
+        store.create_practice("p", "Practice")
+        store.activate("v", "v", "me", "pc")
+        epoch = store.lease("agent", "pc")
+        answer = lambda upserts, deletes: json.dumps([upserts, deletes])  # noqa: E731
+        first = [contact(1), contact(2), contact(3)]
+        store.apply_batch(prepare_batch(_batch(epoch=epoch, upserts=first)), "a", answer)
+        again = [contact(1), contact(2, notes="changed"), contact(3), contact(4)]
+        body = _batch(epoch=epoch, base_checkpoint="c", checkpoint="d", upserts=again)
+        outcome = store.apply_batch(prepare_batch(body), "b", answer)
+        assert json.loads(outcome.body) == [4, 0]  # every upsert is applied (up to date)
+        assert json.loads(store.contact(2) or "{}")["notes"] == "changed"
+        with sqlite3.connect(tmp_path / "sandbox.db") as db:
+            log = db.execute("SELECT upserts, unchanged FROM batch_log ORDER BY seq").fetchall()
+        assert log == [(3, 0), (4, 2)]
+        assert store.sync_state().contact_count == 4
+    finally:
+        store.close()
+
+
+def test_a_batch_log_from_before_the_unchanged_count_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE batch_log (seq INTEGER PRIMARY KEY, epoch INTEGER NOT NULL,"
+            " upserts INTEGER NOT NULL, deletes INTEGER NOT NULL, applied_at REAL NOT NULL)"
+        )
+        db.execute("INSERT INTO batch_log VALUES (1, 1, 5, 0, 0)")
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT upserts, unchanged FROM batch_log").fetchall() == [(5, 0)]
 
 
 def test_concurrent_batches_with_the_same_key_apply_once(tmp_path: Path) -> None:

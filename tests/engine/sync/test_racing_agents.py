@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.agent_kills import cli, wait_until_running
 from engine.local.paths import HOME_ENV
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
 from tests.engine.sync.test_crash_harness import _epochs_never_go_back
-from tests.engine.sync.test_crash_safety import cli, set_up_machine, wait_until_running
+from tests.engine.sync.test_crash_safety import set_up_machine
 from tests.sandbox_harness import running_sandbox
 
 
