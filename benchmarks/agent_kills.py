@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,12 +113,15 @@ def edit_while_running(
     rng: random.Random,
     contacts: int,
     round_: int,
+    until: Callable[[], bool] | None = None,
 ) -> int:
-    """Let the agent run up to ``seconds`` (less if it dies) with people editing now and
-    then (about every 0.4 s); the number of changes made."""
+    """Let the agent run up to ``seconds`` (less if it dies or ``until`` comes true) with
+    people editing now and then (about every 0.4 s); the number of changes made."""
     changes = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and agent.poll() is None:
+        if until is not None and until():
+            break
         time.sleep(0.02)
         if rng.random() < 0.05:
             changes += edit(writer, rng, contacts, round_)

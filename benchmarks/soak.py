@@ -4,10 +4,11 @@ Not in CI (1,000 kills take an hour or more). The real agent (``contacts-migrati
 its own process) is SIGKILLed over and over while people edit the desktop database, in
 all three phases, each counted as it lands:
 
-- **migration**: random moments (0.1-2.5 s after the agent's first status) while the
-  service holds no finished first pass; the run goes in *cycles*, each a fresh online
-  service, so every cycle has a first migration to kill (latency on the service and
-  small batches keep it a few seconds long);
+- **migration**: while the service holds no finished first pass, the agent is killed
+  when the pass's cursor passes a random contact id ahead of where it was (on average a
+  twelfth of the contacts on): random points spread over the whole migration, whatever
+  the machine's speed. The run goes in *cycles*, each a fresh online service, so every
+  cycle has a first migration to kill;
 - **sync**: random moments once migrated, each run after a bulk edit of up to 2,000
   contacts plus people's edits meanwhile ("in a pass" when the service holds a pass that
   the kill left unfinished);
@@ -42,6 +43,7 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +58,9 @@ from sampledata.sqlite_file import generate_reference_database
 
 BATCH_BYTES = 20_000
 PAGE_SIZE = 400
-LATENCY_MS = 40
-#: Kills per cycle once migrated (the migration takes as many as it lasts).
+LATENCY_MS = 15
+#: Kills per cycle: about this many in the first migration, then exactly these.
+MIGRATION_KILLS = 12
 SYNC_KILLS = 20
 RECONCILE_KILLS = 12
 #: A run armed to die in reconciliation that hasn't reached it by then is killed.
@@ -88,9 +91,8 @@ class Tally:
         )
 
 
-def _checkpoint(service_db: Path) -> Checkpoint:
-    with sqlite3.connect(f"file:{service_db}?mode=ro", uri=True) as store:
-        row = store.execute("SELECT checkpoint FROM practice").fetchone()
+def _checkpoint(service: sqlite3.Connection) -> Checkpoint:
+    row = service.execute("SELECT checkpoint FROM practice").fetchone()
     return Checkpoint.decode(row[0] if row else None)
 
 
@@ -144,33 +146,45 @@ def _cycle(workdir: Path, db: Path, seed: int, contacts: int, kills: int, tally:
     reconcile_pages = contacts // PAGE_SIZE + 1
     with running_sandbox(online_dir, 0, None, "--latency-ms", str(LATENCY_MS)):
         _set_up(home, db, online_dir)
+        service = sqlite3.connect(f"file:{service_db}?mode=ro", uri=True, isolation_level=None)
         while sum(tally.kills.values()) < kills:
             # each kill's plan comes from the seed and its number alone: replayable
             done = sum(tally.kills.values())
             plan = random.Random(f"{seed}:{done}")
             edits = random.Random(f"{seed}:{done}:edits")
-            migrated = _checkpoint(service_db).migrated
+            checkpoint = _checkpoint(service)
+            migrated = checkpoint.migrated
             if migrated and killed >= SYNC_KILLS + RECONCILE_KILLS:
                 break
             env: dict[str, str] = {}
             seconds = plan.uniform(0.1, 2.5)
-            if migrated and plan.random() < RECONCILE_KILLS / (SYNC_KILLS + RECONCILE_KILLS):
+            target = checkpoint.after + plan.uniform(0, 2 * contacts / MIGRATION_KILLS)
+
+            def reached(target: float = target) -> bool:
+                position = _checkpoint(service)
+                return position.migrated or position.after >= target
+
+            until: Callable[[], bool] | None = None
+            if not migrated:
+                seconds, until = 300.0, reached
+            elif plan.random() < RECONCILE_KILLS / (SYNC_KILLS + RECONCILE_KILLS):
                 page = plan.randrange(1, reconcile_pages + 1)
                 env[FAILPOINTS_ENV] = f"{Failpoint.DURING_RECONCILE.value}={page}"
                 seconds = RECONCILE_DEADLINE
-            elif migrated:
+            else:
                 changes += _bulk_edit(writer, plan, contacts, done)
             agent = start_agent(home, env)
-            changes += edit_while_running(agent, seconds, writer, edits, contacts, done)
+            changes += edit_while_running(agent, seconds, writer, edits, contacts, done, until)
             died_in_reconciliation = kill(agent)
             if agent.returncode != -signal.SIGKILL:  # it stopped on its own: a finding
                 tally.problems.append(f"kill {done + 1}: the agent exited {agent.returncode}")
-            landed = _landed(_checkpoint(service_db))
+            landed = _landed(_checkpoint(service))
             tally.kills["reconciliation" if died_in_reconciliation else landed] += 1
             killed += migrated
             if sum(tally.kills.values()) % 10 == 0:
                 print(f"{sum(tally.kills.values())} kills: {tally.phases()}", flush=True)
         writer.close()
+        service.close()
         passed = _check(home, service_db, contacts, changes, tally)
     if passed:  # a failed cycle's service and computer are kept for a look
         shutil.rmtree(online_dir)
