@@ -62,12 +62,21 @@ def test_fingerprint_tells_bodies_apart_but_not_formatting() -> None:
         assert prepare_batch(changed).fingerprint != one.fingerprint
 
 
-def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
+def _leased_store(tmp_path: Path) -> tuple[Store, int]:
+    """A store with an activated practice and a lease taken: (store, epoch)."""
     store = Store(tmp_path / "sandbox.db")
+    store.create_practice("p", "Practice")
+    store.activate("v", "v", "me", "pc")
+    return store, store.lease("agent", "pc")
+
+
+def _answer(upserts: int, deletes: int) -> str:
+    return json.dumps([upserts, deletes])
+
+
+def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
+    store, epoch = _leased_store(tmp_path)
     try:
-        store.create_practice("p", "Practice")
-        store.activate("v", "v", "me", "pc")
-        epoch = store.lease("agent", "pc")
 
         def answer(upserts: int, deletes: int) -> str:
             return json.dumps([upserts, deletes])
@@ -99,12 +108,9 @@ def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
 
 def test_contacts_sent_again_unchanged_are_counted_not_rewritten(tmp_path: Path) -> None:
     """The batch log's ``unchanged``: how the kill soak counts contacts sent twice."""
-    store = Store(tmp_path / "sandbox.db")
+    store, epoch = _leased_store(tmp_path)
     try:
-        store.create_practice("p", "Practice")
-        store.activate("v", "v", "me", "pc")
-        epoch = store.lease("agent", "pc")
-        answer = lambda upserts, deletes: json.dumps([upserts, deletes])  # noqa: E731
+        answer = _answer
         first = [contact(1), contact(2), contact(3)]
         store.apply_batch(prepare_batch(_batch(epoch=epoch, upserts=first)), "a", answer)
         again = [contact(1), contact(2, notes="changed"), contact(3), contact(4)]
@@ -134,11 +140,8 @@ def test_a_batch_log_from_before_the_unchanged_count_gets_it(tmp_path: Path) -> 
 
 
 def test_concurrent_batches_with_the_same_key_apply_once(tmp_path: Path) -> None:
-    store = Store(tmp_path / "sandbox.db")
+    store, epoch = _leased_store(tmp_path)
     try:
-        store.create_practice("p", "Practice")
-        store.activate("v", "v", "me", "pc")
-        epoch = store.lease("agent", "pc")
         batch = prepare_batch(_batch(epoch=epoch, upserts=[contact(1)]))
         outcomes: list[bool] = []
 
