@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.agent_kills import cli
 from benchmarks.gui_stall import run_in_child
 from benchmarks.procstat import machine_description, sample
 from contacts_migration.demo import running_sandbox
@@ -172,16 +173,6 @@ class AgentFigures:
     rss_end_idle: int
 
 
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "contacts_migration", *args],
-        env={**os.environ, HOME_ENV: str(home)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-
 def _state(home: Path) -> str:
     try:
         return str(json.loads((home / "state" / "state.json").read_text())["state"])
@@ -205,17 +196,8 @@ def measure_agent(workdir: Path, contacts: int, idle_seconds: float, edits: int)
     online_dir.mkdir()
     with running_sandbox(online_dir, 0) as online:
         credentials = str(online_dir / "credentials.json")
-        _cli(
-            home,
-            "activate",
-            "--source",
-            f"sqlite:{db}",
-            "--credentials",
-            credentials,
-            "--accept-terms",
-            "--yes",
-            "--no-migrate",
-        )
+        activate = ["activate", "--source", f"sqlite:{db}", "--credentials", credentials]
+        cli(*activate, "--accept-terms", "--yes", "--no-migrate", home=home).check_returncode()
         agent = subprocess.Popen(
             [sys.executable, "-m", "contacts_migration", "run"],
             env={**os.environ, HOME_ENV: str(home)},

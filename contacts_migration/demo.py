@@ -75,14 +75,16 @@ def demo_login(credentials_path: Path) -> tuple[str, str]:
 
 @contextmanager
 def running_sandbox(
-    data_dir: Path, port: int, login_email: str | None = None
+    data_dir: Path, port: int, login_email: str | None = None, *serve_flags: str
 ) -> Iterator[CredentialsFile]:
-    """The local online service as a child process, stopped on the way out."""
+    """The local online service as a child process, stopped on the way out; ``serve_flags``
+    go to ``sandbox serve`` as they are (a benchmark's ``--latency-ms``)."""
     credentials_path = data_dir / "credentials.json"
     credentials_path.unlink(missing_ok=True)
     command = self_command(
         "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data_dir)
     )
+    command += list(serve_flags)
     if login_email:
         command += ["--login-email", login_email]
     log_file = (data_dir / "sandbox.log").open("ab")

@@ -18,31 +18,48 @@ from typing import Any, Final
 
 _SPACES: Final = re.compile(r"[\s,]+")
 _PHONE_PUNCTUATION: Final = re.compile(r"[\s().+\-/]+")
-_DIGITS: Final = re.compile(r"[0-9]+")
+_NOT_DIGITS: Final = re.compile(r"[^0-9]+")
 
 
 def _normal(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
-def _text(doc: Mapping[str, Any], key: str) -> str:
+def _words(doc: Mapping[str, Any], key: str) -> list[str]:
+    """A text field's words as :func:`_normal` separates them (``str.split`` and the
+    pattern's ``\\s`` are the same Unicode whitespace), not yet lower-cased."""
     value = doc.get(key)
-    return value if isinstance(value, str) else ""
+    return value.replace(",", " ").split() if isinstance(value, str) else []
+
+
+def _digits(doc: Mapping[str, Any], key: str) -> str:
+    value = doc.get(key)
+    return _NOT_DIGITS.sub("", value) if isinstance(value, str) else ""
 
 
 def search_text(doc: Mapping[str, Any]) -> str:
-    """The search column's value for a (valid) contact document."""
-    first, middle, last = (_text(doc, k) for k in ("first_name", "middle_name", "last_name"))
+    """The search column's value for a (valid) contact document.
+
+    Built from each field's words once (this runs for every contact the service
+    stores); equal to normalising each line with :func:`_normal`."""
+    first, last = _words(doc, "first_name"), _words(doc, "last_name")
+    middle = doc.get("middle_name")
     lines = [
-        f"{first} {last}",
-        f"{last} {first}",
-        f"{first} {middle} {last}" if middle.strip() else "",
-        _text(doc, "main_name"),
-        _text(doc, "code"),
-        _text(doc, "email"),
-        *("".join(_DIGITS.findall(_text(doc, key))) for key in ("phone", "mobile")),
+        " ".join(first + last),
+        " ".join(last + first),
+        # a middle name of only commas still makes this line (the same as the first)
+        " ".join(first + _words(doc, "middle_name") + last)
+        if isinstance(middle, str) and middle.strip()
+        else "",
+        *(" ".join(_words(doc, key)) for key in ("main_name", "code", "email")),
+        _digits(doc, "phone"),
+        _digits(doc, "mobile"),
     ]
-    text = "\n".join(line for line in (_normal(line) for line in lines) if line)
+    # lower() per line or of the joined lines is the same: a line break ends a word for
+    # the one context-dependent rule (Greek final sigma)
+    text = "\n".join(filter(None, lines)).lower()
+    if text.isascii():
+        return text
     return text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates: storable
 
 

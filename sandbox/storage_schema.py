@@ -53,7 +53,10 @@ CREATE TABLE IF NOT EXISTS batch_log (
     epoch INTEGER NOT NULL,
     upserts INTEGER NOT NULL,
     deletes INTEGER NOT NULL,
-    applied_at REAL NOT NULL
+    applied_at REAL NOT NULL,
+    -- of the upserts, those already stored exactly so (same hash: not rewritten); the
+    -- kill soak counts contacts sent twice with it
+    unchanged INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,

@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.agent_kills import cli
 from engine.local.paths import HOME_ENV
 from engine.status.state_file import STALE_AFTER_SECONDS
 from sampledata.sqlite_file import generate_reference_database
-from tests.engine.sync.test_crash_safety import cli, set_up_machine
+from tests.engine.sync.test_crash_safety import set_up_machine
 from tests.sandbox_harness import running_sandbox
 
 #: Scheduling allowance on a busy machine, on top of each bound.

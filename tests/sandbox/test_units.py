@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -69,12 +70,21 @@ def test_fingerprint_tells_bodies_apart_but_not_formatting() -> None:
         assert prepare_batch(changed).fingerprint != one.fingerprint
 
 
-def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
+def _leased_store(tmp_path: Path) -> tuple[Store, int]:
+    """A store with an activated practice and a lease taken: (store, epoch)."""
     store = Store(tmp_path / "sandbox.db")
+    store.create_practice("p", "Practice")
+    store.activate("v", "v", "me", "pc")
+    return store, store.lease("agent", "pc")
+
+
+def _answer(upserts: int, deletes: int) -> str:
+    return json.dumps([upserts, deletes])
+
+
+def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
+    store, epoch = _leased_store(tmp_path)
     try:
-        store.create_practice("p", "Practice")
-        store.activate("v", "v", "me", "pc")
-        epoch = store.lease("agent", "pc")
 
         def answer(upserts: int, deletes: int) -> str:
             return json.dumps([upserts, deletes])
@@ -104,12 +114,42 @@ def test_a_refused_batch_leaves_the_database_untouched(tmp_path: Path) -> None:
         store.close()
 
 
-def test_concurrent_batches_with_the_same_key_apply_once(tmp_path: Path) -> None:
-    store = Store(tmp_path / "sandbox.db")
+def test_contacts_sent_again_unchanged_are_counted_not_rewritten(tmp_path: Path) -> None:
+    """The batch log's ``unchanged``: how the kill soak counts contacts sent twice."""
+    store, epoch = _leased_store(tmp_path)
     try:
-        store.create_practice("p", "Practice")
-        store.activate("v", "v", "me", "pc")
-        epoch = store.lease("agent", "pc")
+        answer = _answer
+        first = [contact(1), contact(2), contact(3)]
+        store.apply_batch(prepare_batch(_batch(epoch=epoch, upserts=first)), "a", answer)
+        again = [contact(1), contact(2, notes="changed"), contact(3), contact(4)]
+        body = _batch(epoch=epoch, base_checkpoint="c", checkpoint="d", upserts=again)
+        outcome = store.apply_batch(prepare_batch(body), "b", answer)
+        assert json.loads(outcome.body) == [4, 0]  # every upsert is applied (up to date)
+        assert json.loads(store.contact(2) or "{}")["notes"] == "changed"
+        with sqlite3.connect(tmp_path / "sandbox.db") as db:
+            log = db.execute("SELECT upserts, unchanged FROM batch_log ORDER BY seq").fetchall()
+        assert log == [(3, 0), (4, 2)]
+        assert store.sync_state().contact_count == 4
+    finally:
+        store.close()
+
+
+def test_a_batch_log_from_before_the_unchanged_count_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE batch_log (seq INTEGER PRIMARY KEY, epoch INTEGER NOT NULL,"
+            " upserts INTEGER NOT NULL, deletes INTEGER NOT NULL, applied_at REAL NOT NULL)"
+        )
+        db.execute("INSERT INTO batch_log VALUES (1, 1, 5, 0, 0)")
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT upserts, unchanged FROM batch_log").fetchall() == [(5, 0)]
+
+
+def test_concurrent_batches_with_the_same_key_apply_once(tmp_path: Path) -> None:
+    store, epoch = _leased_store(tmp_path)
+    try:
         batch = prepare_batch(_batch(epoch=epoch, upserts=[contact(1)]))
         outcomes: list[bool] = []
 

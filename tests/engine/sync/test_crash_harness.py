@@ -14,56 +14,25 @@ import json
 import os
 import random
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from engine.local.paths import HOME_ENV
+from benchmarks.agent_kills import (
+    cli,
+    edit,
+    edit_while_running,
+    kill,
+    read_batch_log,
+    start_agent,
+)
 from engine.sync.failpoints import ENV as FAILPOINTS_ENV, Failpoint
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.conftest import desktop
-from tests.engine.sync.test_crash_safety import cli, set_up_machine, wait_until_running
+from tests.engine.sync.test_crash_safety import set_up_machine
 from tests.sandbox_harness import RunningSandbox, start_sandbox
 
 CONTACTS = 20_000
 AGENT_KILLS = 52
 SANDBOX_KILL_EVERY = 9
-
-
-def _edit(writer: sqlite3.Connection, rng: random.Random, round_: int) -> None:
-    """What people do in the desktop program between (and during) crashes."""
-    for _ in range(rng.randrange(1, 6)):
-        contact = rng.randrange(1, CONTACTS)
-        match rng.randrange(5):
-            case 0:
-                writer.execute(
-                    'UPDATE "Contact" SET "Mobile" = ? WHERE "ContactID" = ?',
-                    (f"04{round_:02d}{contact:06d}", contact),
-                )
-            case 1:
-                writer.execute('DELETE FROM "ContactAddress" WHERE "ContactID" = ?', (contact,))
-            case 2:
-                writer.execute('DELETE FROM "Contact" WHERE "ContactID" = ?', (contact,))
-            case 3:
-                writer.execute(
-                    'INSERT INTO "Contact" ("ContactType", "IsContact", "MainName") '
-                    "VALUES ('O', 0, ?)",
-                    (f"Crash Test {round_} Pty Ltd",),
-                )
-            case _:
-                writer.execute(
-                    'UPDATE "ContactExtraField" SET "Value" = ? WHERE "ContactID" = ?',
-                    (f"v{round_}", contact),
-                )
-
-
-def _epochs_never_go_back(sandbox_dir: Path) -> list[int]:
-    with sqlite3.connect(sandbox_dir / "sandbox.db") as store:
-        epochs = [row[0] for row in store.execute("SELECT epoch FROM batch_log ORDER BY seq")]
-    assert epochs == sorted(epochs), "a fenced-off agent wrote after a newer lease"
-    return epochs
 
 
 def test_fifty_kills_of_agent_and_service_lose_nothing(tmp_path: Path) -> None:
@@ -88,30 +57,16 @@ def test_fifty_kills_of_agent_and_service_lose_nothing(tmp_path: Path) -> None:
         )
         writer = desktop(db)
         for round_ in range(AGENT_KILLS):
-            env = {**os.environ, HOME_ENV: str(home)}
+            env: dict[str, str] = {}
             point = rng.choice([*Failpoint, None, None])
             if point is not None:
                 env[FAILPOINTS_ENV] = f"{point.value}={rng.randrange(1, 12)}"
-            started = time.time()
-            agent = subprocess.Popen(
-                [sys.executable, "-m", "contacts_migration", "run"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            wait_until_running(home, started, agent)
-            deadline = time.monotonic() + rng.uniform(0.4, 2.5)
-            while time.monotonic() < deadline and agent.poll() is None:
-                time.sleep(0.02)
-                if rng.random() < 0.05:
-                    _edit(writer, rng, round_)
-            died_at_failpoint = agent.poll() == -signal.SIGKILL
-            if not died_at_failpoint:
-                agent.send_signal(signal.SIGKILL)
-            agent.wait()
+            agent = start_agent(home, env)
+            edit_while_running(agent, rng.uniform(0.4, 2.5), writer, rng, CONTACTS, round_)
+            died_at_failpoint = kill(agent)
             kind = point.value if died_at_failpoint and point else "random moment"
             kinds[kind] = kinds.get(kind, 0) + 1
-            _edit(writer, rng, round_)
+            edit(writer, rng, CONTACTS, round_)
             if round_ % SANDBOX_KILL_EVERY == SANDBOX_KILL_EVERY - 1:
                 sandbox.stop(signal.SIGKILL)
                 sandbox = start_sandbox(tmp_path, data_dir=sandbox.data_dir, port=port)
@@ -127,7 +82,8 @@ def test_fifty_kills_of_agent_and_service_lose_nothing(tmp_path: Path) -> None:
         assert verified.returncode == 0, {
             k: v[:20] if isinstance(v, list) else v for k, v in report.items()
         }
-        _epochs_never_go_back(sandbox.data_dir)
+        epochs = read_batch_log(sandbox.data_dir / "sandbox.db").epochs
+        assert epochs == sorted(epochs), "a fenced-off agent wrote after a newer lease"
     finally:
         if sandbox.process.poll() is None:
             sandbox.stop()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.agent_kills import cli, start_agent
 from engine.local.paths import HOME_ENV
 from engine.sync.failpoints import ENV as FAILPOINTS_ENV
 from sampledata.sqlite_file import generate_reference_database
@@ -23,16 +24,6 @@ from tests.engine.conftest import desktop
 from tests.sandbox_harness import RunningSandbox, running_sandbox
 
 KILLS = 24
-
-
-def cli(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "contacts_migration", *args],
-        env={**os.environ, HOME_ENV: str(home)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def set_up_machine(home: Path, db: Path, sandbox: RunningSandbox) -> None:
@@ -70,17 +61,9 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     with running_sandbox(tmp_path, latency_ms=45) as sandbox:
         set_up_machine(home, db, sandbox)
         writer = desktop(db)
-        env = {**os.environ, HOME_ENV: str(home)}
         checkpoints: set[str] = set()
         for kill in range(KILLS):
-            started = time.time()
-            agent = subprocess.Popen(
-                [sys.executable, "-m", "contacts_migration", "run"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            wait_until_running(home, started, agent)
+            agent = start_agent(home)
             time.sleep(rng.uniform(0.3, 2.0))
             for _ in range(rng.randrange(0, 4)):  # people keep working between crashes
                 contact = rng.randrange(1, 2500)
@@ -155,24 +138,6 @@ def test_two_agents_only_one_writes_and_the_other_takes_over(tmp_path: Path) -> 
             for agent in agents:
                 agent.kill()
                 agent.wait()
-
-
-def wait_until_running(home: Path, since: float, agent: subprocess.Popen[bytes]) -> None:
-    """Return once the agent started at ``since`` has written its first status (or died).
-
-    Random kill times count from here: on a busy machine starting the program alone can
-    take seconds, and kills that land before it runs test nothing."""
-    state = home / "state" / "state.json"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and agent.poll() is None:
-        try:
-            if state.stat().st_mtime >= since:
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    if agent.poll() is None:
-        raise AssertionError(f"the agent of {home.name} never started")
 
 
 def wait_for_states(homes: list[Path], wanted: set[str], timeout: float = 120) -> list[str]:
