@@ -55,8 +55,11 @@ class Source(Protocol):
     def read_page(self, after_id: int, limit: int) -> Page:
         """Documents of up to ``limit`` contacts with ContactID > after_id, ascending."""
 
-    def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
-        """Ascending ContactIDs > after_id whose row or any child row has RowVer > since."""
+    def changed_ids(
+        self, since: int, after_id: int, limit: int, upper: int | None = None
+    ) -> list[int]:
+        """Ascending ContactIDs > after_id whose row or any child row has since < RowVer
+        <= upper (the watermark a pass stops at; None: no bound)."""
 
     def read_documents(self, ids: Sequence[int]) -> list[Document]:
         """Current documents of these contacts, ascending by id; ids no longer there are

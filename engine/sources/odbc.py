@@ -183,9 +183,11 @@ class OdbcSource(CursorSource):
         with self._transaction() as cursor:
             return fetch_page(cursor, self.queries, after_id, limit)
 
-    def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
+    def changed_ids(
+        self, since: int, after_id: int, limit: int, upper: int | None = None
+    ) -> list[int]:
         with self._transaction() as cursor:
-            return self.dialect.changed_ids(cursor, self.queries, since, after_id, limit)
+            return self.dialect.changed_ids(cursor, self.queries, since, after_id, limit, upper)
 
     def read_documents(self, ids: Sequence[int]) -> list[Document]:
         with self._transaction() as cursor:

@@ -255,18 +255,20 @@ class SqliteSource(CursorSource):
 
         return self._lossless(read)
 
-    def changed_ids(self, since: int, after_id: int, limit: int) -> list[int]:
+    def changed_ids(
+        self, since: int, after_id: int, limit: int, upper: int | None = None
+    ) -> list[int]:
         """The few changes of a poll through the RowVer indexes; once that found many
         for this ``since`` (a bulk change: the rest of its pass), the ordered scan."""
         with self._transaction() as cursor:
             if self._many_changes_since != since:
                 found = fetch_few_changed_ids(
-                    cursor, self.queries, since, after_id, limit, FEW_CHANGES
+                    cursor, self.queries, since, after_id, limit, FEW_CHANGES, upper
                 )
                 if found is not None:
                     return found
                 self._many_changes_since = since
-            return fetch_changed_ids(cursor, self.queries, since, after_id, limit)
+            return fetch_changed_ids(cursor, self.queries, since, after_id, limit, upper)
 
     def read_documents(self, ids: Sequence[int]) -> list[Document]:
         def read() -> list[Document]:

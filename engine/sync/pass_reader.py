@@ -60,9 +60,14 @@ class PageReader:
                 floor: int = since
 
                 def read_changed(
-                    source: Source, start: int = after, since: int = floor
+                    source: Source,
+                    start: int = after,
+                    since: int = floor,
+                    # a pass stops at its watermark (also one resumed after a kill, begun
+                    # long ago): later edits are the next pass's, sent once, by it
+                    upper: int | None = checkpoint.upper,
                 ) -> PageWork | None:
-                    ids = source.changed_ids(since, start, size)
+                    ids = source.changed_ids(since, start, size, upper)
                     if not ids:
                         return None
                     documents = source.read_documents(ids)

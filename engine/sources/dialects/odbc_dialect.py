@@ -58,10 +58,16 @@ class OdbcDialect(SqlDialect):
         return int(row[0]) if row is not None and row[0] is not None else 0
 
     def changed_ids(
-        self, cursor: pyodbc.Cursor, queries: Queries, since: int, after_id: int, limit: int
+        self,
+        cursor: pyodbc.Cursor,
+        queries: Queries,
+        since: int,
+        after_id: int,
+        limit: int,
+        upper: int | None = None,
     ) -> list[int]:
         """See :meth:`engine.sources.base.Source.changed_ids`."""
-        return fetch_changed_ids(cursor, queries, since, after_id, limit)
+        return fetch_changed_ids(cursor, queries, since, after_id, limit, upper)
 
     def is_missing_table(self, error: pyodbc.Error) -> bool:
         """Whether an error from a probe SELECT means "no such table"."""

@@ -320,8 +320,16 @@ class SqlServerDialect(OdbcDialect):
         return super().watermark(cursor, queries)
 
     def changed_ids(
-        self, cursor: pyodbc.Cursor, queries: Queries, since: int, after_id: int, limit: int
+        self,
+        cursor: pyodbc.Cursor,
+        queries: Queries,
+        since: int,
+        after_id: int,
+        limit: int,
+        upper: int | None = None,
     ) -> list[int]:
+        # Change Tracking's set is read once per ``since`` and kept for the pass, which
+        # bounds a running pass; ``upper`` bounds the rowversion scan.
         if limit <= 0:
             return []
         statements = self.statements(queries)
@@ -341,7 +349,7 @@ class SqlServerDialect(OdbcDialect):
             start = bisect.bisect_right(changes.ids, after_id)
             return changes.ids[start : start + limit]
         # A rowversion checkpoint (also the first scan after CT was turned on).
-        return super().changed_ids(cursor, queries, since, after_id, limit)
+        return super().changed_ids(cursor, queries, since, after_id, limit, upper)
 
     def _all_ids(
         self, cursor: pyodbc.Cursor, statements: SqlServerStatements, after_id: int, limit: int

@@ -119,13 +119,17 @@ class Queries:
 
     @cached_property
     def changed_ids(self) -> str:
-        """Params: (since, after_id) for each versioned table, then limit."""
+        """Params: (since, upper, after_id) for each versioned table, then limit.
+
+        ``upper`` is the watermark the pass stops at: an edit made after the pass began
+        belongs to the next pass, which would otherwise send it a second time."""
         parts = []
         for table in VERSIONED_TABLES:
             cid = self._c(table, CONTACT_ID)
             parts.append(
                 f"SELECT {cid} AS {self.sql.quote('ChangedID')} FROM {self._t(table)}"
-                f" WHERE {self._c(table, ROW_VER)} > {self.sql.version_parameter} AND {cid} > ?"
+                f" WHERE {self._c(table, ROW_VER)} > {self.sql.version_parameter}"
+                f" AND {self._c(table, ROW_VER)} <= {self.sql.version_parameter} AND {cid} > ?"
             )
         changed = self.sql.quote("ChangedID")
         return f"{' UNION '.join(parts)} ORDER BY {changed} {self.sql.limit_clause}"
@@ -142,7 +146,8 @@ class Queries:
             cid = self._c(table, CONTACT_ID)
             parts.append(
                 f"SELECT {cid} FROM {self._t(table)}"
-                f" WHERE {self._c(table, ROW_VER)} > {self.sql.version_parameter} AND {cid} > ?"
+                f" WHERE {self._c(table, ROW_VER)} > {self.sql.version_parameter}"
+                f" AND {self._c(table, ROW_VER)} <= {self.sql.version_parameter} AND {cid} > ?"
             )
         return f"{' UNION ALL '.join(parts)} {self.sql.limit_clause}"
 

@@ -127,32 +127,49 @@ def _documents_in(
     return _assemble(contact_rows, lookups, children)
 
 
-def _change_scan_params(since: int, after_id: int, limit: int) -> list[int]:
+#: No upper bound on a change scan (the largest row version any database gives).
+NO_UPPER: Final = (1 << 63) - 1
+
+
+def _change_scan_params(since: int, upper: int | None, after_id: int, limit: int) -> list[int]:
     params: list[int] = []
     for _ in VERSIONED_TABLES:
-        params.extend((since, after_id))
+        params.extend((since, NO_UPPER if upper is None else upper, after_id))
     params.append(limit)
     return params
 
 
 def fetch_changed_ids(
-    cursor: Cursor, queries: Queries, since: int, after_id: int, limit: int
+    cursor: Cursor,
+    queries: Queries,
+    since: int,
+    after_id: int,
+    limit: int,
+    upper: int | None = None,
 ) -> list[int]:
+    """Ids after ``after_id`` changed after row version ``since`` and at most ``upper``."""
     if limit <= 0:
         return []
-    cursor.execute(queries.changed_ids, _change_scan_params(since, after_id, limit))
+    cursor.execute(queries.changed_ids, _change_scan_params(since, upper, after_id, limit))
     return [int(row[0]) for row in cursor.fetchall()]
 
 
 def fetch_few_changed_ids(
-    cursor: Cursor, queries: Queries, since: int, after_id: int, limit: int, bound: int
+    cursor: Cursor,
+    queries: Queries,
+    since: int,
+    after_id: int,
+    limit: int,
+    bound: int,
+    upper: int | None = None,
 ) -> list[int] | None:
     """What :func:`fetch_changed_ids` returns, read through the RowVer indexes when at
     most ``bound`` rows changed (an edit or a few: the usual poll); None when more did
     (then the ordered scan is the cheaper one). Costs at most ``bound`` index rows."""
     if limit <= 0:
         return []
-    cursor.execute(queries.recent_changed_ids, _change_scan_params(since, after_id, bound + 1))
+    params = _change_scan_params(since, upper, after_id, bound + 1)
+    cursor.execute(queries.recent_changed_ids, params)
     rows = cursor.fetchall()
     if len(rows) > bound:
         return None

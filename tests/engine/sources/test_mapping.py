@@ -117,8 +117,8 @@ def test_queries_are_parameterised_and_quoted() -> None:
     assert sqlserver.contacts_after.endswith(
         "WHERE [ContactID] > ? ORDER BY [ContactID] OFFSET 0 ROWS FETCH NEXT ? ROWS ONLY"
     )
-    assert sqlserver.changed_ids.count("CAST(? AS binary(8))") == 4
-    assert sqlite.changed_ids.count("?") == 9
+    assert sqlserver.changed_ids.count("CAST(? AS binary(8))") == 8  # since and upper, 4 tables
+    assert sqlite.changed_ids.count("?") == 13  # since, upper, after per table; limit
     assert sqlite.contacts_in(3).count("?") == 3
     assert "MIN_ACTIVE_ROWVERSION" in sqlserver.watermark
     assert '"RowVersionCounter"' in sqlite.watermark

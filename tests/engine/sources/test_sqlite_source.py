@@ -20,7 +20,7 @@ from engine.errors import SchemaError, SourceError
 from engine.sources import sqlite as sqlite_source
 from engine.sources.dialects.sql import Dialect
 from engine.sources.mapping.mapping_file import load_mapping
-from engine.sources.mapping.reads import fetch_changed_ids
+from engine.sources.mapping.reads import NO_UPPER, fetch_changed_ids
 from engine.sources.mapping.schema import LOGICAL_COLUMNS, LogicalTable
 from engine.sources.sqlite import SqliteAgentLock, SqliteSource, lock_path
 from sampledata.ddl import SchemaSection, execute_statements, schema_path, schema_sections
@@ -455,6 +455,36 @@ def test_changed_ids_sees_changes_through_every_table(
     assert source.changed_ids(since, 0, 100) == [contact]
     assert source.changed_ids(since, contact, 100) == []
     assert source.changed_ids(since, 0, 0) == []
+    # a pass that began at ``since`` stops there: this edit is the next pass's
+    assert source.changed_ids(since, 0, 100, upper=since) == []
+    assert source.changed_ids(since, 0, 100, upper=source.watermark()) == [contact]
+
+
+@pytest.mark.parametrize("few", [True, False])
+def test_a_pass_leaves_edits_made_after_it_began_to_the_next(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, few: bool
+) -> None:
+    """Both scans (through the RowVer indexes and in contact order) stop at ``upper``:
+    a pass resumed long after it began would otherwise send every later edit, and the
+    next pass would send each of them again."""
+    if not few:
+        monkeypatch.setattr(sqlite_source, "FEW_CHANGES", 0)
+    with SqliteSource(generated) as source, sqlite3.connect(generated) as plain:
+        ids = source.contact_ids()
+        since = source.watermark()
+        plain.executemany(
+            "UPDATE Contact SET Notes = 'during' WHERE ContactID = ?", [(i,) for i in ids[:3]]
+        )
+        plain.commit()
+        upper = source.watermark()
+        plain.executemany(
+            "UPDATE Contact SET Notes = 'after' WHERE ContactID = ?", [(i,) for i in ids[2:6]]
+        )
+        plain.commit()
+        # ids[2] was edited again after the pass began: the next pass sends it
+        assert source.changed_ids(since, 0, 100, upper) == ids[:2]
+        assert source.changed_ids(upper, 0, 100) == ids[2:6]
+        assert source.changed_ids(since, 0, 100) == ids[:6]
 
 
 def test_changed_ids_is_ascending_and_limited(generated: Path) -> None:
@@ -483,6 +513,11 @@ def test_changed_ids_agree_whichever_scan_reads_them(
                         plain.cursor(), source.queries, since, after, limit
                     )
                     assert source.changed_ids(since, after, limit) == expected, (since, after)
+                    bounded = fetch_changed_ids(
+                        plain.cursor(), source.queries, since, after, limit, top - 3
+                    )
+                    found = source.changed_ids(since, after, limit, top - 3)
+                    assert found == bounded, (since, after)
 
 
 def test_few_changes_are_found_through_the_row_version_indexes(generated: Path) -> None:
@@ -490,7 +525,10 @@ def test_few_changes_are_found_through_the_row_version_indexes(generated: Path) 
     rather read in contact order, 170 ms a poll with 100,000 contacts)."""
     with SqliteSource(generated) as source, sqlite3.connect(generated) as plain:
         query = source.queries.recent_changed_ids
-        plan = [row[3] for row in plain.execute(f"EXPLAIN QUERY PLAN {query}", [0, 0] * 4 + [1])]
+        plan = [
+            row[3]
+            for row in plain.execute(f"EXPLAIN QUERY PLAN {query}", [0, NO_UPPER, 0] * 4 + [1])
+        ]
     for table in ("Contact", "ContactAddress", "ContactExtraField", "ContactRelationship"):
         assert any(f"SEARCH {table} USING" in step and "RowVer" in step for step in plan), plan
 

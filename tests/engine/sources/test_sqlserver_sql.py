@@ -22,6 +22,7 @@ from engine.sources.dialects.sqlserver import (
 )
 from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.queries import Queries
+from engine.sources.mapping.reads import NO_UPPER
 from engine.sources.mapping.schema import LogicalTable
 
 T = LogicalTable
@@ -41,13 +42,17 @@ def test_rowversion_watermark_and_change_scan(queries: Queries) -> None:
     assert queries.watermark == "SELECT CAST(MIN_ACTIVE_ROWVERSION() AS bigint) - 1"
     assert queries.changed_ids == (
         "SELECT [ContactID] AS [ChangedID] FROM [Contact]"
-        " WHERE [RowVer] > CAST(? AS binary(8)) AND [ContactID] > ?"
+        " WHERE [RowVer] > CAST(? AS binary(8)) AND [RowVer] <= CAST(? AS binary(8))"
+        " AND [ContactID] > ?"
         " UNION SELECT [ContactID] AS [ChangedID] FROM [ContactAddress]"
-        " WHERE [RowVer] > CAST(? AS binary(8)) AND [ContactID] > ?"
+        " WHERE [RowVer] > CAST(? AS binary(8)) AND [RowVer] <= CAST(? AS binary(8))"
+        " AND [ContactID] > ?"
         " UNION SELECT [ContactID] AS [ChangedID] FROM [ContactExtraField]"
-        " WHERE [RowVer] > CAST(? AS binary(8)) AND [ContactID] > ?"
+        " WHERE [RowVer] > CAST(? AS binary(8)) AND [RowVer] <= CAST(? AS binary(8))"
+        " AND [ContactID] > ?"
         " UNION SELECT [ContactID] AS [ChangedID] FROM [ContactRelationship]"
-        " WHERE [RowVer] > CAST(? AS binary(8)) AND [ContactID] > ?"
+        " WHERE [RowVer] > CAST(? AS binary(8)) AND [RowVer] <= CAST(? AS binary(8))"
+        " AND [ContactID] > ?"
         " ORDER BY [ChangedID] OFFSET 0 ROWS FETCH NEXT ? ROWS ONLY"
     )
 
@@ -181,7 +186,7 @@ def test_rowversion_checkpoint_is_scanned_by_rowversion_even_with_ct(
     dialect = ct_dialect(statements)
     cursor = FakeCursor({queries.changed_ids: [(5,)]})
     assert dialect.changed_ids(cursor, queries, 1234, 0, 10) == [5]
-    assert cursor.calls == [(queries.changed_ids, (1234, 0, 1234, 0, 1234, 0, 1234, 0, 10))]
+    assert cursor.calls == [(queries.changed_ids, (1234, NO_UPPER, 0) * 4 + (10,))]
 
 
 def test_ct_checkpoint_without_ct_rereads_everything(
