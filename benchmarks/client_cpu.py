@@ -6,6 +6,8 @@ Two measurements of the same generated practice (seed 42, as every benchmark):
 - **stages**, in this thread on one core: the plain SQLite fetch of each page (the same
   statements the source runs, rows only), the source's ``read_page`` (fetch + assembly),
   the validation and the JSON encoding of each document, each as CPU µs per contact;
+  and ``read_upload_page``, what a first migration runs instead (fetch, then each contact
+  built straight into its checked wire bytes), with the share of contacts it built;
 - **end to end**: ``sync_once`` to the loopback service, the service pinned to one core
   and the client to the other (the WAN benchmark's headline placement), the client
   process's CPU time per contact (every thread of it), with the wall time and the load
@@ -52,6 +54,9 @@ class Stages:
     read_page: float
     validate: float
     encode: float
+    upload_page: float
+    #: Contacts read_upload_page built into bytes (the rest: documents, checked in full).
+    built: int
 
     def text(self) -> str:
         assembly = self.read_page - self.fetch
@@ -59,7 +64,9 @@ class Stages:
         return (
             f"stages, {self.contacts:,} contacts, CPU µs per contact: SQLite fetch"
             f" {self.fetch:.1f}, read_page {self.read_page:.1f} (assembly {assembly:.1f}),"
-            f" validation {self.validate:.1f}, JSON {self.encode:.1f}; sum {total:.1f}"
+            f" validation {self.validate:.1f}, JSON {self.encode:.1f}; sum {total:.1f};"
+            f" read_upload_page {self.upload_page:.1f} (build + encode"
+            f" {self.upload_page - self.fetch:.1f}; {self.built:,} built)"
         )
 
 
@@ -96,12 +103,17 @@ def measure_stages(db: Path, page_size: int = DEFAULT_PAGE_SIZE) -> Stages:
     """Each stage over every page, in this thread (CPU time, so load doesn't matter)."""
     source = SqliteSource(db)
     plain = sqlite3.connect(db)
-    fetch = read = validate = encode = 0.0
-    contacts = 0
+    fetch = read = validate = encode = upload = 0.0
+    contacts = built = 0
     after = 0
     with few_collections():
         while True:
             fetch += _timed(_plain_fetch, plain, source.queries, after, page_size)
+            started = time.thread_time()
+            upload_page = source.read_upload_page(after, page_size)
+            upload += time.thread_time() - started
+            built += len(upload_page.encoded)
+            del upload_page
             started = time.thread_time()
             page = source.read_page(after, page_size)
             read += time.thread_time() - started
@@ -119,6 +131,8 @@ def measure_stages(db: Path, page_size: int = DEFAULT_PAGE_SIZE) -> Stages:
         _per_contact(read, contacts),
         _per_contact(validate, contacts),
         _per_contact(encode, contacts),
+        _per_contact(upload, contacts),
+        built,
     )
 
 

@@ -210,7 +210,7 @@ _CONTROL_ESCAPE: Final = re.compile(rb"\\(?:u00|[bf])")
 _PLAIN_ENCODER: Final = msgspec.json.Encoder()
 
 
-def may_hold_control_characters(json_text: bytes) -> bool:
+def may_hold_control_characters(json_text: bytes | bytearray) -> bool:
     """False only when no string in this JSON text holds a control character."""
     return b"\\" in json_text and _CONTROL_ESCAPE.search(json_text) is not None
 

@@ -24,6 +24,19 @@ class Page:
 
 
 @dataclass(frozen=True)
+class UploadPage:
+    """One primary-key page of contacts for the upload: the wire bytes of each contact
+    whose values were built valid (``engine.sources.mapping.wire_assembly``), the
+    documents of the rest, which the uploader checks in full."""
+
+    #: (id, bytes), ascending; each bytes object exactly its size (no spare buffer).
+    encoded: list[tuple[int, bytes]]
+    documents: list[Document]
+    #: As :attr:`Page.last_id`.
+    last_id: int | None
+
+
+@dataclass(frozen=True)
 class Employee:
     employee_id: int
     code: str | None
@@ -54,6 +67,9 @@ class Source(Protocol):
 
     def read_page(self, after_id: int, limit: int) -> Page:
         """Documents of up to ``limit`` contacts with ContactID > after_id, ascending."""
+
+    def read_upload_page(self, after_id: int, limit: int) -> UploadPage:
+        """:meth:`read_page`'s contacts, ready for the upload (a first migration's pages)."""
 
     def changed_ids(
         self, since: int, after_id: int, limit: int, upper: int | None = None

@@ -18,13 +18,13 @@ import pyodbc
 
 from engine.contract.document import Document
 from engine.errors import SourceError
-from engine.sources.base import AgentLock, Page
+from engine.sources.base import AgentLock, Page, UploadPage
 from engine.sources.cursor_source import CursorSource
 from engine.sources.dialects.detect import dialect_for, dialect_for_driver
 from engine.sources.dialects.odbc_dialect import OdbcDialect
 from engine.sources.mapping.mapping_file import load_mapping
 from engine.sources.mapping.queries import Queries
-from engine.sources.mapping.reads import fetch_documents, fetch_page
+from engine.sources.mapping.reads import fetch_documents, fetch_page, fetch_upload_page
 from engine.sources.mapping.schema import LogicalTable, SchemaMapping
 from engine.sources.mapping.schema_check import schema_error, schema_gaps
 from engine.sources.odbc_connect import (
@@ -182,6 +182,10 @@ class OdbcSource(CursorSource):
     def read_page(self, after_id: int, limit: int) -> Page:
         with self._transaction() as cursor:
             return fetch_page(cursor, self.queries, after_id, limit)
+
+    def read_upload_page(self, after_id: int, limit: int) -> UploadPage:
+        with self._transaction() as cursor:
+            return fetch_upload_page(cursor, self.queries, after_id, limit)
 
     def changed_ids(
         self, since: int, after_id: int, limit: int, upper: int | None = None

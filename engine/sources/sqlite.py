@@ -19,7 +19,7 @@ from typing import IO, Final, TypeVar
 from engine.contract.document import Document
 from engine.errors import SchemaError, SourceError
 from engine.local.file_lock import try_lock, unlock
-from engine.sources.base import Page
+from engine.sources.base import Page, UploadPage
 from engine.sources.cursor_source import CursorSource
 from engine.sources.dialects.sqlite import TRIGGERS_SQL, SqliteDialect, check_triggers
 from engine.sources.mapping.mapping_file import load_mapping
@@ -29,6 +29,7 @@ from engine.sources.mapping.reads import (
     fetch_documents,
     fetch_few_changed_ids,
     fetch_page,
+    fetch_upload_page,
 )
 from engine.sources.mapping.schema import LogicalTable, SchemaMapping
 from engine.sources.mapping.schema_check import schema_error, schema_gaps
@@ -252,6 +253,13 @@ class SqliteSource(CursorSource):
         def read() -> Page:
             with self._transaction() as cursor:
                 return fetch_page(cursor, self.queries, after_id, limit)
+
+        return self._lossless(read)
+
+    def read_upload_page(self, after_id: int, limit: int) -> UploadPage:
+        def read() -> UploadPage:
+            with self._transaction() as cursor:
+                return fetch_upload_page(cursor, self.queries, after_id, limit)
 
         return self._lossless(read)
 

@@ -46,14 +46,17 @@ class PageReader:
             if since is None:
 
                 def read_full(source: Source, start: int = after) -> PageWork | None:
-                    page = source.read_page(start, size)
+                    page = source.read_upload_page(start, size)
                     if page.last_id is None:
                         return None
-                    present = {int(doc["id"]) for doc in page.documents}
                     low = bisect.bisect_right(known, start)
                     high = bisect.bisect_right(known, page.last_id)
-                    gone = [i for i in known[low:high] if i not in present]
-                    return prepare(page.documents, gone, page.last_id)
+                    gone: list[int] = []
+                    if low < high:  # ids online in this range: which are gone
+                        present = {contact_id for contact_id, _ in page.encoded}
+                        present.update(int(doc["id"]) for doc in page.documents)
+                        gone = [i for i in known[low:high] if i not in present]
+                    return prepare(page.documents, gone, page.last_id, page.encoded)
 
                 work = await self._worker.call(read_full)
             else:

@@ -27,7 +27,8 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol, TypeVar
+from operator import itemgetter
+from typing import Final, NamedTuple, Protocol, TypeVar
 
 from engine.contract.document import Document, InvalidDocument, wire_document
 from engine.errors import CheckpointConflict, InvalidDocuments, PayloadTooLarge
@@ -60,9 +61,9 @@ BATCH_SENT: Final = "batch sent: %d bytes (%d plain, level %d), pipelined %s"
 BATCH_ANSWERED: Final = "batch answered: %d bytes (%d plain, level %d) in %.3f s"
 
 
-@dataclass(frozen=True)
-class Item:
-    """One contact's change: its encoded document, or None when it is deleted."""
+class Item(NamedTuple):
+    """One contact's change: its encoded document, or None when it is deleted (a tuple:
+    one per contact, made several times faster than a frozen dataclass)."""
 
     contact_id: int
     body: bytes | None
@@ -78,11 +79,19 @@ class PageWork:
     cleared: list[int] = field(default_factory=list)
 
 
-def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -> PageWork:
-    """Validate and encode in the worker thread, so the event loop never does it."""
+def prepare(
+    documents: Sequence[Document],
+    deleted: Sequence[int],
+    after: int,
+    encoded: Sequence[tuple[int, bytes]] = (),
+) -> PageWork:
+    """Validate and encode in the worker thread, so the event loop never does it.
+
+    ``encoded``: contacts already encoded by a source that built them valid
+    (``Source.read_upload_page``: exact-size bytes, kept as they are), ascending."""
     reached(Failpoint.DURING_READ)
-    items: list[Item] = [Item(contact_id, None) for contact_id in deleted]
-    work = PageWork(items, after)
+    items: list[Item] = [Item(contact_id, body) for contact_id, body in encoded]
+    work = PageWork(items, after, cleared=[contact_id for contact_id, _ in encoded])
     for doc in documents:
         contact_id = int(doc["id"])
         try:
@@ -92,7 +101,9 @@ def prepare(documents: Sequence[Document], deleted: Sequence[int], after: int) -
             continue
         work.cleared.append(contact_id)
         items.append(Item(contact_id, compact(body)))  # msgspec's buffer is ~1.5x the bytes
-    items.sort(key=lambda item: item.contact_id)
+    if deleted or documents:
+        items.extend(Item(contact_id, None) for contact_id in deleted)
+        items.sort(key=itemgetter(0))
     return work
 
 
@@ -468,8 +479,9 @@ class Uploader:
         await asyncio.sleep(0)
 
     def _note_set_aside(self, work: PageWork) -> None:
-        for contact_id in work.cleared:
-            self._state.set_aside.pop(contact_id, None)
+        if self._state.set_aside:  # (a first migration: nothing to clear, per contact)
+            for contact_id in work.cleared:
+                self._state.set_aside.pop(contact_id, None)
         if work.set_aside:
             for contact_id, reason in work.set_aside.items():
                 log.warning("contact %d set aside: %s", contact_id, reason)

@@ -56,6 +56,9 @@ INTERNAL_CONTROL_FLOW: Final = frozenset(
         # caught by its caller: its words become a set-aside reason (the
         # uploader) or a 422's problem (the service), never an error a person sees
         "engine.contract.document.InvalidDocument",
+        # raised and caught inside wire_assembly: a value it can't build sends that
+        # contact down the general path
+        "engine.sources.mapping.wire_assembly._Odd",
     }
 )
 

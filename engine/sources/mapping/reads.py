@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from engine.contract.document import Document
-from engine.sources.base import Employee, Page
+from engine.sources.base import Employee, Page, UploadPage
 from engine.sources.mapping.assembly import (
     Lookups,
     assemble_documents,
@@ -23,6 +23,7 @@ from engine.sources.mapping.assembly import (
 from engine.sources.mapping.queries import Cursor, Queries
 from engine.sources.mapping.schema import VERSIONED_TABLES, LogicalTable
 from engine.sources.mapping.values import as_text, employee_from_row
+from engine.sources.mapping.wire_assembly import encode_contacts
 
 T = LogicalTable
 
@@ -84,6 +85,32 @@ def fetch_page(cursor: Cursor, queries: Queries, after_id: int, limit: int) -> P
     lookups = fetch_lookups(cursor, queries)
     documents = _documents_between(cursor, queries, lookups, contact_rows, None)
     return Page(documents=documents, last_id=int(contact_rows[-1][0]))
+
+
+def fetch_upload_page(cursor: Cursor, queries: Queries, after_id: int, limit: int) -> UploadPage:
+    """:func:`fetch_page`'s contacts (the same statements), each as its wire bytes where
+    it was built valid (``wire_assembly``), as its document where not."""
+    if limit <= 0:
+        return UploadPage([], [], None)
+    cursor.execute(queries.contacts_after, (after_id, limit))
+    contact_rows = cursor.fetchall()
+    if not contact_rows:
+        return UploadPage([], [], None)
+    lookups = fetch_lookups(cursor, queries)
+    bounds = (contact_rows[0][0], contact_rows[-1][0])
+
+    def children(table: LogicalTable) -> list[Any]:
+        cursor.execute(queries.children_between(table), bounds)
+        return cursor.fetchall()
+
+    encoded, documents = encode_contacts(
+        contact_rows,
+        lookups,
+        children(T.CONTACT_ADDRESS),
+        children(T.CONTACT_EXTRA_FIELD),
+        children(T.CONTACT_RELATIONSHIP),
+    )
+    return UploadPage(encoded, documents, int(contact_rows[-1][0]))
 
 
 def fetch_documents(cursor: Cursor, queries: Queries, ids: Iterable[int]) -> list[Document]:

@@ -30,6 +30,7 @@ from engine.contract.document import (
     wire_document,
 )
 from engine.online.client import encode_batch
+from engine.sources.base import UploadPage
 from engine.sources.sqlite import SqliteSource
 from sampledata.sqlite_file import generate_reference_database
 from sandbox.batch import prepare_batch
@@ -80,11 +81,22 @@ def test_the_generated_practice_hashes_unchanged(practice: Path) -> None:
     source = SqliteSource(practice)
     try:
         documents = source.read_page(0, 1000).documents
+        upload = source.read_upload_page(0, 1000)
     finally:
         source.close()
     assert len(documents) == 50
     for doc in documents:
         assert_hash_unchanged(doc)
+    assert_upload_page_unchanged(upload, documents)
+
+
+def assert_upload_page_unchanged(upload: UploadPage, documents: list[dict[str, Any]]) -> None:
+    """The bytes a first migration sends straight from the rows are the canonical bytes
+    of the same documents; the rest come as those documents."""
+    by_id = {int(doc["id"]): doc for doc in documents}
+    for contact_id, raw in upload.encoded:
+        assert raw == canonical_json_reference(by_id.pop(contact_id))
+    assert upload.documents == list(by_id.values())
 
 
 @settings(
@@ -98,10 +110,13 @@ def test_hostile_data_hashes_unchanged(
     source = SqliteSource(practice)
     try:
         documents = source.read_documents(ids)
+        upload = source.read_upload_page(ids[0] - 1, len(ids))
     finally:
         source.close()
     for doc in documents:
         assert_hash_unchanged(doc)
+    assert ids == list(range(ids[0], ids[0] + len(ids)))  # one key range
+    assert_upload_page_unchanged(upload, documents)
 
 
 # -- generated documents, every escape -------------------------------------------------
