@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, TypeVar
 
-from engine.errors import CheckpointConflict, NotActivated, StaleEpoch
+from engine.errors import CheckpointConflict, NotActivated, SourceError, StaleEpoch
 from engine.local.config import EngineConfig
 from engine.online.client import OnlineClient
 from engine.practice.rules import check_practice_login
@@ -37,7 +37,7 @@ from engine.sync.liveness import LeaseHolder, Watcher, ask_lease_holder, lease_l
 from engine.sync.memory import release_memory
 from engine.sync.pass_reader import PageReader
 from engine.sync.retry import RetryListener, RetryNotice, backoff, classify
-from engine.sync.source_worker import SourceWorker
+from engine.sync.source_worker import Seen, SourceWorker
 from engine.sync.uploader import Uploader
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ T = TypeVar("T")
 
 #: Seconds between looks at a source whose change token makes a look nearly free.
 QUICK_POLL: Final = 0.2
+
+#: What the login check reads: optional columns missing, practice settings, employees.
+LoginFacts = tuple[tuple[str, ...], dict[str, str], list[Employee]]
 
 
 class Agent:
@@ -83,6 +86,10 @@ class Agent:
         self._fail_fast = False
         #: The database's change token when the last full cycle began.
         self._quiet_token: int | None = None
+        #: The token a watch saw last, for the cycle it ended (None: read it again).
+        self._seen: Seen | None = None
+        #: The token read just before the login check last passed in full (None: none).
+        self._login_token: int | None = None
         self._next_login_check = 0.0
         self.health = Health(state, changed)
         #: Wall time as of which the desktop's changes were all online (a full cycle's
@@ -118,11 +125,16 @@ class Agent:
 
     def request_stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._wake_up()
 
     def wake(self, reconcile: bool = False) -> None:
         self._reconcile_requested = self._reconcile_requested or reconcile
+        self._wake_up()
+
+    def _wake_up(self) -> None:
+        """End a sleep or a watch of the database now."""
         self._wake.set()
+        self._worker.interrupt()
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, cut short by a stop or a wake-up; raises Stopping on stop."""
@@ -161,13 +173,13 @@ class Agent:
     def _on_recovered(self) -> None:
         """A side is back: retry now instead of at the end of a backoff."""
         self._update_last_sync()
-        self._wake.set()
+        self._wake_up()
 
     def _on_lease_lost(self, holder: LeaseHolder) -> None:
         self._lease_holder = holder
         message, detail = lease_lost_text(holder.machine)
         self.health.fault(Reason.LEASE_LOST, detail, immediate=True, message=message)
-        self._wake.set()
+        self._wake_up()
 
     async def _probe_database(self) -> None:
         """The liveness query: the login check (schema, settings, employees), and that
@@ -175,7 +187,7 @@ class Agent:
         await self._check_login()
         if self._epoch and not await asyncio.to_thread(self._lock.is_held):
             self._lock_lost = True
-            self._wake.set()
+            self._wake_up()
 
     def _update_last_sync(self) -> None:
         """ "Last successful sync": as of when the online copy was confirmed equal to the
@@ -192,6 +204,7 @@ class Agent:
         as_of = min(self._desktop_as_of, time.time() - (time.monotonic() - online))
         if self._state.last_sync_at is None or as_of > self._state.last_sync_at:
             self._state.last_sync_at = as_of
+            self._changed()  # shown now, not at the status's next heartbeat
 
     # -- the retry policy: one place decides what each failure means ---------------------
 
@@ -311,10 +324,27 @@ class Agent:
                 continue
             if once:
                 return
-            # a change token (SQLite's data_version) makes a look nearly free; ODBC: a scan
-            quick = self._quiet_token is not None and not self._checkpoint.in_pass
-            poll = self._config.poll_interval
-            await self._sleep(min(poll, QUICK_POLL) if quick else poll)
+            if self._quiet_token is not None and not self._checkpoint.in_pass:
+                await self._watch()
+            else:  # no change token (the ODBC sources): the next cycle is the look
+                await self._sleep(self._config.poll_interval)
+
+    async def _watch(self) -> None:
+        """Until the database's change token moves, a wake-up, or one poll interval.
+
+        The looks (every QUICK_POLL s) run in the database's own thread: while nothing
+        changes the event loop sleeps the whole interval (one wake-up a second instead of
+        two per look), and an edit is still seen within QUICK_POLL s."""
+        if self._stop.is_set():
+            raise Stopping
+        self._wake.clear()
+        seconds = min(self._config.poll_interval, self._next_reconcile - time.monotonic())
+        try:
+            self._seen = await self._worker.watch(self._quiet_token, max(seconds, 0.0), QUICK_POLL)
+        except SourceError:  # the cycle's own look meets it again, under the retry policy
+            self._seen = None
+        if self._stop.is_set():
+            raise Stopping
 
     async def _start_session(self) -> None:
         practice = await self._online.practice()
@@ -344,22 +374,33 @@ class Agent:
         """The practice login and the schema, checked every few seconds even when idle,
         so the light is honest before the next change would have hit the problem."""
 
-        def read(source: Source) -> tuple[tuple[str, ...], dict[str, str], list[Employee]]:
-            return source.check_schema(), source.practice_settings(), source.employees()
+        passed = self._login_token
+
+        def read(source: Source) -> tuple[int | None, LoginFacts | None]:
+            token = source.change_token()  # a round trip to the database itself
+            if token is not None and token == passed:
+                return token, None  # nobody wrote since the check passed: it still does
+            return token, (source.check_schema(), source.practice_settings(), source.employees())
 
         started = time.monotonic()
-        missing, settings, employees = await self._worker.call(read)
-        if missing != self._state.missing_columns:  # a column that appeared changes
-            log.warning("the database lacks optional columns (read as empty): %s", missing)
-            # documents without touching row versions: only comparing hashes finds them
-            self._reconcile_requested |= bool(set(self._state.missing_columns) - set(missing))
-            self._state.missing_columns = missing
-            self._changed()
-        check_practice_login(settings, employees)
+        token, facts = await self._worker.call(read)
+        if facts is not None:
+            self._login_token = None
+            missing, settings, employees = facts
+            if missing != self._state.missing_columns:  # a column that appeared changes
+                log.warning("the database lacks optional columns (read as empty): %s", missing)
+                # documents without touching row versions: only comparing hashes finds them
+                self._reconcile_requested |= bool(set(self._state.missing_columns) - set(missing))
+                self._state.missing_columns = missing
+                self._changed()
+            check_practice_login(settings, employees)
+            self._login_token = token
+            self.counters.login_checks += 1
         self.health.confirmed(Channel.LOGIN, started)
         self._next_login_check = time.monotonic() + self._config.login_check_interval
 
     async def _cycle(self) -> None:
+        self.counters.cycles += 1
         if self._lease_holder is not None:
             raise LeaseLost()
         if self._lock_lost:
@@ -367,8 +408,12 @@ class Agent:
         now = time.monotonic()
         if now >= self._next_login_check:
             await self._check_login()
-        as_of = time.time()
-        token = await self._worker.call(lambda source: source.change_token())
+        seen, self._seen = self._seen, None
+        if seen is None:
+            as_of = time.time()
+            token = await self._worker.call(lambda source: source.change_token())
+        else:  # the watch just read it
+            as_of, token = seen.wall, seen.token
         quiet = (
             token is not None
             and token == self._quiet_token
