@@ -21,11 +21,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, TypeVar
 
-from engine.errors import CheckpointConflict, NotActivated, SourceError, StaleEpoch
+from engine.errors import CheckpointConflict, NotActivated, StaleEpoch
 from engine.local.config import EngineConfig
 from engine.online.client import OnlineClient
-from engine.practice.rules import check_practice_login
-from engine.sources.base import AgentLock, Employee, Source
+from engine.sources.base import AgentLock
 from engine.status.health import Channel, Health
 from engine.status.model import EngineState, Phase, Reason
 from engine.sync.checkpoint import Checkpoint
@@ -34,6 +33,7 @@ from engine.sync.control import FaultPersisted, LeaseLost, LockLost, Stopping
 from engine.sync.counters import Counters
 from engine.sync.id_set import IdSet
 from engine.sync.liveness import LeaseHolder, Watcher, ask_lease_holder, lease_lost_text
+from engine.sync.login_check import LoginCheck
 from engine.sync.memory import release_memory
 from engine.sync.pass_reader import PageReader
 from engine.sync.retry import RetryListener, RetryNotice, backoff, classify
@@ -46,9 +46,6 @@ T = TypeVar("T")
 
 #: Seconds between looks at a source whose change token makes a look nearly free.
 QUICK_POLL: Final = 0.2
-
-#: What the login check reads: optional columns missing, practice settings, employees.
-LoginFacts = tuple[tuple[str, ...], dict[str, str], list[Employee]]
 
 
 class Agent:
@@ -88,8 +85,7 @@ class Agent:
         self._quiet_token: int | None = None
         #: The token a watch saw last, for the cycle it ended (None: read it again).
         self._seen: Seen | None = None
-        #: The token read just before the login check last passed in full (None: none).
-        self._login_token: int | None = None
+        self._login = LoginCheck(worker, state, changed, self.counters)
         self._next_login_check = 0.0
         self.health = Health(state, changed)
         #: Wall time as of which the desktop's changes were all online (a full cycle's
@@ -330,19 +326,13 @@ class Agent:
                 await self._sleep(self._config.poll_interval)
 
     async def _watch(self) -> None:
-        """Until the database's change token moves, a wake-up, or one poll interval.
-
-        The looks (every QUICK_POLL s) run in the database's own thread: while nothing
-        changes the event loop sleeps the whole interval (one wake-up a second instead of
-        two per look), and an edit is still seen within QUICK_POLL s."""
+        """Until the change token moves (looked at every QUICK_POLL s in the database's
+        thread: the loop sleeps meanwhile), a wake-up, or one poll interval."""
         if self._stop.is_set():
             raise Stopping
         self._wake.clear()
         seconds = min(self._config.poll_interval, self._next_reconcile - time.monotonic())
-        try:
-            self._seen = await self._worker.watch(self._quiet_token, max(seconds, 0.0), QUICK_POLL)
-        except SourceError:  # the cycle's own look meets it again, under the retry policy
-            self._seen = None
+        self._seen = await self._worker.watch(self._quiet_token, max(seconds, 0.0), QUICK_POLL)
         if self._stop.is_set():
             raise Stopping
 
@@ -371,31 +361,9 @@ class Agent:
         self._changed()
 
     async def _check_login(self) -> None:
-        """The practice login and the schema, checked every few seconds even when idle,
-        so the light is honest before the next change would have hit the problem."""
-
-        passed = self._login_token
-
-        def read(source: Source) -> tuple[int | None, LoginFacts | None]:
-            token = source.change_token()  # a round trip to the database itself
-            if token is not None and token == passed:
-                return token, None  # nobody wrote since the check passed: it still does
-            return token, (source.check_schema(), source.practice_settings(), source.employees())
-
+        """The login check (engine.sync.login_check), proof of the LOGIN channel."""
         started = time.monotonic()
-        token, facts = await self._worker.call(read)
-        if facts is not None:
-            self._login_token = None
-            missing, settings, employees = facts
-            if missing != self._state.missing_columns:  # a column that appeared changes
-                log.warning("the database lacks optional columns (read as empty): %s", missing)
-                # documents without touching row versions: only comparing hashes finds them
-                self._reconcile_requested |= bool(set(self._state.missing_columns) - set(missing))
-                self._state.missing_columns = missing
-                self._changed()
-            check_practice_login(settings, employees)
-            self._login_token = token
-            self.counters.login_checks += 1
+        self._reconcile_requested |= await self._login.run()
         self.health.confirmed(Channel.LOGIN, started)
         self._next_login_check = time.monotonic() + self._config.login_check_interval
 
@@ -408,12 +376,9 @@ class Agent:
         now = time.monotonic()
         if now >= self._next_login_check:
             await self._check_login()
-        seen, self._seen = self._seen, None
-        if seen is None:
-            as_of = time.time()
-            token = await self._worker.call(lambda source: source.change_token())
-        else:  # the watch just read it
-            as_of, token = seen.wall, seen.token
+        seen, self._seen = self._seen, None  # the token as a watch just read it, or now
+        as_of = seen.wall if seen else time.time()
+        token = seen.token if seen else await self._worker.call(lambda s: s.change_token())
         quiet = (
             token is not None
             and token == self._quiet_token

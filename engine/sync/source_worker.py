@@ -70,13 +70,17 @@ class SourceWorker:
     async def watch(self, token: int | None, seconds: float, every: float) -> Seen | None:
         """Look at the source's change token every ``every`` s until it differs from
         ``token``, ``seconds`` have passed, or another call or :meth:`interrupt` comes;
-        the token last seen (None: interrupted before the first look).
+        the token last seen (None: interrupted before the first look, or a look failed:
+        the caller's own call meets that again, under its retry policy).
 
         The looks run in the worker thread and wake nothing else while the token stays
         the same: an idle agent's event loop (the GUI's too) sleeps a whole poll interval
         instead of waking for every look."""
         self._interrupt.clear()
-        seen = await self._in_thread(lambda source: self._watch(source, token, seconds, every))
+        try:
+            seen = await self._in_thread(lambda s: self._watch(s, token, seconds, every))
+        except SourceError:
+            return None
         if seen is not None:
             self._answered(seen.at)
         return seen
