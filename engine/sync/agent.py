@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, TypeVar
 
-from engine.errors import CheckpointConflict, NotActivated, StaleEpoch
+from engine.errors import CheckpointConflict, NotActivated, SourceError, StaleEpoch
 from engine.local.config import EngineConfig
 from engine.online.client import OnlineClient
 from engine.sources.base import AgentLock
@@ -83,8 +83,8 @@ class Agent:
         self._fail_fast = False
         #: The database's change token when the last full cycle began.
         self._quiet_token: int | None = None
-        #: The token a watch saw last, for the cycle it ended (None: read it again).
-        self._seen: Seen | None = None
+        #: What a watch saw last, for the cycle it ended (None: read the token again).
+        self._seen: Seen | SourceError | None = None
         self._login = LoginCheck(worker, state, changed, self.counters)
         self._next_login_check = 0.0
         self.health = Health(state, changed)
@@ -127,8 +127,7 @@ class Agent:
         self._reconcile_requested = self._reconcile_requested or reconcile
         self._wake_up()
 
-    def _wake_up(self) -> None:
-        """End a sleep or a watch of the database now."""
+    def _wake_up(self) -> None:  # a sleep or a watch of the database ends now
         self._wake.set()
         self._worker.interrupt()
 
@@ -373,10 +372,12 @@ class Agent:
             raise LeaseLost()
         if self._lock_lost:
             raise LockLost()
+        seen, self._seen = self._seen, None  # the token as a watch just read it, or now
+        if isinstance(seen, SourceError):
+            raise seen  # the watch's look failed (a lock held too long...)
         now = time.monotonic()
         if now >= self._next_login_check:
             await self._check_login()
-        seen, self._seen = self._seen, None  # the token as a watch just read it, or now
         as_of = seen.wall if seen else time.time()
         token = seen.token if seen else await self._worker.call(lambda s: s.change_token())
         quiet = (

@@ -67,11 +67,13 @@ class SourceWorker:
         """End a running :meth:`watch` now (thread-safe)."""
         self._interrupt.set()
 
-    async def watch(self, token: int | None, seconds: float, every: float) -> Seen | None:
+    async def watch(
+        self, token: int | None, seconds: float, every: float
+    ) -> Seen | SourceError | None:
         """Look at the source's change token every ``every`` s until it differs from
         ``token``, ``seconds`` have passed, or another call or :meth:`interrupt` comes;
-        the token last seen (None: interrupted before the first look, or a look failed:
-        the caller's own call meets that again, under its retry policy).
+        the token last seen (None: interrupted before the first look), or why a look
+        failed (for the caller to raise under its retry policy, as from its own call).
 
         The looks run in the worker thread and wake nothing else while the token stays
         the same: an idle agent's event loop (the GUI's too) sleeps a whole poll interval
@@ -79,8 +81,8 @@ class SourceWorker:
         self._interrupt.clear()
         try:
             seen = await self._in_thread(lambda s: self._watch(s, token, seconds, every))
-        except SourceError:
-            return None
+        except SourceError as error:
+            return error
         if seen is not None:
             self._answered(seen.at)
         return seen
