@@ -57,6 +57,10 @@ T = TypeVar("T")
 
 #: The state file is rewritten at most this often for progress-only changes.
 STATE_FILE_INTERVAL: Final = 0.5
+#: How often the status is re-derived while time alone changes it.
+TICK_SECONDS: Final = 1.0
+#: The phases whose status moves with time (rate, ETA).
+TIMED_PHASES: Final = frozenset({Phase.STARTING, Phase.MIGRATING, Phase.CATCHING_UP})
 
 
 class CheckId(StrEnum):
@@ -131,6 +135,8 @@ class Engine:
         self._agent: Agent | None = None
         self._task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
+        #: Set when time alone starts to change the status: ends the idle ticker's wait.
+        self._timed: asyncio.Event | None = None
         self._last: Status | None = None
         self._last_written = 0.0
         #: Counts or progress moved since the state file was last written.
@@ -158,15 +164,18 @@ class Engine:
             status.reason,
             len(status.set_aside),
             status.missing_columns,
-            status.last_sync_at,
+            status.last_sync_at is None,
         ) != (
             last.state,
             last.message,
             last.reason,
             len(last.set_aside),
             last.missing_columns,
-            last.last_sync_at,
+            last.last_sync_at is None,
         )
+        # An idle agent confirms the online copy every few seconds: views hear of it at
+        # once, the state file with its next heartbeat (it was two writes in five seconds).
+        confirmed = last is not None and status.last_sync_at != last.last_sync_at
         # A batch moves only the counts: at most one file write per interval for those
         # (every batch wrote the file before: ~800 writes in a 100,000-contact migration).
         progressed = (
@@ -174,9 +183,11 @@ class Engine:
             or status.progress != last.progress
             or status.online_count != last.online_count
         )
-        if significant or progressed:
+        if significant or confirmed or progressed:
             self._last = status
             self._events.publish(EngineEvent(EventKind.STATUS, status))
+        if self._timed is not None and self._timing():
+            self._timed.set()  # an idle ticker waiting for the heartbeat ticks each second
         if self.config.state_file is None:
             return
         since_written = time.monotonic() - self._last_written
@@ -246,16 +257,30 @@ class Engine:
             self._changed()
 
     async def _tick(self) -> None:
-        """Time alone turns a lasting fault red: re-derive the status every second. This
-        also writes the state file's heartbeat, from the same loop the agent runs on, so
-        a stuck loop shows in another process as "not responding"."""
+        """Time alone turns a lasting fault red and moves a pass's rate: re-derive the
+        status every second while there is one of those. This also writes the state
+        file's heartbeat, from the same loop the agent runs on, so a stuck loop shows in
+        another process as "not responding"; an idle agent wakes only for that."""
+        timed = self._timed = asyncio.Event()
         while self.running:
-            await asyncio.sleep(1.0)
+            if self._timing():
+                await asyncio.sleep(TICK_SECONDS)
+            else:  # until the heartbeat is due, or time starts to matter
+                timed.clear()
+                due = self._last_written + HEARTBEAT_SECONDS - time.monotonic()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(timed.wait(), min(max(due, 0.0), HEARTBEAT_SECONDS))
             self._changed()
+
+    def _timing(self) -> bool:
+        """Whether time alone changes the status now (a fault's grace, a pass's rate)."""
+        return self._state.fault is not None or self._state.phase in TIMED_PHASES
 
     async def stop(self) -> None:
         if self._agent is not None:
             self._agent.request_stop()
+        if self._ticker is not None:
+            self._ticker.cancel()  # it may be waiting seconds for a heartbeat
         for task in (self._task, self._ticker):
             if task is not None and not task.done():
                 with contextlib.suppress(asyncio.CancelledError, Exception):

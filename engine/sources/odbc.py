@@ -9,10 +9,13 @@ connected driver's DBMS name; documents are read with :mod:`engine.sources.mappi
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from typing import Final
 
 import pyodbc
 
@@ -37,6 +40,8 @@ from engine.sources.odbc_connect import (
 from engine.sources.odbc_lock import LOCK_QUERY_TIMEOUT_SECONDS
 
 log = logging.getLogger(__name__)
+
+_CONNECTION_SERIALS: Final = itertools.count(1)
 
 
 def open_connection(
@@ -90,6 +95,7 @@ class OdbcSource(CursorSource):
         )
         self.queries = Queries(self.mapping, self.dialect)
         self.where = self.connection_string.where()
+        self._serial = next(_CONNECTION_SERIALS)
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
@@ -173,7 +179,15 @@ class OdbcSource(CursorSource):
     # --- reading -----------------------------------------------------------------------
 
     def change_token(self) -> int | None:
-        return None  # no cheap server-wide signal: every cycle reads the watermark
+        sql = self.dialect.change_token_sql
+        if sql is None:
+            return None  # no server-wide signal (SQL Server): every cycle is a full one
+        with self._transaction() as cursor:
+            row = cursor.execute(sql).fetchone()
+        # The value can be long (PostgreSQL lists every open writer): a digest of it. Each
+        # connection its own tokens, so a reconnect reads the schema again.
+        digest = hashlib.blake2b(str(row[0] if row else None).encode(), digest_size=16)
+        return self._serial << 128 | int.from_bytes(digest.digest(), "big")
 
     def watermark(self) -> int:
         with self._transaction() as cursor:

@@ -138,6 +138,9 @@ class SqliteSource(CursorSource):
         self._identity = _file_identity(path)
         #: The ``since`` of the last change scan that found more than FEW_CHANGES rows.
         self._many_changes_since: int | None = None
+        #: Write transactions committed on this connection (data_version counts only the
+        #: other connections' commits).
+        self._writes = 0
 
     def _check_file(self) -> None:
         """An open connection keeps reading a deleted or replaced file: say so instead,
@@ -170,6 +173,8 @@ class SqliteSource(CursorSource):
             cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield cursor
             cursor.execute("COMMIT")
+            if write:
+                self._writes += 1
         except sqlite3.Error as error:
             self._rollback()
             raise _translate(error, self.path) from error
@@ -221,8 +226,9 @@ class SqliteSource(CursorSource):
         except sqlite3.Error as error:
             raise _translate(error, self.path) from error
         # data_version only compares within one connection: a reconnect must not look
-        # like "nothing changed", so the connection's own serial is part of the token.
-        return self._serial << 32 | int(row[0])
+        # like "nothing changed", so the connection's own serial is part of the token, and
+        # it counts other connections' commits only, so this one's writes are too.
+        return self._serial << 128 | self._writes << 64 | int(row[0])
 
     def watermark(self) -> int:
         with self._transaction() as cursor:

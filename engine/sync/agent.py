@@ -21,11 +21,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, TypeVar
 
-from engine.errors import CheckpointConflict, NotActivated, StaleEpoch
+from engine.errors import CheckpointConflict, NotActivated, SourceError, StaleEpoch
 from engine.local.config import EngineConfig
 from engine.online.client import OnlineClient
-from engine.practice.rules import check_practice_login
-from engine.sources.base import AgentLock, Employee, Source
+from engine.sources.base import AgentLock
 from engine.status.health import Channel, Health
 from engine.status.model import EngineState, Phase, Reason
 from engine.sync.checkpoint import Checkpoint
@@ -34,10 +33,11 @@ from engine.sync.control import FaultPersisted, LeaseLost, LockLost, Stopping
 from engine.sync.counters import Counters
 from engine.sync.id_set import IdSet
 from engine.sync.liveness import LeaseHolder, Watcher, ask_lease_holder, lease_lost_text
+from engine.sync.login_check import LoginCheck
 from engine.sync.memory import release_memory
 from engine.sync.pass_reader import PageReader
 from engine.sync.retry import RetryListener, RetryNotice, backoff, classify
-from engine.sync.source_worker import SourceWorker
+from engine.sync.source_worker import Seen, SourceWorker
 from engine.sync.uploader import Uploader
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,9 @@ class Agent:
         self._fail_fast = False
         #: The database's change token when the last full cycle began.
         self._quiet_token: int | None = None
+        #: What a watch saw last, for the cycle it ended (None: read the token again).
+        self._seen: Seen | SourceError | None = None
+        self._login = LoginCheck(worker, state, changed, self.counters)
         self._next_login_check = 0.0
         self.health = Health(state, changed)
         #: Wall time as of which the desktop's changes were all online (a full cycle's
@@ -118,11 +121,15 @@ class Agent:
 
     def request_stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._wake_up()
 
     def wake(self, reconcile: bool = False) -> None:
         self._reconcile_requested = self._reconcile_requested or reconcile
+        self._wake_up()
+
+    def _wake_up(self) -> None:  # a sleep or a watch of the database ends now
         self._wake.set()
+        self._worker.interrupt()
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, cut short by a stop or a wake-up; raises Stopping on stop."""
@@ -161,13 +168,13 @@ class Agent:
     def _on_recovered(self) -> None:
         """A side is back: retry now instead of at the end of a backoff."""
         self._update_last_sync()
-        self._wake.set()
+        self._wake_up()
 
     def _on_lease_lost(self, holder: LeaseHolder) -> None:
         self._lease_holder = holder
         message, detail = lease_lost_text(holder.machine)
         self.health.fault(Reason.LEASE_LOST, detail, immediate=True, message=message)
-        self._wake.set()
+        self._wake_up()
 
     async def _probe_database(self) -> None:
         """The liveness query: the login check (schema, settings, employees), and that
@@ -175,7 +182,7 @@ class Agent:
         await self._check_login()
         if self._epoch and not await asyncio.to_thread(self._lock.is_held):
             self._lock_lost = True
-            self._wake.set()
+            self._wake_up()
 
     def _update_last_sync(self) -> None:
         """ "Last successful sync": as of when the online copy was confirmed equal to the
@@ -192,6 +199,7 @@ class Agent:
         as_of = min(self._desktop_as_of, time.time() - (time.monotonic() - online))
         if self._state.last_sync_at is None or as_of > self._state.last_sync_at:
             self._state.last_sync_at = as_of
+            self._changed()  # shown now, not at the status's next heartbeat
 
     # -- the retry policy: one place decides what each failure means ---------------------
 
@@ -311,10 +319,21 @@ class Agent:
                 continue
             if once:
                 return
-            # a change token (SQLite's data_version) makes a look nearly free; ODBC: a scan
-            quick = self._quiet_token is not None and not self._checkpoint.in_pass
-            poll = self._config.poll_interval
-            await self._sleep(min(poll, QUICK_POLL) if quick else poll)
+            if self._quiet_token is not None and not self._checkpoint.in_pass:
+                await self._watch()
+            else:  # no change token (the ODBC sources): the next cycle is the look
+                await self._sleep(self._config.poll_interval)
+
+    async def _watch(self) -> None:
+        """Until the change token moves (looked at every QUICK_POLL s in the database's
+        thread: the loop sleeps meanwhile), a wake-up, or one poll interval."""
+        if self._stop.is_set():
+            raise Stopping
+        self._wake.clear()
+        seconds = min(self._config.poll_interval, self._next_reconcile - time.monotonic())
+        self._seen = await self._worker.watch(self._quiet_token, max(seconds, 0.0), QUICK_POLL)
+        if self._stop.is_set():
+            raise Stopping
 
     async def _start_session(self) -> None:
         practice = await self._online.practice()
@@ -341,34 +360,26 @@ class Agent:
         self._changed()
 
     async def _check_login(self) -> None:
-        """The practice login and the schema, checked every few seconds even when idle,
-        so the light is honest before the next change would have hit the problem."""
-
-        def read(source: Source) -> tuple[tuple[str, ...], dict[str, str], list[Employee]]:
-            return source.check_schema(), source.practice_settings(), source.employees()
-
+        """The login check (engine.sync.login_check), proof of the LOGIN channel."""
         started = time.monotonic()
-        missing, settings, employees = await self._worker.call(read)
-        if missing != self._state.missing_columns:  # a column that appeared changes
-            log.warning("the database lacks optional columns (read as empty): %s", missing)
-            # documents without touching row versions: only comparing hashes finds them
-            self._reconcile_requested |= bool(set(self._state.missing_columns) - set(missing))
-            self._state.missing_columns = missing
-            self._changed()
-        check_practice_login(settings, employees)
+        self._reconcile_requested |= await self._login.run()
         self.health.confirmed(Channel.LOGIN, started)
         self._next_login_check = time.monotonic() + self._config.login_check_interval
 
     async def _cycle(self) -> None:
+        self.counters.cycles += 1
         if self._lease_holder is not None:
             raise LeaseLost()
         if self._lock_lost:
             raise LockLost()
+        seen, self._seen = self._seen, None  # the token as a watch just read it, or now
+        if isinstance(seen, SourceError):
+            raise seen  # the watch's look failed (a lock held too long...)
         now = time.monotonic()
         if now >= self._next_login_check:
             await self._check_login()
-        as_of = time.time()
-        token = await self._worker.call(lambda source: source.change_token())
+        as_of = seen.wall if seen else time.time()
+        token = seen.token if seen else await self._worker.call(lambda s: s.change_token())
         quiet = (
             token is not None
             and token == self._quiet_token

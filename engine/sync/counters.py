@@ -17,3 +17,8 @@ class Counters:
     batches_pipelined: int = 0
     retries: int = 0
     reconciliations: int = 0
+    #: Login checks read in full (schema, settings, employees); one whose database no one
+    #: wrote to since it last passed is a change-token look, not counted.
+    login_checks: int = 0
+    #: Sync cycles begun (a quiet one, skipped on an unchanged change token, included).
+    cycles: int = 0

@@ -27,6 +27,10 @@ class OdbcDialect(SqlDialect):
 
     #: The database's name in messages.
     label: ClassVar[str]
+    #: A query for a value that moves whenever anyone commits a write to the database,
+    #: reading no table (see :meth:`engine.sources.base.Source.change_token`); None:
+    #: the database has none, and every poll is a full cycle.
+    change_token_sql: ClassVar[str | None] = None
 
     @classmethod
     @abstractmethod

@@ -68,6 +68,11 @@ class PostgresAdvisoryLock(SessionLock):
 class PostgresDialect(OdbcDialect):
     kind: ClassVar[Dialect] = Dialect.POSTGRESQL
     label: ClassVar[str] = "PostgreSQL"
+    # The snapshot: xmin, xmax (one past the latest ended transaction) and the ids of
+    # those in progress below it. Any transaction that wrote (it has an id), anywhere on
+    # the server, moves it when it commits or aborts: xmax never goes back, and below an
+    # unchanged xmax the in-progress list can only shrink. Equal: nothing was committed.
+    change_token_sql: ClassVar[str | None] = "SELECT CAST(pg_current_snapshot() AS text)"
     case_sensitive_identifiers: ClassVar[bool] = True
 
     def watermark_sql(self, mapping: SchemaMapping) -> str:

@@ -162,6 +162,36 @@ def test_an_open_writer_is_never_skipped_by_the_watermark(pg: str) -> None:
     quick.close()
 
 
+def test_the_postgres_change_token_moves_with_every_commit_and_only_then(pg: str) -> None:
+    """A writer that began before the token was read and commits after it moves it too,
+    as do deletes; reads (the agent's own) don't."""
+    import pyodbc
+
+    slow = pyodbc.connect(pg, autocommit=False)
+    quick = pyodbc.connect(pg, autocommit=True)
+    with OdbcSource(pg) as source:
+        quiet = source.change_token()
+        assert quiet is not None
+        source.read_page(0, 50)
+        source.watermark()
+        assert source.change_token() == quiet
+        slow.execute('UPDATE "Contact" SET "Fax" = \'slow\' WHERE "ContactID" = 11')
+        begun = source.change_token()  # an open writer's change is not visible yet...
+        slow.commit()
+        committed = source.change_token()
+        assert committed != begun  # ...its commit moves the token
+        assert source.change_token() == committed
+        quick.execute('DELETE FROM "ContactAddress" WHERE "ContactID" = 13')
+        deleted = source.change_token()
+        assert deleted != committed
+        source.write_practice_settings({"ContactsMigration.Note": "own write"})
+        assert source.change_token() != deleted
+    with OdbcSource(pg) as again:  # a new connection: the schema is read again
+        assert again.change_token() != deleted
+    slow.close()
+    quick.close()
+
+
 def test_postgres_lock_is_exclusive_and_lost_with_its_session(
     pg: str, postgres_server: PostgresServer
 ) -> None:
