@@ -12,7 +12,7 @@ number. Queries never span two lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -25,35 +25,48 @@ def _normal(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
-def _words(doc: Mapping[str, Any], key: str) -> list[str]:
+#: The document's keys the search text is made of, in :func:`search_text`'s order.
+SEARCH_KEYS: Final = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "main_name",
+    "code",
+    "email",
+    "phone",
+    "mobile",
+)
+
+
+def _words(value: object) -> list[str]:
     """A text field's words as :func:`_normal` separates them (``str.split`` and the
     pattern's ``\\s`` are the same Unicode whitespace), not yet lower-cased."""
-    value = doc.get(key)
     return value.replace(",", " ").split() if isinstance(value, str) else []
 
 
-def _digits(doc: Mapping[str, Any], key: str) -> str:
-    value = doc.get(key)
+def _digits(value: object) -> str:
     return _NOT_DIGITS.sub("", value) if isinstance(value, str) else ""
 
 
-def search_text(doc: Mapping[str, Any]) -> str:
-    """The search column's value for a (valid) contact document.
+def search_text(values: Sequence[object]) -> str:
+    """The search text of a (valid) contact from its :data:`SEARCH_KEYS` values, in order.
 
     Built from each field's words once (this runs for every contact the service
     stores); equal to normalising each line with :func:`_normal`."""
-    first, last = _words(doc, "first_name"), _words(doc, "last_name")
-    middle = doc.get("middle_name")
+    first_name, middle_name, last_name, main_name, code, email, phone, mobile = values
+    first, last = _words(first_name), _words(last_name)
     lines = [
         " ".join(first + last),
         " ".join(last + first),
         # a middle name of only commas still makes this line (the same as the first)
-        " ".join(first + _words(doc, "middle_name") + last)
-        if isinstance(middle, str) and middle.strip()
+        " ".join(first + _words(middle_name) + last)
+        if isinstance(middle_name, str) and middle_name.strip()
         else "",
-        *(" ".join(_words(doc, key)) for key in ("main_name", "code", "email")),
-        _digits(doc, "phone"),
-        _digits(doc, "mobile"),
+        " ".join(_words(main_name)),
+        " ".join(_words(code)),
+        " ".join(_words(email)),
+        _digits(phone),
+        _digits(mobile),
     ]
     # lower() per line or of the joined lines is the same: a line break ends a word for
     # the one context-dependent rule (Greek final sigma)
@@ -61,6 +74,11 @@ def search_text(doc: Mapping[str, Any]) -> str:
     if text.isascii():
         return text
     return text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates: storable
+
+
+def document_search_text(doc: Mapping[str, Any]) -> str:
+    """:func:`search_text` of a document as JSON decodes it."""
+    return search_text([doc.get(key) for key in SEARCH_KEYS])
 
 
 @dataclass(frozen=True)
