@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,12 @@ def test_an_older_database_gets_its_search_table(tmp_path: Path, search_column: 
         stored = dict(db.execute("SELECT id, search FROM contact_search"))
     assert "search" not in columns and "contacts_by_name" not in indexes
     assert stored == {doc_id: document_search_text(doc) for doc_id, doc in enumerate(docs, 1)}
+
+
+@pytest.mark.parametrize(
+    "phone", ["(08) 5641 1680", "+61 2 5550 0000", "".join(map(chr, range(128))), "٣4\u00a05", ""]
+)
+def test_a_phone_number_is_searched_by_its_ascii_digits(phone: str) -> None:
+    """Both ways to a phone's digits (ASCII text, anything else) keep exactly 0-9."""
+    text = document_search_text({"phone": phone, "mobile": phone + "é"})
+    assert text.split("\n") == [re.sub("[^0-9]", "", phone)] * 2 if phone else text == ""
