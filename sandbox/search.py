@@ -12,6 +12,7 @@ number. Queries never span two lines.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -133,3 +134,58 @@ class PageResult:
     #: Contacts matching the query (all of them without one).
     matched: int
     total: int
+
+
+#: The page's name order over contacts (sandbox.storage_schema says why it is narrow).
+NAME_INDEX: Final = "contacts_in_name_order"
+#: A search with up to this many matches sorts them; with more, the page walks the name
+#: index (see :func:`read_page`).
+SORTED_MATCHES_AT_MOST: Final = 2_000
+#: Walking the name index, each entry's search text is looked up by id (~4 µs) while about
+#: this many entries lead to the page; deeper, the matches are gathered first (one pass).
+LOOKED_UP_AT_MOST: Final = 10_000
+_SHOWN: Final = "SELECT id, name, code, type, email, phone FROM contacts"
+_WALK: Final = f"SELECT id FROM contacts INDEXED BY {NAME_INDEX}"
+_BY_NAME: Final = " ORDER BY name COLLATE NOCASE, id"
+_PAGE: Final = " LIMIT ? OFFSET ?"
+
+
+def read_page(conn: sqlite3.Connection, query: SearchQuery, page: int, size: int) -> PageResult:
+    """One page of the HTML page's list, by name: the contacts matching ``query`` (all
+    when it is empty), the ``page``-th ``size`` of them, and the counts; ``conn`` in a
+    read transaction.
+
+    A search with up to :data:`SORTED_MATCHES_AT_MOST` matches reads them in one pass
+    over ``contact_search`` and sorts them by name; one with more is counted, then the
+    name index is walked until the page is full (sorting 100,000 names to show 50 would
+    cost more), each entry's search text looked up by id near the top, checked against
+    the matching ids gathered in one pass deeper in."""
+    where, params = query.sql()
+    offset = (page - 1) * size
+    wanted: tuple[object, ...] = (size, offset)
+    total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    args = wanted
+    if not where:
+        matched = total
+        sql = f"{_SHOWN} WHERE id IN ({_WALK}{_BY_NAME}{_PAGE}){_BY_NAME}"
+    else:
+        found = conn.execute(
+            f"SELECT id FROM contact_search WHERE {where} LIMIT ?",
+            (*params, SORTED_MATCHES_AT_MOST + 1),
+        ).fetchall()
+        if len(found) <= SORTED_MATCHES_AT_MOST:
+            matched = len(found)
+            marks = ", ".join("?" * matched)
+            sql = f"{_SHOWN} WHERE id IN ({marks}){_BY_NAME}{_PAGE}"
+            args = (*(row[0] for row in found), *wanted)
+        else:
+            count = f"SELECT count(*) FROM contact_search WHERE {where}"
+            matched = conn.execute(count, params).fetchone()[0]
+            if (offset + size) * total <= LOOKED_UP_AT_MOST * matched:  # near the top
+                match = f"EXISTS (SELECT 1 FROM contact_search WHERE id = contacts.id AND {where})"
+            else:  # deep in: the matching ids gathered in one pass, then looked up in that
+                match = f"id IN (SELECT id FROM contact_search WHERE {where})"
+            walk = f"{_WALK} WHERE {match}{_BY_NAME}{_PAGE}"
+            sql, args = f"{_SHOWN} WHERE id IN ({walk}){_BY_NAME}", (*params, *wanted)
+    rows = conn.execute(sql, args).fetchall() if size and offset < matched else []
+    return PageResult([PageRow(*row) for row in rows], matched, total)

@@ -24,7 +24,13 @@ from engine.contract.wire import ErrorCode
 from engine.local.private_files import make_private
 from sandbox.batch import ContactRow, PreparedBatch
 from sandbox.errors import ApiError
-from sandbox.search import PageResult, PageRow, SearchQuery, document_search_text
+from sandbox.search import (
+    NAME_INDEX,
+    PageResult,
+    SearchQuery,
+    document_search_text,
+    read_page,
+)
 from sandbox.storage_schema import SCHEMA
 
 DB_FILE_NAME: Final = "sandbox.db"
@@ -136,8 +142,6 @@ _UPSERT_SEARCH: Final = (
     "INSERT INTO contact_search (id, search) VALUES (?, ?) ON CONFLICT(id) DO UPDATE"
     " SET search = excluded.search WHERE contact_search.search IS NOT excluded.search"
 )
-#: The page's name order over contacts (sandbox.storage_schema holds why it is narrow).
-_NAME_INDEX: Final = "contacts_in_name_order"
 
 
 class Store:
@@ -186,7 +190,7 @@ class Store:
             # the page's one index on contacts: name order, so that listing a page reads
             # only its rows (narrow: an entry at a random place of it for every new contact)
             conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {_NAME_INDEX} ON contacts (name COLLATE NOCASE, id)"
+                f"CREATE INDEX IF NOT EXISTS {NAME_INDEX} ON contacts (name COLLATE NOCASE, id)"
             )
 
     def _columns(self, table: str) -> set[str]:
@@ -465,41 +469,6 @@ class Store:
             ).fetchall()
 
     def page_rows(self, query: SearchQuery, page: int, size: int) -> PageResult:
-        """One page of the HTML page's list, by name: the contacts matching ``query``
-        (all when it is empty), the ``page``-th ``size`` of them, and the counts."""
-        where, params = query.sql()
-        offset = (page - 1) * size
+        """One page of the HTML page's list, by name (sandbox.search.read_page)."""
         with self._read() as conn:
-            total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
-            matched: int = (
-                conn.execute(
-                    f"SELECT count(*) FROM contact_search WHERE {where}", params
-                ).fetchone()[0]
-                if where
-                else total
-            )
-            rows = []
-            if size and offset < matched:
-                rows = conn.execute(_page_query(where, matched), (*params, size, offset)).fetchall()
-        return PageResult([PageRow(*row) for row in rows], matched, total)
-
-
-#: A search with up to this many matches sorts them by name; with more, the page walks the
-#: name index and keeps the matches (it stops after the page's last one; sorting 100,000
-#: names to show 50 would cost more).
-SORTED_MATCHES_AT_MOST: Final = 2_000
-_SHOWN: Final = "SELECT id, name, code, type, email, phone FROM contacts"
-_BY_NAME: Final = " ORDER BY name COLLATE NOCASE, id"
-
-
-def _page_query(where: str, matched: int) -> str:
-    """The SQL of one page (parameters: the search's, then limit and offset): matching
-    contacts (``where``, over ``contact_search``; all when empty) by name."""
-    if not where:
-        walk = f"SELECT id FROM contacts INDEXED BY {_NAME_INDEX}"
-        return f"{_SHOWN} WHERE id IN ({walk}{_BY_NAME} LIMIT ? OFFSET ?){_BY_NAME}"
-    found = f"SELECT id FROM contact_search WHERE {where}"
-    if matched <= SORTED_MATCHES_AT_MOST:  # each match looked up by id, then sorted
-        return f"{_SHOWN} NOT INDEXED WHERE id IN ({found}){_BY_NAME} LIMIT ? OFFSET ?"
-    walk = f"SELECT id FROM contacts INDEXED BY {_NAME_INDEX} WHERE id IN ({found})"
-    return f"{_SHOWN} WHERE id IN ({walk}{_BY_NAME} LIMIT ? OFFSET ?){_BY_NAME}"
+            return read_page(conn, query, page, size)

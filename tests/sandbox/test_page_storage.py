@@ -61,13 +61,15 @@ def _expected(docs: dict[int, dict[str, Any]], query: SearchQuery) -> list[int]:
     return [row.id for row in found]
 
 
-@pytest.mark.parametrize("sorted_at_most", [0, 2_000])
+@pytest.mark.parametrize(("sorted_at_most", "looked_up_at_most"), [(0, 0), (0, 10**9), (2_000, 0)])
 def test_every_way_to_a_page_lists_the_same_contacts(
-    tmp_path: Path, sorted_at_most: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sorted_at_most: int, looked_up_at_most: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Searches sort few matches and walk the name index for many; both must list what a
-    plain filter and sort would, after upserts, changes and deletes alike."""
-    monkeypatch.setattr("sandbox.storage.SORTED_MATCHES_AT_MOST", sorted_at_most)
+    """Searches sort few matches and walk the name index for many (looking each entry up,
+    or in the matches gathered first); each way must list what a plain filter and sort
+    would, after upserts, changes and deletes alike."""
+    monkeypatch.setattr("sandbox.search.SORTED_MATCHES_AT_MOST", sorted_at_most)
+    monkeypatch.setattr("sandbox.search.LOOKED_UP_AT_MOST", looked_up_at_most)
     rng = random.Random(5)
     store = Store(tmp_path / "sandbox.db")
     try:
