@@ -27,16 +27,18 @@ import httpx
 from benchmarks.__main__ import _activate_only, _database, _sign_in
 from benchmarks.procstat import children, load_average, sample
 from contacts_migration.demo import running_sandbox
-from engine.online.client import encode_batch, encode_body
+from engine.contract.document import wire_document
+from engine.online.client import encode_batch
 from engine.online.compression import ContentEncoding, compress
 from engine.sources.sqlite import SqliteSource
 
 
 def _bodies(db: Path, contacts: int) -> list[bytes]:
+    """The documents as the agent sends them: their canonical bytes (keys sorted)."""
     source = SqliteSource(db)
     page = source.read_page(0, contacts)
     source.close()
-    return [encode_body(doc) for doc in page.documents]
+    return [wire_document(doc) for doc in page.documents]
 
 
 def measure(

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Final, NamedTuple, cast
 
 import msgspec
@@ -30,7 +31,7 @@ from engine.contract.wire import ErrorCode
 from sandbox import jsonio
 from sandbox.bodies import invalid, is_plain_unicode, require_object
 from sandbox.errors import ApiError
-from sandbox.search import search_text
+from sandbox.search import SEARCH_KEYS, search_text
 
 #: The most contacts one batch may upsert; more is a 413, which the agent answers by
 #: splitting the batch (its 1 MB batches hold under 2,000).
@@ -58,8 +59,6 @@ class ContactRow(NamedTuple):
     type: str | None
     email: str | None
     phone: str | None
-    #: What the page's search looks in (sandbox.search).
-    search: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,8 @@ class PreparedBatch:
     base_checkpoint: str | None
     checkpoint: str
     rows: list[ContactRow]
+    #: (id, search text) of each row: what the page's search looks in (sandbox.search).
+    searches: list[tuple[int, str]]
     deletes: list[int]
     #: Identifies the request's meaning, to tell a replay from a reused Idempotency-Key.
     fingerprint: str
@@ -90,30 +91,39 @@ def _display(value: object) -> str | None:
     return value.encode("utf-8", "replace").decode()
 
 
-def display_name(doc: dict[str, Any]) -> str | None:
-    main = doc.get("main_name")
-    if isinstance(main, str) and main.strip():
+def display_name(contact: Contact) -> str | None:
+    main = contact.main_name
+    if main and not main.isspace():  # == main.strip(): the same whitespace
         return _display(main)
-    parts = [doc.get(key) for key in ("first_name", "last_name")]
-    joined = " ".join(part for part in parts if isinstance(part, str) and part.strip())
+    parts = (contact.first_name, contact.last_name)
+    joined = " ".join(part for part in parts if part and not part.isspace())
     return _display(joined) if joined else None
+
+
+#: The search text's fields of a contact, in one C call (sandbox.search.SEARCH_KEYS).
+_SEARCH_VALUES: Final = attrgetter(*SEARCH_KEYS)
 
 
 def contact_row(contact: Contact) -> ContactRow:
     """Row for a valid contact: its canonical JSON, encoded once, is stored and hashed."""
     raw = canonical_bytes(contact)
-    doc = msgspec.structs.asdict(contact)  # the top-level keys, for the page's columns
-    return ContactRow(
-        id=int(doc["id"]),
-        doc=stored_text(raw),
-        hash=hashlib.sha256(raw).hexdigest(),  # == engine.contract.canonical.contact_hash
-        name=display_name(doc),
-        code=_display(doc.get("code")),
-        type=_display(doc.get("type")),
-        email=_display(doc.get("email")),
-        phone=_display(doc.get("phone") or doc.get("mobile")),
-        search=search_text(doc),
+    return ContactRow._make(
+        (
+            int(contact.id),
+            stored_text(raw),
+            hashlib.sha256(raw).hexdigest(),  # == engine.contract.canonical.contact_hash
+            display_name(contact),
+            _display(contact.code),
+            contact.type,  # "person" or "organisation": nothing to make safe
+            _display(contact.email),
+            _display(contact.phone or contact.mobile),
+        )
     )
+
+
+def contact_search(contact: Contact) -> str:
+    """The page's search text of a valid contact (sandbox.search)."""
+    return search_text(_SEARCH_VALUES(contact))
 
 
 def _envelope(raw: bytes) -> tuple[BatchRequest, list[object]]:
@@ -177,6 +187,7 @@ def prepare_batch(raw: bytes) -> PreparedBatch:
 
     bad: list[dict[str, Any]] = []
     rows: list[ContactRow] = []
+    searches: list[tuple[int, str]] = []
     first_index: dict[int, int] = {}
     for index, doc in enumerate(upserts):
         contact = cast(Contact, doc) if checked else _checked(doc)
@@ -195,6 +206,7 @@ def prepare_batch(raw: bytes) -> PreparedBatch:
             continue
         first_index[row.id] = index
         rows.append(row)
+        searches.append((row.id, contact_search(contact)))
     deleted = set(deletes)
     for row in rows:
         if row.id in deleted:
@@ -224,6 +236,5 @@ def prepare_batch(raw: bytes) -> PreparedBatch:
     epoch = int(batch.epoch)
     base, checkpoint, deletes_text = batch.base_checkpoint, batch.checkpoint, batch.deletes
     digest = hashlib.sha256(json.dumps([epoch, base, checkpoint, deletes_text]).encode())
-    for row in rows:
-        digest.update(row.hash.encode("ascii"))
-    return PreparedBatch(epoch, base, checkpoint, rows, deletes, digest.hexdigest())
+    digest.update("".join([row.hash for row in rows]).encode("ascii"))  # one call: the same
+    return PreparedBatch(epoch, base, checkpoint, rows, searches, deletes, digest.hexdigest())

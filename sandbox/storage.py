@@ -24,7 +24,13 @@ from engine.contract.wire import ErrorCode
 from engine.local.private_files import make_private
 from sandbox.batch import ContactRow, PreparedBatch
 from sandbox.errors import ApiError
-from sandbox.search import PageResult, PageRow, SearchQuery, search_text
+from sandbox.search import (
+    NAME_INDEX,
+    PageResult,
+    SearchQuery,
+    document_search_text,
+    read_page,
+)
 from sandbox.storage_schema import SCHEMA
 
 DB_FILE_NAME: Final = "sandbox.db"
@@ -131,6 +137,11 @@ _UPSERT_CONTACT: Final = (
     # update); SQLite then counts no change for it, which is how such resends are counted
     + " WHERE contacts.hash IS NOT excluded.hash"
 )
+#: A contact's search text: written when new or changed (as its contact is).
+_UPSERT_SEARCH: Final = (
+    "INSERT INTO contact_search (id, search) VALUES (?, ?) ON CONFLICT(id) DO UPDATE"
+    " SET search = excluded.search WHERE contact_search.search IS NOT excluded.search"
+)
 
 
 class Store:
@@ -155,34 +166,39 @@ class Store:
         self._writer.execute("PRAGMA journal_mode=WAL")
         for suffix in ("-wal", "-shm"):
             make_private(path.with_name(path.name + suffix))
+        fill_search = not self._tables() & {"contact_search"}
         self._writer.executescript(SCHEMA)
-        self._migrate()
+        self._migrate(fill_search)
 
-    def _migrate(self) -> None:
-        """Databases from before the page searched by name variants and sorted by name:
-        add and fill the search column, and the name index the page sorts with; from
-        before resends were counted: the batch log's ``unchanged`` column."""
-        if "search" not in self._columns("contacts"):
-            with self._write() as conn:
-                conn.execute("ALTER TABLE contacts ADD COLUMN search TEXT")
+    def _migrate(self, fill_search: bool) -> None:
+        """Bring an older database up to :data:`SCHEMA`, in one transaction: the search
+        text moves out of ``contacts`` (its column and the wide name index holding it go)
+        into ``contact_search``, filled from the stored documents when the table is new
+        (``fill_search``); the batch log gets its ``unchanged`` count."""
+        with self._write() as conn:
+            if fill_search:
                 rows = conn.execute("SELECT id, doc FROM contacts").fetchall()
-                conn.executemany(
-                    "UPDATE contacts SET search = ? WHERE id = ?",
-                    [(search_text(json.loads(doc)), contact_id) for contact_id, doc in rows],
+                texts = [(doc_id, document_search_text(json.loads(doc))) for doc_id, doc in rows]
+                conn.executemany(_UPSERT_SEARCH, texts)
+            if "search" in self._columns("contacts"):
+                conn.execute("DROP INDEX IF EXISTS contacts_by_name")
+                conn.execute("ALTER TABLE contacts DROP COLUMN search")
+            if "unchanged" not in self._columns("batch_log"):
+                conn.execute(
+                    "ALTER TABLE batch_log ADD COLUMN unchanged INTEGER NOT NULL DEFAULT 0"
                 )
-        if "unchanged" not in self._columns("batch_log"):
-            self._writer.execute(
-                "ALTER TABLE batch_log ADD COLUMN unchanged INTEGER NOT NULL DEFAULT 0"
+            # the page's one index on contacts: name order, so that listing a page reads
+            # only its rows (narrow: an entry at a random place of it for every new contact)
+            conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {NAME_INDEX} ON contacts (name COLLATE NOCASE, id)"
             )
-        # the page's one index: in name order and covering the search text, so listing,
-        # counting and searching never read the (large) documents
-        self._writer.execute(
-            "CREATE INDEX IF NOT EXISTS contacts_by_name"
-            " ON contacts (name COLLATE NOCASE, id, search)"
-        )
 
     def _columns(self, table: str) -> set[str]:
         return {row[1] for row in self._writer.execute(f"PRAGMA table_info({table})")}
+
+    def _tables(self) -> set[str]:
+        found = self._writer.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        return {row[0] for row in found}
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -390,12 +406,12 @@ class Store:
                 )
             written = conn.executemany(_UPSERT_CONTACT, batch.rows)
             unchanged = len(batch.rows) - written.rowcount
+            conn.executemany(_UPSERT_SEARCH, batch.searches)
             deleted = 0
             if batch.deletes:
-                cursor = conn.executemany(
-                    "DELETE FROM contacts WHERE id = ?", [(d,) for d in batch.deletes]
-                )
-                deleted = cursor.rowcount
+                ids = [(d,) for d in batch.deletes]
+                deleted = conn.executemany("DELETE FROM contacts WHERE id = ?", ids).rowcount
+                conn.executemany("DELETE FROM contact_search WHERE id = ?", ids)
             conn.execute(
                 "UPDATE practice SET checkpoint = ?, last_batch_at = ?",
                 (batch.checkpoint, utc_now()),
@@ -453,24 +469,6 @@ class Store:
             ).fetchall()
 
     def page_rows(self, query: SearchQuery, page: int, size: int) -> PageResult:
-        """One page of the HTML page's list, by name: the contacts matching ``query``
-        (all when it is empty), the ``page``-th ``size`` of them, and the counts."""
-        where, params = query.sql()
-        where = f" WHERE {where}" if where else ""
-        scan = "FROM contacts INDEXED BY contacts_by_name"
+        """One page of the HTML page's list, by name (sandbox.search.read_page)."""
         with self._read() as conn:
-            total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
-            matched: int = (
-                conn.execute(f"SELECT count(*) {scan}{where}", params).fetchone()[0]
-                if where
-                else total
-            )
-            rows = []
-            if size and (page - 1) * size < matched:
-                rows = conn.execute(
-                    "SELECT id, name, code, type, email, phone FROM contacts WHERE id IN"
-                    f" (SELECT id {scan}{where} ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?)"
-                    " ORDER BY name COLLATE NOCASE, id",
-                    (*params, size, (page - 1) * size),
-                ).fetchall()
-        return PageResult([PageRow(*row) for row in rows], matched, total)
+            return read_page(conn, query, page, size)

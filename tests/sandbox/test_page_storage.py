@@ -1,0 +1,139 @@
+"""The contacts page's storage in process: the search text kept apart from the contacts
+(``contact_search``), the page's three ways to one answer, and older databases brought up
+to that layout."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.contract.document import typed
+from sandbox.batch import contact_row, prepare_batch
+from sandbox.search import SearchQuery, document_search_text
+from sandbox.storage import Store
+from tests.sandbox.factories import contact
+
+FIRST = ("Ethan", "Ava", "Zoë", "Mia", "Noah", "Ἀχιλλεύς", "Olivia")
+LAST = ("Green", "Greenwood", "Brown", "Adams", "ÖZTÜRK", "Nguyen", "Smith")
+
+
+def _person(contact_id: int, rng: random.Random) -> dict[str, Any]:
+    return contact(
+        contact_id,
+        first_name=rng.choice(FIRST),
+        middle_name=rng.choice([None, "James", " , "]),
+        last_name=rng.choice(LAST) + rng.choice(["", str(contact_id % 7)]),
+        main_name=rng.choice([None, None, "Green & Co"]),
+        phone=rng.choice([None, "0477 442 836", f"(02) 9999 {contact_id:04d}"]),
+    )
+
+
+def _send(store: Store, epoch: int, number: int, upserts: list[Any], deletes: list[int]) -> None:
+    body = {
+        "epoch": epoch,
+        "base_checkpoint": str(number - 1) if number else None,
+        "checkpoint": str(number),
+        "upserts": upserts,
+        "deletes": [str(d) for d in deletes],
+    }
+    batch = prepare_batch(json.dumps(body).encode())
+    store.apply_batch(batch, f"key-{number}", lambda u, d: json.dumps([u, d]))
+
+
+def _expected(docs: dict[int, dict[str, Any]], query: SearchQuery) -> list[int]:
+    """What the page must list, computed apart from SQLite: matches, by name then id."""
+    rows = [contact_row(typed(doc)) for doc in docs.values()]
+    found = [
+        row
+        for row in rows
+        if not query.terms
+        or any(term in document_search_text(docs[row.id]) for term in query.terms)
+    ]
+    # SQLite's NOCASE folds ASCII letters only
+    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    found.sort(key=lambda row: ((row.name or "").translate(fold), row.id))
+    return [row.id for row in found]
+
+
+@pytest.mark.parametrize(("sorted_at_most", "looked_up_at_most"), [(0, 0), (0, 10**9), (2_000, 0)])
+def test_every_way_to_a_page_lists_the_same_contacts(
+    tmp_path: Path, sorted_at_most: int, looked_up_at_most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searches sort few matches and walk the name index for many (looking each entry up,
+    or in the matches gathered first); each way must list what a plain filter and sort
+    would, after upserts, changes and deletes alike."""
+    monkeypatch.setattr("sandbox.search.SORTED_MATCHES_AT_MOST", sorted_at_most)
+    monkeypatch.setattr("sandbox.search.LOOKED_UP_AT_MOST", looked_up_at_most)
+    rng = random.Random(5)
+    store = Store(tmp_path / "sandbox.db")
+    try:
+        store.create_practice("p", "Practice")
+        store.activate("v", "v", "me", "pc")
+        epoch = store.lease("agent", "pc")
+        docs = {i: _person(i, rng) for i in range(1, 301)}
+        _send(store, epoch, 0, list(docs.values()), [])
+        changed = {i: _person(i, rng) for i in rng.sample(sorted(docs), 60)}
+        gone = rng.sample(sorted(set(docs) - set(changed)), 40)
+        _send(store, epoch, 1, list(changed.values()), gone)
+        docs.update(changed)
+        for contact_id in gone:
+            del docs[contact_id]
+        for text in ("", "green", "Green, Ethan", "ethan green", "0477442836", "zoë", "ἀχιλ", "x"):
+            query = SearchQuery.parse(text)
+            expected = _expected(docs, query)
+            listed: list[int] = []
+            for page in range(1, 9):
+                result = store.page_rows(query, page, 40)
+                assert (result.matched, result.total) == (len(expected), len(docs)), text
+                listed += [row.id for row in result.rows]
+            assert listed == expected, text
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("search_column", [True, False])
+def test_an_older_database_gets_its_search_table(tmp_path: Path, search_column: bool) -> None:
+    """Databases from before the search text moved out of ``contacts`` (with its column
+    and the wide name index, or from before either existed) are found by the page alike."""
+    path = tmp_path / "sandbox.db"
+    docs = [contact(1, first_name="Ethan", last_name="Green"), contact(2, last_name="Brown")]
+    with sqlite3.connect(path) as db:
+        extra = ", search TEXT" if search_column else ""
+        db.execute(
+            "CREATE TABLE contacts (id INTEGER PRIMARY KEY, doc TEXT NOT NULL,"
+            f" hash TEXT NOT NULL, name TEXT, code TEXT, type TEXT, email TEXT, phone TEXT{extra})"
+        )
+        for doc in docs:
+            row = contact_row(typed(doc))
+            values = (*row, document_search_text(doc)) if search_column else tuple(row)
+            db.execute(f"INSERT INTO contacts VALUES ({', '.join('?' * len(values))})", values)
+        if search_column:
+            db.execute("CREATE INDEX contacts_by_name ON contacts (name, id, search)")
+    store = Store(path)
+    try:
+        found = store.page_rows(SearchQuery.parse("green ethan"), 1, 50)
+        assert [row.id for row in found.rows] == [1] and found.total == 2
+        assert [row.id for row in store.page_rows(SearchQuery.parse(""), 1, 50).rows] == [2, 1]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(contacts)")}
+        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_schema")}
+        stored = dict(db.execute("SELECT id, search FROM contact_search"))
+    assert "search" not in columns and "contacts_by_name" not in indexes
+    assert stored == {doc_id: document_search_text(doc) for doc_id, doc in enumerate(docs, 1)}
+
+
+@pytest.mark.parametrize(
+    "phone", ["(08) 5641 1680", "+61 2 5550 0000", "".join(map(chr, range(128))), "٣4\u00a05", ""]
+)
+def test_a_phone_number_is_searched_by_its_ascii_digits(phone: str) -> None:
+    """Both ways to a phone's digits (ASCII text, anything else) keep exactly 0-9."""
+    text = document_search_text({"phone": phone, "mobile": phone + "é"})
+    assert text.split("\n") == [re.sub("[^0-9]", "", phone)] * 2 if phone else text == ""
