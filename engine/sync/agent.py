@@ -327,15 +327,26 @@ class Agent:
         await self._reload()
 
     async def _reload(self) -> None:
-        """Take the checkpoint and the set of online ids from the service itself."""
-        state = await self._online.sync_state()
-        if state.epoch != self._epoch:
-            raise LeaseLost()
+        """Take the checkpoint and the set of online ids from the service itself, asked
+        at once (under this agent's lease nothing else writes: their order is free)."""
+        known = IdSet()
+
+        async def listing() -> None:
+            async for contact_id, _ in self._online.iter_hashes():
+                known.add(contact_id)
+
+        hashes = asyncio.create_task(listing())
+        try:
+            state = await self._online.sync_state()
+            if state.epoch != self._epoch:
+                raise LeaseLost()
+            await hashes
+        finally:
+            hashes.cancel()  # nothing when it is done
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await hashes
         self._checkpoint = Checkpoint.decode(state.checkpoint)
         self._checkpoint_text = state.checkpoint
-        known = IdSet()
-        async for contact_id, _ in self._online.iter_hashes():
-            known.add(contact_id)
         self._known = known
         self._state.online_count = len(known)
         self._changed()
