@@ -7,7 +7,7 @@ import pytest
 
 from contacts_migration.terminal import describe
 from engine.status.model import EngineState, Phase, derive_status
-from engine.sync.uploader import FIRST_BATCH_BYTES, MIN_BATCH_BYTES, LinkMeter
+from engine.sync.pacing import FIRST_BATCH_BYTES, MIN_BATCH_BYTES, LinkMeter
 
 
 def test_progress_shows_bytes_and_the_time_left_from_the_first_batch() -> None:
