@@ -40,7 +40,7 @@ from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
 from engine.sync.memory import compact, few_collections, trim
-from engine.sync.pacing import LinkMeter
+from engine.sync.pacing import LinkMeter, quick_switches
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +294,8 @@ class Uploader:
         contact, and the last batch carries ``finish``; outside a pass (repairs) every
         batch keeps the checkpoint as it is.
         """
-        with few_collections():  # pages of documents: short-lived, freed by refcount
+        # pages of documents: short-lived, freed by refcount; the loop's turn comes soon
+        with few_collections(), quick_switches():
             await self._upload(pages, checkpoint, finish)
 
     async def _upload(
