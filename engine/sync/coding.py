@@ -94,7 +94,8 @@ STEP_DOWN: Final = 0.5
 STEP_UP: Final = 1.0
 #: The client's time per byte is its CPU time per byte times this factor, measured when
 #: it was the bottleneck (a core shared with other work; thread switches), and eased
-#: down while it had time to spare (the model may overrate it), within these bounds.
+#: down while it had time to spare (at once to what the time it did not wait for a slot
+#: allows: the model may overrate it), within these bounds.
 CLIENT_SCALE: Final = (0.7, 4.0)
 CLIENT_EASE: Final = 0.9
 #: A raised level is kept only if the pipeline then carried this much more plain JSON
@@ -301,7 +302,11 @@ class CodingChooser:
         current = self._position
         if window.answers and window.link_bound():
             self._link = window.wire_rate()  # the link's rate, measured at full load
-            self._client_scale = max(CLIENT_SCALE[0], self._client_scale * CLIENT_EASE)
+            # it made these bytes in the time it did not wait for a slot, at most
+            busy = max(window.seconds - window.blocked, 0.0) / max(window.raw, 1)
+            modelled = max(self._client_seconds(current, scaled=False), 1e-12)
+            eased = min(self._client_scale * CLIENT_EASE, busy / modelled)
+            self._client_scale = max(CLIENT_SCALE[0], eased)
         elif window.answers:  # the link carried this much and could carry more
             self._link = max(self._link or 0.0, window.wire_rate())
         if window.answers and window.client_bound():

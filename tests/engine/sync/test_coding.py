@@ -301,3 +301,30 @@ def test_a_raise_that_carries_no_more_is_undone_and_not_tried_again() -> None:
     assert max(levels) > START.level  # it looked like a slow link at first
     assert chooser.decided == START
     assert levels[-REVIEW_AFTER:] == [START.level] * REVIEW_AFTER
+
+
+def test_a_client_that_waited_for_the_window_most_of_the_time_is_trusted_with_more() -> None:
+    """Slowed once (a busy moment: its side of the model scaled up), the client then waits
+    for a free slot most of the time: it made the bytes in the rest, so the scale comes
+    down at once to what that allows, not by a tenth a review, and the level climbs."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1):
+        clock.now += 0.04
+        chooser.waited(0.1, 0.0)
+        chooser.settled(START, MB // 8, MB, 0.002, 0.05)
+    for _ in range(REVIEW_AFTER):  # the busy moment: 150 ns of wall time a byte
+        coding = chooser.next(ContentEncoding.ZSTD)
+        clock.now += 0.04
+        chooser.waited(0.0, 0.15)
+        chooser.settled(coding, int(MB / RATIOS[coding.level]), MB, 0.002, 0.15)
+    assert _mean_level(chooser) == 1  # the cheapest
+    for _ in range(2 * REVIEW_AFTER):  # then 20 Mbit/s, the client 30 ms a batch: it waits
+        coding = chooser.next(ContentEncoding.ZSTD)
+        clock.now += 0.03
+        wire = int(MB / RATIOS[coding.level])
+        link = wire / (20e6 / 8)
+        chooser.waited(link - 0.03, 0.0)
+        chooser.settled(coding, wire, MB, 0.002, link)
+    assert _mean_level(chooser) >= 5  # a level a review, up from 1 (scaled by 0.9: 1)
