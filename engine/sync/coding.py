@@ -40,9 +40,10 @@ How it is measured, once per upload stream, at its start, never leaving a slow l
    and compression more than for a free slot), what it made per second is its speed:
    its wall time per byte against its CPU time per byte scales the client's side of the
    model (a core shared with other work; :data:`CLIENT_SCALE`), and the stream moves at
-   least :data:`STEP_DOWN` cheaper; it is never made cheaper while the link was full,
-   nor dearer by more than :data:`STEP_UP` at a review. A raise that then carried no
-   more plain JSON per second (:data:`RAISE_GAIN`) is undone
+   least :data:`STEP_DOWN` cheaper; it is never made cheaper while the link was full.
+   The link's rate is the best the pipeline carried (a window full because the service
+   was slow shows less). A raise that then carried no more plain JSON per second
+   (:data:`RAISE_GAIN`) is undone
    and becomes the ceiling: a slow service fills the window as a slow link does, but
    only a link carries more contacts at a better ratio.
 
@@ -88,10 +89,8 @@ REVIEW_AFTER: Final = 16
 #: balance every slow second of the client (this VM's speed varies ~1.8x) idles the link.
 HEADROOM: Final = 0.03
 #: A review that found the client the bottleneck moves at least this far down the
-#: table (a position: 0.5 is half the batches one level cheaper); one moves up at most
-#: this far (a full window may be a slow service: a raise is checked before the next).
+#: table (a position: 0.5 is half the batches one level cheaper).
 STEP_DOWN: Final = 0.5
-STEP_UP: Final = 1.0
 #: The client's time per byte is its CPU time per byte times this factor, measured when
 #: it was the bottleneck (a core shared with other work; thread switches), and eased
 #: down while it had time to spare (at once to what the time it did not wait for a slot
@@ -300,23 +299,23 @@ class CodingChooser:
         window, self._window = self._window, _Window()
         self._last_window = window
         current = self._position
+        if window.answers:
+            # no more can cross the link than it carries: the best rate seen is the
+            # surest (a window full because the service was slow shows less)
+            self._link = max(self._link or 0.0, window.wire_rate())
         if window.answers and window.link_bound():
-            self._link = window.wire_rate()  # the link's rate, measured at full load
             # it made these bytes in the time it did not wait for a slot, at most
             busy = max(window.seconds - window.blocked, 0.0) / max(window.raw, 1)
             modelled = max(self._client_seconds(current, scaled=False), 1e-12)
             eased = min(self._client_scale * CLIENT_EASE, busy / modelled)
             self._client_scale = max(CLIENT_SCALE[0], eased)
-        elif window.answers:  # the link carried this much and could carry more
-            self._link = max(self._link or 0.0, window.wire_rate())
         if window.answers and window.client_bound():
             # what the client made per second is its speed: its wall time per byte
             # against its CPU time per byte (a shared core, thread switches)
             modelled = self._client_seconds(current, scaled=False)
             wall = 1 / max(window.plain_rate(), 1.0)
             self._client_scale = _clamp(wall / max(modelled, 1e-12), *CLIENT_SCALE)
-        # a level at a time upwards: a full window may be a slow service, not a link
-        chosen = min(self._crossover(), current + STEP_UP)
+        chosen = self._crossover()
         if window.link_bound():
             chosen = max(chosen, current)  # fewer bytes still pay while the link is full
         if window.client_bound():
