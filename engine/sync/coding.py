@@ -352,6 +352,11 @@ class CodingChooser:
         quickest = min([*self._times[Role.REFERENCE], self._round_trip or 1.0])
         return quickest < NEAR_SECONDS
 
+    @property
+    def far(self) -> bool:
+        """A far service: known to answer no request in under :data:`NEAR_SECONDS`."""
+        return self._far()
+
     def _far(self) -> bool:
         return self._round_trip is not None and not self._near()
 

@@ -67,8 +67,9 @@ class LinkMeter:
         return max(min(wanted, self.max_bytes), min(MIN_BATCH_BYTES, self.max_bytes))
 
 
-#: The interpreter's thread switch interval while an upload runs (Python's default is 5
-#: ms). The reader thread runs Python nearly all the time on a busy client, and the event
+#: The interpreter's thread switch interval while an upload to a far service runs
+#: (Python's default is 5 ms; near, where the link outruns the rest, it is left alone).
+#: The reader thread runs Python nearly all the time on a busy client, and the event
 #: loop, woken by an answer, waits up to that long for the GIL before it can post the
 #: next batch (and again when a compression finishes): with one thread busy in Python,
 #: an asyncio timer woke 10 ms late (median) at 5 ms, 2.5 ms late at 1 ms, one core.

@@ -46,12 +46,15 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Batches in flight at once (the service holds the later ones until their base is in;
-#: it holds up to 8 a client). With the client, the link and the service each taking
+#: Batches in flight at once to a far service (it holds the later ones until their base
+#: is in; up to 8 a client). With the client, the link and the service each taking
 #: ~45 ms a batch at 20 Mbit/s, 3 left the link idle whenever one of them was slow for a
 #: moment: pinned at load ~6, the link waited 8.2-12.7 s for answers with 3, 2.4-3.8 s
 #: with 5 (24.4 / 16.8 / 24.4 s against 19.7 / 15.3 / 13.0 s, alternating).
 WINDOW: Final = 5
+#: A near service (the loopback, a LAN: no link latency to cover) keeps the 3 it was
+#: measured with: there, client and service share the CPU and waiting batches only cost.
+NEAR_WINDOW: Final = 3
 #: How long the service may hold a pipelined batch for the one before it.
 CHECKPOINT_WAIT_SECONDS: Final = 20.0
 #: Settled batches between two hand-backs of freed heap pages (engine.sync.memory.trim).
@@ -299,14 +302,18 @@ class Uploader:
         batch keeps the checkpoint as it is.
         """
         # pages of documents: short-lived, freed by refcount; the loop's turn comes soon
-        with few_collections(), quick_switches():
-            await self._upload(pages, checkpoint, finish)
+        self.coding.round_trip(self._online.round_trip)
+        far = self.coding.far
+        switches = quick_switches() if far else contextlib.nullcontext()
+        with few_collections(), switches:
+            await self._upload(pages, checkpoint, finish, WINDOW if far else NEAR_WINDOW)
 
     async def _upload(
         self,
         pages: AsyncIterator[PageWork],
         checkpoint: Checkpoint,
         finish: Checkpoint,
+        window: int,
     ) -> None:
         queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
 
@@ -323,7 +330,6 @@ class Uploader:
         producer = asyncio.create_task(produce())
         flight: deque[tuple[Batch, asyncio.Task[None]]] = deque()
         chain = self._position()[1]
-        self.coding.round_trip(self._online.round_trip)
         #: Since the last post: when the window had room (None: it was full) or else the
         #: batch whose answer frees a slot.
         room_since: float | None = None
@@ -349,7 +355,7 @@ class Uploader:
             # frees a slot, this batch goes (the link never waits for its compression)
             await self._encode(batch)
             encoded = time.monotonic()
-            while len(flight) >= WINDOW:
+            while len(flight) >= window:
                 await self._settle(flight)
             posted = time.monotonic()
             # what the stream waited for since the last post: a free slot in the window
@@ -358,7 +364,7 @@ class Uploader:
             starved = encoded - free if free is not None and free < encoded else 0.0
             self.coding.waited(posted - encoded, starved)
             flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
-            room_since, oldest = (posted, None) if len(flight) < WINDOW else (None, flight[0][0])
+            room_since, oldest = (posted, None) if len(flight) < window else (None, flight[0][0])
 
         try:
             pending: list[Item] = []

@@ -328,3 +328,13 @@ def test_a_client_that_waited_for_the_window_most_of_the_time_is_trusted_with_mo
         chooser.waited(link - 0.03, 0.0)
         chooser.settled(coding, wire, MB, 0.002, link)
     assert _mean_level(chooser) >= 5  # from 1 (eased by a tenth a review it stays at 1)
+
+
+def test_far_means_a_round_trip_known_and_none_quicker_than_a_lan_s() -> None:
+    """The uploader's window and thread switches follow it (deeper only far away)."""
+    chooser = CodingChooser(Clock())
+    assert not chooser.far  # nothing known yet
+    chooser.round_trip(0.03)
+    assert chooser.far
+    chooser.round_trip(0.002)  # the quickest answer counts: a LAN or the loopback
+    assert not chooser.far
