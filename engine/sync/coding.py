@@ -235,7 +235,7 @@ class CodingChooser:
             return
         if self._window.answers < PASSIVE_ANSWERS:
             return
-        if self._far():
+        if self.far:
             self._passive = True
             self._link = self._window.wire_rate()
             start = _index(START.level)
@@ -355,9 +355,6 @@ class CodingChooser:
     @property
     def far(self) -> bool:
         """A far service: known to answer no request in under :data:`NEAR_SECONDS`."""
-        return self._far()
-
-    def _far(self) -> bool:
         return self._round_trip is not None and not self._near()
 
     def _verdict(self) -> Coding:
@@ -366,13 +363,8 @@ class CodingChooser:
         self._link = (probe_wire - reference_wire) / max(extra, 1e-3)
         if self._link >= OUTRUNS * self._pipeline:
             return IDENTITY
-        return self.choose()
-
-    def choose(self) -> Coding:
-        """The coding at the modelled balance (its lower level when between two)."""
-        self._place(self._crossover())
-        assert self._decided is not None
-        return self._decided
+        self._place(self._crossover())  # near: level 1 at most
+        return self._decided or START
 
     def _client_seconds(self, position: float, scaled: bool = True) -> float:
         """The client's modelled time per plain byte at ``position``: its own CPU per
