@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from engine.sync.uploader import BATCH_ANSWERED, BATCH_SENT
+from engine.sync.uploader import BATCH_ANSWERED, BATCH_SENT, WINDOW
 
 LOGGERS = ("engine.sync.uploader", "engine.sync.coding")
 
@@ -80,6 +80,11 @@ class Timeline:
     idle: float
     bytes_per_second: float
     phases: list[tuple[str, float, float, float]] = field(default_factory=list)
+    #: Idle seconds after the first batch, by what the uploader was waiting for: its
+    #: window full (answers: the service or the round trip) or not (the client: the next
+    #: batch was not ready).
+    window_full: float = 0.0
+    client_late: float = 0.0
 
     def __post_init__(self) -> None:
         sent = [e.at for e in self.events if e.kind == "sent"]
@@ -99,6 +104,24 @@ class Timeline:
                 finish = begin
             wire = sum(e.wire for e in self.events if e.kind == "sent" and begin <= e.at < finish)
             self.phases.append((name, finish - begin, self._idle(begin, finish), wire))
+        self._split_idle(first, last)
+
+    def _split_idle(self, first: float, last: float) -> None:
+        """Each idle spell between the first batch and the last answer, by how many
+        batches were sent and not yet answered in its middle."""
+        marks = sorted(
+            (e.at, 1 if e.kind == "sent" else -1) for e in self.events if e.kind != "coding"
+        )
+        for since, seconds in self.gaps:
+            begin, finish = max(since, first), min(since + seconds, last)
+            if finish <= begin:
+                continue
+            middle = (begin + finish) / 2
+            flight = sum(step for at, step in marks if at <= middle)
+            if flight >= WINDOW:
+                self.window_full += finish - begin
+            else:
+                self.client_late += finish - begin
 
     def _idle(self, begin: float, finish: float) -> float:
         return sum(
@@ -118,6 +141,10 @@ class Timeline:
                 f"  - {name}: {seconds:.2f} s, uplink idle {idle:.2f} s,"
                 f" {wire / 1e6:.2f} MB sent ({wire / self.bytes_per_second:.2f} s of line)"
             )
+        lines.append(
+            f"  - idle after the first batch: window full {self.window_full:.2f} s (waiting"
+            f" for answers), window not full {self.client_late:.2f} s (waiting for the client)"
+        )
         levels = sorted({e.level for e in self.events if e.kind == "sent"})
         batches = sum(1 for e in self.events if e.kind == "sent")
         lines.append(f"  - {batches} batches; levels used {levels}")

@@ -28,7 +28,7 @@ from engine.sources.base import AgentLock
 from engine.status.health import Channel, Health
 from engine.status.model import EngineState, Phase, Reason
 from engine.sync.checkpoint import Checkpoint
-from engine.sync.consistency import compare
+from engine.sync.consistency import compare, online_position
 from engine.sync.control import FaultPersisted, LeaseLost, LockLost, Stopping
 from engine.sync.counters import Counters
 from engine.sync.id_set import IdSet
@@ -347,14 +347,11 @@ class Agent:
 
     async def _reload(self) -> None:
         """Take the checkpoint and the set of online ids from the service itself."""
-        state = await self._online.sync_state()
+        state, known = await online_position(self._online)
         if state.epoch != self._epoch:
             raise LeaseLost()
         self._checkpoint = Checkpoint.decode(state.checkpoint)
         self._checkpoint_text = state.checkpoint
-        known = IdSet()
-        async for contact_id, _ in self._online.iter_hashes():
-            known.add(contact_id)
         self._known = known
         self._state.online_count = len(known)
         self._changed()

@@ -26,16 +26,24 @@ How it is measured, once per upload stream, at its start, never leaving a slow l
    batch alone shows its own time); the extra time the uncompressed bytes took gives the
    link's rate. A link at least twice as fast as the pipeline's compressed throughput
    outruns the rest: no compression; else zstd level 1 at most;
-4. each zstd level's time per plain byte is modelled as
-   ``max(client CPU per byte + its compressing cost, link time per byte / its ratio)``
-   and the quickest wins (:data:`ZSTD_LEVELS`: ratios and relative costs, scaled by what
-   this machine and this data measured for level 3);
-5. every :data:`REVIEW_AFTER` answers the level is chosen again with the client's CPU
-   measured since (at the first choice it still includes the start-up's read-ahead) and,
-   when the window was full most of the time, the link's rate measured since; a level is
-   never raised while the client was the bottleneck (the uploader waited for pages and
-   compression more than for a free slot), nor lowered while the link was. A raised
-   level that then carried no more plain JSON per second (:data:`RAISE_GAIN`) is undone
+4. the client's time per plain byte (its CPU per byte read, plus a level's compressing
+   cost) grows along the table (:data:`ZSTD_LEVELS`, scaled by what this machine and
+   this data measured for level 3) and the link's time per plain byte (wire bytes over
+   its rate) falls: the quickest upload is where they meet, usually *between* two
+   levels, so that share of the batches gets the dearer one (a level the client can't
+   keep up with leaves the link idle, a cheaper one sends more bytes; stepping between
+   them as the client falls behind and catches up does both in turn). The client is
+   kept :data:`HEADROOM` under the link;
+5. every :data:`REVIEW_AFTER` answers the balance is found again with the client's CPU
+   measured since and, when the window was full most of the time, the link's rate
+   measured since. When the client was the bottleneck (the uploader waited for pages
+   and compression more than for a free slot), what it made per second is its speed:
+   its wall time per byte against its CPU time per byte scales the client's side of the
+   model (a core shared with other work; :data:`CLIENT_SCALE`), and the stream moves at
+   least :data:`STEP_DOWN` cheaper; it is never made cheaper while the link was full.
+   The link's rate is the best the pipeline carried (a window full because the service
+   was slow shows less). A raise that then carried no more plain JSON per second
+   (:data:`RAISE_GAIN`) is undone
    and becomes the ceiling: a slow service fills the window as a slow link does, but
    only a link carries more contacts at a better ratio.
 
@@ -77,10 +85,18 @@ NEAR_LEVEL: Final = 1
 #: Batches answered between two reviews of the level, with the client's CPU (and, while
 #: link-bound, the link's rate) measured since.
 REVIEW_AFTER: Final = 16
-#: A higher level must be this much quicker (modelled) to be chosen over a lower one
-#: (small: with levels 6 and 8 in the table, 5 % kept a 5 Mbit/s line at level 8,
-#: 4 % more bytes than level 12).
-MARGIN: Final = 0.02
+#: The client's modelled time per byte is kept this much under the link's: at the exact
+#: balance every slow second of the client (this VM's speed varies ~1.8x) idles the link.
+HEADROOM: Final = 0.03
+#: A review that found the client the bottleneck moves at least this far down the
+#: table (a position: 0.5 is half the batches one level cheaper).
+STEP_DOWN: Final = 0.5
+#: The client's time per byte is its CPU time per byte times this factor, measured when
+#: it was the bottleneck (a core shared with other work; thread switches), and eased
+#: down while it had time to spare (at once to what the time it did not wait for a slot
+#: allows: the model may overrate it), within these bounds.
+CLIENT_SCALE: Final = (0.7, 4.0)
+CLIENT_EASE: Final = 0.9
 #: A raised level is kept only if the pipeline then carried this much more plain JSON
 #: per second: a link-bound stream gains its ratio's worth, a service-bound one nothing.
 RAISE_GAIN: Final = 0.05
@@ -125,8 +141,8 @@ class CodingChooser:
         self._last_window: _Window | None = None
         #: The level before the last raise and the plain bytes per second it carried;
         #: the highest level allowed once a raise carried no more.
-        self._raised: tuple[int, float] | None = None
-        self._ceiling: int | None = None
+        self._raised: tuple[float, float] | None = None
+        self._ceiling: float | None = None
         #: CPU seconds since the first answer: all of this process's, and compressing.
         self._cpu_mark: float | None = None
         self._cpu_spent = 0.0
@@ -135,6 +151,14 @@ class CodingChooser:
         self._review_in: int | None = None
         self._cost_scale = 1.0
         self._ratio_scale = 1.0
+        self._client_scale = 1.0
+        #: Where in the zstd table the stream is (0: its first level): between two
+        #: levels, that share of the batches gets the dearer one (error diffusion).
+        self._position = 0.0
+        self._upper: Coding | None = None
+        self._share = 0.0
+        self._carry = 0.0
+        self._raw_produced = 0
 
     @property
     def decided(self) -> Coding | None:
@@ -147,6 +171,11 @@ class CodingChooser:
         if offered is not ContentEncoding.ZSTD:
             return Coding(offered)
         if self._decided is not None:
+            if self._upper is not None:
+                self._carry += self._share
+                if self._carry >= 1.0:
+                    self._carry -= 1.0
+                    return self._upper
             return self._decided
         if self._plan:
             return self._plan.pop(0)
@@ -162,6 +191,11 @@ class CodingChooser:
         if seconds is not None:
             quickest = self._round_trip
             self._round_trip = seconds if quickest is None else min(quickest, seconds)
+
+    def produced(self, raw: int) -> None:
+        """The reader handed over a page of ``raw`` plain bytes: the client's CPU per byte
+        is its CPU over what it read (settled bytes lag the read-ahead at the start)."""
+        self._raw_produced += raw
 
     def waited(self, blocked: float, starved: float) -> None:
         """The uploader waited ``blocked`` seconds for a free slot in its window of
@@ -183,6 +217,8 @@ class CodingChooser:
             self._cpu_spent += now_cpu - mark
             self._compress_spent += compress_cpu
             self._raw_settled += raw
+        else:
+            self._raw_produced = 0  # from the first answer, as the CPU
         if coding.encoding is ContentEncoding.ZSTD and coding.level == ZSTD_LEVEL:
             table_ratio, table_cost = _table(ZSTD_LEVEL)
             self._ratio_scale = _clamp(raw / max(wire, 1) / table_ratio, 0.5, 2.0)
@@ -199,18 +235,19 @@ class CodingChooser:
             return
         if self._window.answers < PASSIVE_ANSWERS:
             return
-        if self._far():
+        if self.far:
             self._passive = True
             self._link = self._window.wire_rate()
-            chosen = self.choose()
-            if not self._window.link_bound() and chosen.level > START.level:
+            start = _index(START.level)
+            position = self._crossover()
+            if not self._window.link_bound():
                 # the link carried only what the client made: its rate is not known, and
                 # on a busy machine the client's CPU time understates its wall time; the
                 # reviews raise the level once the window is seen full
-                chosen = START
-            if chosen.level > START.level:
-                self._raised = (START.level, self._window.plain_rate())
-            self._decide(chosen)
+                position = min(position, start)
+            self._note_raise(start, position, self._window.plain_rate())
+            self._place(position)
+            self._decide(self._decided or START)
             return
         self._pipeline = self._window.plain_rate()
         self._probe_bytes = max(int(self._window.wire_rate() * PROBE_SECONDS), MIN_PROBE_BYTES)
@@ -235,8 +272,21 @@ class CodingChooser:
         if coding.encoding is ContentEncoding.ZSTD:
             self._review_in = REVIEW_AFTER
             self._cpu_spent = self._compress_spent = 0.0
-            self._raw_settled = 0
+            self._raw_settled = self._raw_produced = 0
         self._window = _Window()
+
+    def _place(self, position: float) -> None:
+        """The stream at ``position`` in the table: its lower level, and the dearer one
+        for the fraction of batches past it."""
+        levels = _levels(self._near())
+        position = _clamp(position, 0.0, len(levels) - 1.0)
+        low = int(position)
+        self._position, self._share = position, position - low
+        self._decided = Coding(ContentEncoding.ZSTD, levels[low])
+        upper = levels[low + 1] if self._share > 0.01 and low + 1 < len(levels) else None
+        self._upper = None if upper is None else Coding(ContentEncoding.ZSTD, upper)
+        if self._upper is None:
+            self._share = 0.0
 
     def _review(self) -> None:
         """Every :data:`REVIEW_AFTER` answers: the level again, with the client's CPU per
@@ -248,41 +298,63 @@ class CodingChooser:
         self._review_in = REVIEW_AFTER
         window, self._window = self._window, _Window()
         self._last_window = window
-        current = self._decided
-        if window.answers and window.link_bound():
-            self._link = window.wire_rate()  # the link's rate, measured at full load
-        elif window.answers:  # the link carried this much and could carry more
+        current = self._position
+        if window.answers:
+            # no more can cross the link than it carries: the best rate seen is the
+            # surest (a window full because the service was slow shows less)
             self._link = max(self._link or 0.0, window.wire_rate())
-        chosen = self.choose()
-        if window.link_bound() and chosen.level < current.level:
-            chosen = current  # fewer bytes still pay while the link is the bottleneck
-        if window.client_bound() and chosen.level >= current.level:
-            # the client is the bottleneck: a cheaper level, whatever the link's rate
-            # looked like (a slow service fills the window as a slow link does)
-            chosen = _cheaper(current)
+        if window.answers and window.link_bound():
+            # it made these bytes in the time it did not wait for a slot, at most
+            busy = max(window.seconds - window.blocked, 0.0) / max(window.raw, 1)
+            modelled = max(self._client_seconds(current, scaled=False), 1e-12)
+            eased = min(self._client_scale * CLIENT_EASE, busy / modelled)
+            self._client_scale = max(CLIENT_SCALE[0], eased)
+        if window.answers and window.client_bound():
+            # what the client made per second is its speed: its wall time per byte
+            # against its CPU time per byte (a shared core, thread switches)
+            modelled = self._client_seconds(current, scaled=False)
+            wall = 1 / max(window.plain_rate(), 1.0)
+            self._client_scale = _clamp(wall / max(modelled, 1e-12), *CLIENT_SCALE)
+        chosen = self._crossover()
+        if window.link_bound():
+            chosen = max(chosen, current)  # fewer bytes still pay while the link is full
+        if window.client_bound():
+            # the client is the bottleneck: cheaper, whatever the link's rate looked
+            # like (a slow service fills the window as a slow link does)
+            chosen = min(chosen, current - STEP_DOWN)
         raised, self._raised = self._raised, None
-        if raised is not None and window.answers and chosen.level >= current.level:
-            level, plain = raised
+        if raised is not None and window.answers and chosen >= current:
+            position, plain = raised
             if window.plain_rate() < plain * (1 + RAISE_GAIN):
                 # a dearer level carried no more contacts: the link was not the
                 # bottleneck (a slow service, or one sharing the client's cores)
-                chosen, self._ceiling = Coding(current.encoding, level), level
-        if self._ceiling is not None and chosen.level > self._ceiling:
-            chosen = Coding(chosen.encoding, self._ceiling)
-        if chosen.level > current.level:
-            self._raised = (current.level, window.plain_rate())
-        if chosen != current:
-            self._decided = chosen
+                chosen, self._ceiling = position, position
+        if self._ceiling is not None:
+            chosen = min(chosen, self._ceiling)
+        chosen = max(chosen, 0.0)
+        self._note_raise(current, chosen, window.plain_rate())
+        if abs(chosen - current) > 0.01:
+            self._place(chosen)
             log.info("upload coding reviewed: %s", self.describe())
         self._cpu_spent = self._compress_spent = 0.0
-        self._raw_settled = 0
+        self._raw_settled = self._raw_produced = 0
+
+    def _note_raise(self, current: float, chosen: float, plain: float) -> None:
+        """Remember a raise worth checking: one whose ratio should carry at least twice
+        :data:`RAISE_GAIN` more plain JSON on a full link (smaller ones drown in noise)."""
+        near = self._near()
+        gain = _mixed(chosen, near)[0] / _mixed(current, near)[0] - 1
+        if gain >= 2 * RAISE_GAIN:
+            self._raised = (current, plain)
 
     def _near(self) -> bool:
         """Something was answered in under :data:`NEAR_SECONDS`: a LAN or the loopback."""
         quickest = min([*self._times[Role.REFERENCE], self._round_trip or 1.0])
         return quickest < NEAR_SECONDS
 
-    def _far(self) -> bool:
+    @property
+    def far(self) -> bool:
+        """A far service: known to answer no request in under :data:`NEAR_SECONDS`."""
         return self._round_trip is not None and not self._near()
 
     def _verdict(self) -> Coding:
@@ -291,24 +363,40 @@ class CodingChooser:
         self._link = (probe_wire - reference_wire) / max(extra, 1e-3)
         if self._link >= OUTRUNS * self._pipeline:
             return IDENTITY
-        return self.choose()
+        self._place(self._crossover())  # near: level 1 at most
+        return self._decided or START
 
-    def choose(self) -> Coding:
-        """The quickest zstd level on a link that is the bottleneck at the measured rate."""
+    def _client_seconds(self, position: float, scaled: bool = True) -> float:
+        """The client's modelled time per plain byte at ``position``: its own CPU per
+        byte (reading, checking, sending) and the levels' compressing cost."""
+        other = max(self._cpu_spent - self._compress_spent, 0.0)
+        other /= max(self._raw_produced, self._raw_settled, 1)
+        _, cost = _mixed(position, self._near())
+        seconds = other + cost * 1e-9 * self._cost_scale
+        return seconds * (self._client_scale if scaled else 1.0)
+
+    def _crossover(self) -> float:
+        """Where in the table the client's time per plain byte meets the link's (the
+        quickest mix: a cheaper one leaves the link more bytes, a dearer one leaves it
+        waiting for the client); the cheapest level when the client is slower than the
+        link at all of them, the dearest when it is quicker at all of them."""
         link = self._link or 1.0
-        other = max(self._cpu_spent - self._compress_spent, 0.0) / max(self._raw_settled, 1)
-        best, best_time = START, float("inf")
-        near = self._near()
-        for level, ratio, cost in ZSTD_LEVELS:
-            if near and level > NEAR_LEVEL:
-                break
-            seconds = max(
-                other + cost * 1e-9 * self._cost_scale,
-                1 / (link * ratio * self._ratio_scale),
-            )
-            if seconds < best_time * (1 - MARGIN):
-                best, best_time = Coding(ContentEncoding.ZSTD, level), seconds
-        return best
+        top = len(_levels(self._near())) - 1
+
+        def excess(position: float) -> float:
+            ratio, _ = _mixed(position, self._near())
+            client = self._client_seconds(position) * (1 + HEADROOM)
+            return client - 1 / (link * ratio * self._ratio_scale)
+
+        if excess(0.0) >= 0:
+            return 0.0
+        if excess(float(top)) <= 0:
+            return float(top)
+        low, high = 0.0, float(top)
+        for _ in range(30):  # the excess grows along the table: bisect
+            middle = (low + high) / 2
+            low, high = (middle, high) if excess(middle) < 0 else (low, middle)
+        return low
 
     def describe(self) -> str:
         """The choice and what it was made from, for the log and the benchmarks."""
@@ -316,9 +404,12 @@ class CodingChooser:
         name = "not chosen yet" if coding is None else coding.encoding.value
         if coding is not None and coding.level:
             name += f" level {coding.level}"
+        if self._upper is not None:
+            name += f" ({self._share * 100:.0f} % of batches level {self._upper.level})"
         how = "from the full pipeline" if self._passive else "from probes"
         times = {r.value: [round(t * 1000, 1) for t in ts] for r, ts in self._times.items()}
-        other = max(self._cpu_spent - self._compress_spent, 0.0) / max(self._raw_settled, 1)
+        other = max(self._cpu_spent - self._compress_spent, 0.0)
+        other /= max(self._raw_produced, self._raw_settled, 1)
         trip = (self._round_trip or 0) * 1000
         window = self._last_window or self._window
         waits = window.blocked + window.starved
@@ -327,7 +418,7 @@ class CodingChooser:
             f"{name} ({how}; round trip {trip:.0f} ms; alone, ms: {times};"
             f" link {(self._link or 0) * 8 / 1e6:.1f} Mbit/s;"
             f" pipeline, compressed: {self._pipeline * 8 / 1e6:.0f} Mbit/s of plain JSON;"
-            f" client {other * 1e9:.0f} ns CPU per plain byte;"
+            f" client {other * 1e9:.0f} ns CPU per plain byte, x{self._client_scale:.2f};"
             f" waited for the window {share:.0f} % of {waits:.2f} s)"
         )
 
@@ -362,10 +453,36 @@ class _Window:
         return self.starved >= LINK_BOUND * max(self.blocked + self.starved, 1e-9)
 
 
-def _cheaper(coding: Coding) -> Coding:
-    """The next zstd level down the table (the cheapest stays)."""
-    lower = [level for level, _, _ in ZSTD_LEVELS if level < coding.level]
-    return Coding(coding.encoding, lower[-1]) if lower else coding
+def _levels(near: bool) -> list[int]:
+    """The zstd levels worth choosing: each compresses better than the one before (a
+    near service: :data:`NEAR_LEVEL` at most)."""
+    levels: list[int] = []
+    best = 0.0
+    for level, ratio, _ in ZSTD_LEVELS:
+        if (near and level > NEAR_LEVEL and levels) or ratio <= best:
+            continue
+        levels.append(level)
+        best = ratio
+    return levels
+
+
+def _index(level: int) -> float:
+    levels = _levels(False)
+    return float(levels.index(level)) if level in levels else 0.0
+
+
+def _mixed(position: float, near: bool) -> tuple[float, float]:
+    """The ratio and cost (ns per plain byte) at ``position``: per plain byte, a share
+    of the batches at the dearer level adds its share of that level's wire bytes."""
+    levels = _levels(near)
+    position = _clamp(position, 0.0, len(levels) - 1.0)
+    low = int(position)
+    share = position - low
+    high = min(low + 1, len(levels) - 1)
+    ratio_low, cost_low = _table(levels[low])
+    ratio_high, cost_high = _table(levels[high])
+    wire = (1 - share) / ratio_low + share / ratio_high
+    return 1 / wire, (1 - share) * cost_low + share * cost_high
 
 
 def _table(level: int) -> tuple[float, float]:

@@ -13,12 +13,17 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Final
 
 from engine.sources.base import Source
 from engine.sync.checkpoint import Checkpoint
 from engine.sync.id_set import IdSet
 from engine.sync.source_worker import SourceWorker
 from engine.sync.uploader import Item, PageWork, prepare
+
+#: Contacts on a pass's first page: a little more than the uploader's small first batch
+#: (``FIRST_BATCH_BYTES``, ~100 contacts), so it goes after reading 200, not a full page.
+FIRST_PAGE: Final = 200
 
 
 class PageReader:
@@ -38,14 +43,16 @@ class PageReader:
         """The pages of a pass from ``checkpoint``; ``counted`` is told how many contacts
         each page of a changes pass holds (a full pass's total is known up front)."""
         after = checkpoint.after
-        size = self._size
+        size = min(self._size, FIRST_PAGE)
         since = checkpoint.since
         #: Online ids at the start: a full pass deletes those missing from its pages.
         known = self._known().as_array() if since is None else array("q")
         while True:
             if since is None:
 
-                def read_full(source: Source, start: int = after) -> PageWork | None:
+                def read_full(
+                    source: Source, start: int = after, size: int = size
+                ) -> PageWork | None:
                     page = source.read_upload_page(start, size)
                     if page.last_id is None:
                         return None
@@ -69,6 +76,7 @@ class PageReader:
                     # a pass stops at its watermark (also one resumed after a kill, begun
                     # long ago): later edits are the next pass's, sent once, by it
                     upper: int | None = checkpoint.upper,
+                    size: int = size,
                 ) -> PageWork | None:
                     ids = source.changed_ids(since, start, size, upper)
                     if not ids:
@@ -83,7 +91,7 @@ class PageReader:
             if since is not None:
                 counted(len(work.items) + len(work.set_aside))
             yield work
-            after = work.after
+            after, size = work.after, self._size
 
     async def desktop_ids(self, expected: int) -> set[int] | None:
         """Every contact id on the desktop; None when there are ``expected`` contacts (the

@@ -41,18 +41,23 @@ from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
 from engine.sync.memory import compact, few_collections, trim
+from engine.sync.pacing import LinkMeter, quick_switches
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Batches in flight at once (the service holds the later ones until their base is in).
-WINDOW: Final = 3
+#: Batches in flight at once to a far service (it holds the later ones until their base
+#: is in; up to 8 a client). With the client, the link and the service each taking
+#: ~45 ms a batch at 20 Mbit/s, 3 left the link idle whenever one of them was slow for a
+#: moment: pinned at load ~6, the link waited 8.2-12.7 s for answers with 3, 2.4-3.8 s
+#: with 5 (24.4 / 16.8 / 24.4 s against 19.7 / 15.3 / 13.0 s, alternating).
+WINDOW: Final = 5
+#: A near service (the loopback, a LAN: no link latency to cover) keeps the 3 it was
+#: measured with: there, client and service share the CPU and waiting batches only cost.
+NEAR_WINDOW: Final = 3
 #: How long the service may hold a pipelined batch for the one before it.
 CHECKPOINT_WAIT_SECONDS: Final = 20.0
-#: The first batch of an upload is small, so the first answer (and progress) comes soon.
-FIRST_BATCH_BYTES: Final = 128 * 1024
-MIN_BATCH_BYTES: Final = 32 * 1024
 #: Settled batches between two hand-backs of freed heap pages (engine.sync.memory.trim).
 TRIM_EVERY: Final = 8
 #: Each batch on the wire, for the log (and the WAN benchmark's timeline): wire bytes,
@@ -129,6 +134,8 @@ class Batch:
     body: EncodedBody | None = None
     #: None: the chooser's settled choice (batches sent alone never probe).
     coding: Coding | None = None
+    #: ``time.monotonic()`` when the service answered it (None: not yet).
+    answered: float | None = None
 
     @property
     def upserts(self) -> list[Item]:
@@ -137,54 +144,6 @@ class Batch:
     @property
     def deletes(self) -> list[int]:
         return [item.contact_id for item in self.items if item.body is None]
-
-
-class LinkMeter:
-    """Measured throughput and round trip of the link, for batch sizing.
-
-    A batch should take a few round trips to send (so headers and answers are a small
-    share) and at most about a second (so progress moves and a retry costs little).
-    Throughput is measured between settled batches (the pipeline keeps the link busy, so
-    that is what the link and service together deliver); the round trip from batches
-    sent alone.
-    """
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.round_trip: float | None = None
-        #: Wire bytes per second, smoothed.
-        self.rate: float | None = None
-        #: Plain bytes per wire byte (the compression ratio), smoothed.
-        self.ratio = 1.0
-        self._last_settled: float | None = None
-
-    def sent_alone(self, seconds: float) -> None:
-        seconds = max(seconds, 1e-4)
-        self.round_trip = seconds if self.round_trip is None else min(self.round_trip, seconds)
-
-    def settled(self, wire: int, raw: int, busy: bool) -> float | None:
-        """A batch was answered; ``busy``: others were in flight right behind it.
-        Returns the seconds it held the pipeline when that could be measured (busy,
-        after a busy one): the gap since the answer before it."""
-        now = time.monotonic()
-        self.ratio = 0.7 * self.ratio + 0.3 * (raw / max(wire, 1))
-        gap = None
-        if busy and self._last_settled is not None:
-            gap = max(now - self._last_settled, 1e-4)
-            rate = wire / gap
-            self.rate = rate if self.rate is None else 0.7 * self.rate + 0.3 * rate
-        self._last_settled = now if busy else None
-        return gap
-
-    def batch_bytes(self) -> int:
-        """The plain (uncompressed) size the next batch should have."""
-        if self.round_trip is None:
-            return min(FIRST_BATCH_BYTES, self.max_bytes)
-        if self.rate is None:
-            return self.max_bytes
-        seconds = min(max(4 * self.round_trip, 0.25), 1.0)
-        wanted = int(self.rate * self.ratio * seconds)
-        return max(min(wanted, self.max_bytes), min(MIN_BATCH_BYTES, self.max_bytes))
 
 
 class Uploader:
@@ -258,7 +217,8 @@ class Uploader:
                 batch.target.encode(),
                 wait_seconds=CHECKPOINT_WAIT_SECONDS if pipelined else None,
             )
-            seconds = time.monotonic() - started
+            batch.answered = time.monotonic()
+            seconds = batch.answered - started
             log.debug(BATCH_ANSWERED, len(body.content), body.raw_size, body.level, seconds)
             if not pipelined:
                 self.meter.sent_alone(seconds)
@@ -272,7 +232,7 @@ class Uploader:
         if body is not None:
             self._state.bytes_done += body.raw_size
             self._state.wire_bytes_done += len(body.content)
-            gap = self.meter.settled(len(body.content), body.raw_size, busy)
+            gap = self.meter.settled(len(body.content), body.raw_size, busy, batch.answered)
             coding = batch.coding or Coding(body.encoding, body.level)
             self.coding.settled(coding, len(body.content), body.raw_size, body.cpu_seconds, gap)
         self._accepted(batch.target, [i.contact_id for i in batch.upserts], batch.deletes)
@@ -352,20 +312,26 @@ class Uploader:
         contact, and the last batch carries ``finish``; outside a pass (repairs) every
         batch keeps the checkpoint as it is.
         """
-        with few_collections():  # pages of documents: short-lived, freed by refcount
-            await self._upload(pages, checkpoint, finish)
+        # pages of documents: short-lived, freed by refcount; the loop's turn comes soon
+        self.coding.round_trip(self._online.round_trip)
+        far = self.coding.far
+        switches = quick_switches() if far else contextlib.nullcontext()
+        with few_collections(), switches:
+            await self._upload(pages, checkpoint, finish, WINDOW if far else NEAR_WINDOW)
 
     async def _upload(
         self,
         pages: AsyncIterator[PageWork],
         checkpoint: Checkpoint,
         finish: Checkpoint,
+        window: int,
     ) -> None:
         queue: asyncio.Queue[PageWork | BaseException | None] = asyncio.Queue(maxsize=2)
 
         async def produce() -> None:
             try:
                 async for work in pages:
+                    self.coding.produced(sum(item_size(item) for item in work.items))
                     await queue.put(work)
             except Exception as error:  # handed to the consumer, which raises it
                 await queue.put(error)
@@ -375,12 +341,13 @@ class Uploader:
         producer = asyncio.create_task(produce())
         flight: deque[tuple[Batch, asyncio.Task[None]]] = deque()
         chain = self._position()[1]
-        self.coding.round_trip(self._online.round_trip)
-        launched = False
+        #: Since the last post: when the window had room (None: it was full) or else the
+        #: batch whose answer frees a slot.
+        room_since: float | None = None
+        oldest: Batch | None = None
 
         async def launch(items: list[Item], target: Checkpoint) -> None:
-            nonlocal chain, launched
-            launched = True
+            nonlocal chain, room_since, oldest
             if not items and target.encode() == chain:
                 return
             batch = Batch(items, target, checkpoint, chain)
@@ -393,25 +360,29 @@ class Uploader:
                 await self._send_alone(batch)
                 wire = len(batch.body.content) if batch.body is not None else 0
                 self.coding.timed(batch.coding, wire, time.monotonic() - started)
+                room_since = oldest = None  # the pipeline was emptied on purpose
                 return
-            started = time.monotonic()
-            await self._encode(batch)  # in a thread, while earlier batches are on the wire
+            # encoded while the window is still full, in a thread: the moment an answer
+            # frees a slot, this batch goes (the link never waits for its compression)
+            await self._encode(batch)
             encoded = time.monotonic()
-            flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
-            while len(flight) >= WINDOW:
+            while len(flight) >= window:
                 await self._settle(flight)
-            # what the stream waited for: the client (compressing) or the window (the link)
-            self.coding.waited(time.monotonic() - encoded, encoded - started)
+            posted = time.monotonic()
+            # what the stream waited for since the last post: a free slot in the window
+            # (the link or the service) or, with a slot free, this batch (the client)
+            free = room_since if oldest is None else oldest.answered
+            starved = encoded - free if free is not None and free < encoded else 0.0
+            self.coding.waited(posted - encoded, starved)
+            flight.append((batch, asyncio.create_task(self._post(batch, bool(flight)))))
+            room_since, oldest = (posted, None) if len(flight) < window else (None, flight[0][0])
 
         try:
             pending: list[Item] = []
             pending_bytes = 0
             limit = self._batch_limit()
             while True:
-                waiting = time.monotonic()
                 work = await queue.get()
-                if launched:  # a page late once batches go: the client is behind
-                    self.coding.waited(0.0, time.monotonic() - waiting)
                 if work is None:
                     break
                 if isinstance(work, BaseException):

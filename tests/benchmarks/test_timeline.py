@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.shaper import Link
 from benchmarks.timeline import Event, Timeline, recording
-from engine.sync.uploader import BATCH_ANSWERED, BATCH_SENT
+from engine.sync.uploader import BATCH_ANSWERED, BATCH_SENT, WINDOW
 
 
 def test_the_link_counts_the_time_it_had_nothing_to_send() -> None:
@@ -60,3 +60,20 @@ def test_the_recorder_reads_the_uploader_s_log_lines() -> None:
         ("coding", 0, 0),
     ]
     assert recorder.codings == ["upload coding: zstd level 5"]
+
+
+def test_idle_link_is_split_by_whether_the_window_was_full() -> None:
+    """A spell with WINDOW batches unanswered waited for answers (the service or the
+    round trip); one with fewer waited for the client's next batch."""
+    sends = [Event(1.0 + i / 100, "sent", 100) for i in range(WINDOW)]
+    events = [
+        *sends,
+        Event(1.6, "answered", 100),
+        Event(2.0, "sent", 100),
+        *(Event(2.5 + i / 100, "answered", 100) for i in range(WINDOW)),
+    ]
+    gaps = [(1.2, 0.3), (1.7, 0.2), (2.6, 0.4)]  # full, then not full, then the tail
+    timeline = Timeline(0.0, 3.0, events, gaps, idle=0.9, bytes_per_second=1000.0)
+    assert timeline.window_full == pytest.approx(0.3)
+    assert timeline.client_late == pytest.approx(0.2)
+    assert "window full 0.30 s" in timeline.text()

@@ -1,13 +1,21 @@
 """Progress on a slow link: bytes, the link's rate, a time left measured from the first
-batch online; and batch sizes that follow the measured link."""
+batch online; batch sizes that follow the measured link; the event loop's turn."""
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 
 from contacts_migration.terminal import describe
 from engine.status.model import EngineState, Phase, derive_status
-from engine.sync.uploader import FIRST_BATCH_BYTES, MIN_BATCH_BYTES, LinkMeter
+from engine.sync.pacing import (
+    FIRST_BATCH_BYTES,
+    MIN_BATCH_BYTES,
+    SWITCH_SECONDS,
+    LinkMeter,
+    quick_switches,
+)
 
 
 def test_progress_shows_bytes_and_the_time_left_from_the_first_batch() -> None:
@@ -65,3 +73,23 @@ def test_batch_size_never_exceeds_the_setting() -> None:
     meter.sent_alone(0.001)
     meter.rate = 1.0
     assert meter.batch_bytes() == 20_000  # MIN_BATCH_BYTES is capped by the setting too
+
+
+def test_an_upload_shortens_the_thread_switch_interval_and_restores_it() -> None:
+    before = sys.getswitchinterval()
+    with quick_switches():
+        assert sys.getswitchinterval() == pytest.approx(min(before, SWITCH_SECONDS))
+        with quick_switches():  # nested: the inner one leaves the outer's
+            pass
+        assert sys.getswitchinterval() == pytest.approx(min(before, SWITCH_SECONDS))
+    assert sys.getswitchinterval() == pytest.approx(before)
+
+
+def test_a_switch_interval_changed_meanwhile_is_left_alone() -> None:
+    before = sys.getswitchinterval()
+    try:
+        with quick_switches():
+            sys.setswitchinterval(0.002)  # someone else's choice: kept
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    finally:
+        sys.setswitchinterval(before)
