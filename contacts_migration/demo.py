@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -65,6 +66,12 @@ def practice_login(database: Path) -> str:
             "SELECT Value FROM PracticeSetting WHERE Name = 'Practice.MyobEmail'"
         ).fetchone()
     return str(row[0]) if row else ""
+
+
+def status_command(home: Path) -> str:
+    """The shell line that shows the demo's status: the demo keeps its own home, so a
+    plain ``contacts-migration status`` looks at this computer's setup instead."""
+    return f"{HOME_ENV}={shlex.quote(str(home))} {shlex.join(self_command('status'))}"
 
 
 def demo_login(credentials_path: Path) -> tuple[str, str]:
@@ -137,6 +144,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Local online service: {online.url}  (its contacts page: {online.url}/)")
         email, password = demo_login(credentials)
         print(f"Demo online login (the practice's): {email}  password: {password}")
+        print(f"Its status from another terminal: {status_command(demo_root / 'home')}")
         if not (args.headless or args.exit_when_synced):
             from gui.availability import display_problem
 
@@ -145,7 +153,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print("Opening the Maintenance Map and the activation wizard.")
                 print(f"Edit the demo database ({demo_root / 'practice.db'}) to see a sync.")
                 print("Your browser opens the online practice's sign-in page: sign in there")
-                print(f"with the demo login above ({email}).")
+                print(f"with the demo login above ({email}).", flush=True)
                 return _open_gui(source, online.url, verbose)
             print(f"The windows can't open here: {problem}. Carrying on without them.")
         code = commands.activate(  # signs in for the person: same endpoints, no browser
@@ -164,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.exit_when_synced:
             return commands.verify(verbose=verbose)
         print("Keeping the contacts in sync: edit the demo database and watch the changes")
-        print(f"arrive at {online.url}/ . Press Ctrl+C to stop.")
+        print(f"arrive at {online.url}/ . Press Ctrl+C to stop.", flush=True)
         return commands.run(verbose=verbose)
 
 

@@ -254,6 +254,25 @@ def verify(home: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def shown_status(output: Path, env: dict[str, str]) -> str:
+    """What the status line the demo printed says, run as printed in another shell."""
+    prefix = "Its status from another terminal: "
+    printed = output.read_text(errors="replace").splitlines()
+    line = next((text for text in printed if text.startswith(prefix)), None)
+    assert line is not None, "\n".join(printed)
+    shown = subprocess.run(
+        ["bash", "-c", line.removeprefix(prefix)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    return shown.stdout
+
+
 @pytest.mark.timeout(1800)
 def test_the_readme_demo_reaches_green_on_a_desktop(tmp_path: Path) -> None:
     home = tmp_path / "newcomer"
@@ -279,6 +298,9 @@ def test_the_readme_demo_reaches_green_on_a_desktop(tmp_path: Path) -> None:
             checked = verify(home, env)
             assert checked.returncode == 0, checked.stdout + checked.stderr
             assert "Identical" in checked.stdout, checked.stdout
+
+            said = shown_status(output, env)
+            assert said.startswith("● ACTIVE:"), said
 
             quit_from_the_tray(screen, desktop)
             demo.wait(timeout=QUIT_SECONDS)
