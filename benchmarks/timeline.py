@@ -34,7 +34,7 @@ def thread_cpu() -> dict[str, float]:
     main thread), the source thread, the worker threads that compress, the rest; from
     the kernel's run time of each thread (nanoseconds), independent of the machine's load
     except through its speed."""
-    spent: Counter[str] = Counter()
+    spent: dict[str, float] = {}
     main = threading.main_thread().native_id
     for thread in threading.enumerate():
         role = "event loop" if thread.native_id == main else "other"
@@ -43,8 +43,8 @@ def thread_cpu() -> dict[str, float]:
                 role = name
         with contextlib.suppress(OSError, ValueError):
             stat = Path(f"/proc/self/task/{thread.native_id}/schedstat").read_text()
-            spent[role] += int(stat.split()[0]) / 1e9
-    return dict(spent)
+            spent[role] = spent.get(role, 0.0) + int(stat.split()[0]) / 1e9
+    return spent
 
 
 def cpu_text(before: dict[str, float], after: dict[str, float], contacts: int) -> str:

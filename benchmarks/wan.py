@@ -215,12 +215,12 @@ async def _migrate(
         await engine.activate(accepted_terms=terms.version, accepted_by="Benchmark")
         before = link.snapshot()
         others = _cpu_of([*service, link.process.pid])
-        cpu, threads = time.process_time(), thread_cpu()
+        cpu, threads_before = time.process_time(), thread_cpu()
         started = time.monotonic()
         with recording() as recorder:
             await engine.sync_once()
         ended = time.monotonic()
-        cpu, threads = time.process_time() - cpu, cpu_text(threads, thread_cpu(), contacts)
+        cpu, by_thread = time.process_time() - cpu, cpu_text(threads_before, thread_cpu(), contacts)
         after = _cpu_of([*service, link.process.pid])
         others = [end - begin for end, begin in zip(after, others, strict=True)]
         load = load_average()
@@ -242,7 +242,7 @@ async def _migrate(
     gaps = [(float(since), float(seconds)) for since, seconds in shaped["up_gaps"]]
     rate = scenario.up_mbit * 1e6 / 8
     timeline = Timeline(started, ended, recorder.events, gaps, outcome.link_idle, rate)
-    outcome.timeline = timeline.text() + "\n" + threads
+    outcome.timeline = timeline.text() + "\n" + by_thread
     outcome.service_cpu, outcome.link_cpu = sum(others[:-1]), others[-1]
     outcome.eta_errors = _eta_errors([s for s in samples if s[0] <= ended], ended)
     outcome.change_latencies = latencies
