@@ -91,6 +91,10 @@ HEADROOM: Final = 0.03
 #: A review that found the client the bottleneck moves at least this far down the
 #: table (a position: 0.5 is half the batches one level cheaper).
 STEP_DOWN: Final = 0.5
+#: A review moves at most this far up the table (at 20 Mbit/s the first review went from
+#: level 3 to a mix of 8 and 12 or to 12, on a link rate read low, in every baseline
+#: run; the client fell behind and the next review came back to 5 or 6).
+MAX_RAISE: Final = 2.0
 #: The client's time per byte is its CPU time per byte times this factor, measured when
 #: it was the bottleneck (a core shared with other work; thread switches), and eased
 #: down while it had time to spare (at once to what the time it did not wait for a slot
@@ -321,7 +325,9 @@ class CodingChooser:
             wall = 1 / max(window.plain_rate(), 1.0)
             floor = self._scale_floor(current)
             self._client_scale = _clamp(wall / max(modelled, 1e-12), floor, CLIENT_SCALE[1])
-        chosen = self._crossover()
+        # the link's rate is the best a window carried: it only rises as windows fill, so
+        # a raise far up the table is the likeliest to overshoot
+        chosen = min(self._crossover(), current + MAX_RAISE)
         if window.link_bound():
             chosen = max(chosen, current)  # fewer bytes still pay while the link is full
         if window.client_bound():
