@@ -10,15 +10,50 @@ after the last byte (the last answers).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from engine.sync.uploader import BATCH_ANSWERED, BATCH_SENT, WINDOW
 
 LOGGERS = ("engine.sync.uploader", "engine.sync.coding")
+
+
+#: This process's threads, by what they do in an upload (their names' prefixes).
+THREAD_ROLES = (("source", "source thread"), ("asyncio", "compression (worker threads)"))
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads so far, by role: the event loop (the
+    main thread), the source thread, the worker threads that compress, the rest; from
+    the kernel's run time of each thread (nanoseconds), independent of the machine's load
+    except through its speed."""
+    spent: dict[str, float] = {}
+    main = threading.main_thread().native_id
+    for thread in threading.enumerate():
+        role = "event loop" if thread.native_id == main else "other"
+        for prefix, name in THREAD_ROLES:
+            if thread.name.startswith(prefix):
+                role = name
+        with contextlib.suppress(OSError, ValueError):
+            stat = Path(f"/proc/self/task/{thread.native_id}/schedstat").read_text()
+            spent[role] = spent.get(role, 0.0) + int(stat.split()[0]) / 1e9
+    return spent
+
+
+def cpu_text(before: dict[str, float], after: dict[str, float], contacts: int) -> str:
+    """What each role spent between two :func:`thread_cpu` readings, per contact too."""
+    parts = []
+    for role, seconds in after.items():
+        spent = seconds - before.get(role, 0.0)
+        parts.append(f"{role} {spent:.2f} s ({spent / max(contacts, 1) * 1e6:.1f} µs)")
+    return "  - client CPU by thread: " + "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -145,7 +180,8 @@ class Timeline:
             f"  - idle after the first batch: window full {self.window_full:.2f} s (waiting"
             f" for answers), window not full {self.client_late:.2f} s (waiting for the client)"
         )
-        levels = sorted({e.level for e in self.events if e.kind == "sent"})
-        batches = sum(1 for e in self.events if e.kind == "sent")
-        lines.append(f"  - {batches} batches; levels used {levels}")
+        sent = [e for e in self.events if e.kind == "sent"]
+        levels = Counter(e.level for e in sent)
+        used = ", ".join(f"{level}: {levels[level]}" for level in sorted(levels))
+        lines.append(f"  - {len(sent)} batches; batches by level {{{used}}}")
         return "\n".join(lines)

@@ -41,7 +41,7 @@ from typing import Any
 from benchmarks.__main__ import _database, measure_migration
 from benchmarks.placement import Placement, placed, placements
 from benchmarks.procstat import children, load_average, machine_description, sample
-from benchmarks.timeline import Timeline, recording
+from benchmarks.timeline import Timeline, cpu_text, recording, thread_cpu
 from benchmarks.wire_data import compression_table, raw_json_bytes
 from contacts_migration.demo import running_sandbox
 from engine.api import Engine
@@ -198,6 +198,7 @@ async def _migrate(
     home: Path,
     scenario: Scenario,
     edits: int,
+    contacts: int = 0,
 ) -> Outcome:
     service = [pid for pid in children(os.getpid()) if pid != link.process.pid]
     engine = _engine(db, link.url, online, home)
@@ -214,12 +215,12 @@ async def _migrate(
         await engine.activate(accepted_terms=terms.version, accepted_by="Benchmark")
         before = link.snapshot()
         others = _cpu_of([*service, link.process.pid])
-        cpu = time.process_time()
+        cpu, threads_before = time.process_time(), thread_cpu()
         started = time.monotonic()
         with recording() as recorder:
             await engine.sync_once()
         ended = time.monotonic()
-        cpu = time.process_time() - cpu
+        cpu, by_thread = time.process_time() - cpu, cpu_text(threads_before, thread_cpu(), contacts)
         after = _cpu_of([*service, link.process.pid])
         others = [end - begin for end, begin in zip(after, others, strict=True)]
         load = load_average()
@@ -241,7 +242,7 @@ async def _migrate(
     gaps = [(float(since), float(seconds)) for since, seconds in shaped["up_gaps"]]
     rate = scenario.up_mbit * 1e6 / 8
     timeline = Timeline(started, ended, recorder.events, gaps, outcome.link_idle, rate)
-    outcome.timeline = timeline.text()
+    outcome.timeline = timeline.text() + "\n" + by_thread
     outcome.service_cpu, outcome.link_cpu = sum(others[:-1]), others[-1]
     outcome.eta_errors = _eta_errors([s for s in samples if s[0] <= ended], ended)
     outcome.change_latencies = latencies
@@ -366,7 +367,7 @@ def run_scenario(
         shaping(online.url, scenario, stats) as link,
         placed(placement),
     ):
-        outcome = asyncio.run(_migrate(db, link, online, online_dir, scenario, edits))
+        outcome = asyncio.run(_migrate(db, link, online, online_dir, scenario, edits, contacts))
     outcome.raw_bytes = raw
     outcome.contacts = contacts
     outcome.placement = placement.name

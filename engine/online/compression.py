@@ -17,31 +17,70 @@ import gzip
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from engine.contract.wire import COMPRESSED_ENCODINGS, ContentEncoding as ContentEncoding
+
+if TYPE_CHECKING:
+    import zstandard
 
 #: The zstd level until the link is measured: cheap, and 7.9x on contact JSON.
 ZSTD_LEVEL: Final = 3
 GZIP_LEVEL: Final = 5
 
 #: The zstd levels the chooser picks from: (level, ratio, CPU ns per plain byte), measured
-#: on the reference data (generated contacts, ~1 MB batches) on a 2-core AMD EPYC (6 and
-#: 8 measured under load and scaled by the others' ratio to their quiet figures; 2 and 4
-#: are left out: no better than 1 and 3). A trained dictionary was measured too and does
-#: not pay at this batch size (level 7 with a 110 kB dictionary: 9.5x against 9.8x
-#: without), nor does long-distance matching (level 7: 9.0x); so neither is used. At run
-#: time the costs are scaled by what this machine measures for the level in use.
+#: on the reference data (generated contacts, ~1 MB batches) on a 2-core AMD EPYC. Levels
+#: 1 and 3 are zstd's own; the dearer ones are zstd's match finders of those levels
+#: (greedy at 5, lazy at 6 and 7, lazy2 at 9 and 12) with the parameters of
+#: :data:`ZSTD_TUNED`, found for contact JSON by a search over zstd's parameters: matches
+#: of 7 bytes and more only (JSON's keys and punctuation make short matches poor value)
+#: and smaller tables. Against zstd's own levels on the same batches, alternating, load
+#: ~2.5: level 5 9.0x at 7.6 ns against 8.6x at 10.0; 6 9.8x at 10.3 against 9.1x at
+#: 10.6; 12 10.2x at 17.5 against 10.2x at 22.6. The table: the WAN benchmark's on the
+#: whole reference data beside zstd's own levels in the same runs (CPU seconds per 100,000
+#: contacts, load ~4: 5 0.99 against 1.32, 6 1.46 against 1.61, 7 1.65 against 1.76, 12
+#: 2.14 against 2.92), the costs scaled to the quiet figures zstd's levels had here. 2
+#: and 4 are left out (no better than 1 and 3); a trained dictionary did not pay at this
+#: batch size (zstd's level 7 with a 110 kB dictionary: 9.5x against 9.8x without), nor
+#: did long-distance matching. At run time the costs are scaled by what this machine
+#: measures for the level in use.
 ZSTD_LEVELS: Final = (
     (1, 7.5, 1.9),
     (3, 7.9, 2.5),
-    (5, 8.9, 7.7),
-    (6, 9.4, 8.7),
-    (7, 9.8, 10.6),
-    (8, 10.1, 11.6),
-    (9, 10.1, 14.3),
-    (12, 10.5, 22.1),
+    (5, 9.3, 5.8),
+    (6, 10.1, 7.9),
+    (7, 10.2, 9.9),
+    (9, 10.4, 12.2),
+    (12, 10.5, 16.2),
 )
+#: The levels tuned to contact JSON: (hash log, chain log, search log, min match, target
+#: length, strategy), window 2 MB (what zstd's levels 3-8 use for a 1 MB body).
+ZSTD_TUNED: Final = {
+    5: (17, 15, 5, 7, 0, "greedy"),
+    6: (18, 18, 5, 7, 16, "lazy"),
+    7: (18, 17, 6, 7, 8, "lazy"),
+    9: (19, 19, 5, 7, 64, "lazy2"),
+    12: (19, 19, 6, 7, 128, "lazy2"),
+}
+
+
+def _compressor(level: int) -> zstandard.ZstdCompressor:
+    import zstandard  # only when used: keeps the agent's start quick
+
+    tuned = ZSTD_TUNED.get(level)
+    if tuned is None:
+        return zstandard.ZstdCompressor(level=level)
+    hash_log, chain_log, search_log, min_match, target_length, strategy = tuned
+    parameters = zstandard.ZstdCompressionParameters(
+        window_log=21,
+        hash_log=hash_log,
+        chain_log=chain_log,
+        search_log=search_log,
+        min_match=min_match,
+        target_length=target_length,
+        strategy=getattr(zstandard, f"STRATEGY_{strategy.upper()}"),
+    )
+    return zstandard.ZstdCompressor(compression_params=parameters)
 
 
 #: The codings this client prefers, best first.
@@ -79,9 +118,7 @@ def compress(content: bytes, encoding: ContentEncoding, level: int = ZSTD_LEVEL)
     zstd's."""
     started = time.thread_time()
     if encoding is ContentEncoding.ZSTD:
-        import zstandard  # only when used: keeps the agent's start quick
-
-        data = zstandard.ZstdCompressor(level=level).compress(content)
+        data = _compressor(level).compress(content)
     elif encoding is ContentEncoding.GZIP:
         data = gzip.compress(content, compresslevel=GZIP_LEVEL, mtime=0)
         level = 0

@@ -54,6 +54,7 @@ is safe; a batch sent again keeps its body.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,13 +62,12 @@ from enum import Enum
 from typing import Final
 
 from engine.online.compression import ZSTD_LEVEL, ZSTD_LEVELS, ContentEncoding
+from engine.sync.pacing import PipelineWindow
 
 log = logging.getLogger(__name__)
 
 #: Answers of pipelined batches before the coding is chosen (or probes are planned).
 PASSIVE_ANSWERS: Final = 3
-#: The window full at least this share of the time the uploader waited: link-bound.
-LINK_BOUND: Final = 0.6
 #: Compressed and uncompressed batches of one (small) size, each sent alone.
 PROBES: Final = 2
 #: Link time a probe may take at most, at the rate the compressed batches showed.
@@ -91,10 +91,15 @@ HEADROOM: Final = 0.03
 #: A review that found the client the bottleneck moves at least this far down the
 #: table (a position: 0.5 is half the batches one level cheaper).
 STEP_DOWN: Final = 0.5
+#: A review moves at most this far up the table (at 20 Mbit/s the first review went from
+#: level 3 to a mix of 8 and 12 or to 12, on a link rate read low, in every baseline
+#: run; the client fell behind and the next review came back to 5 or 6).
+MAX_RAISE: Final = 2.0
 #: The client's time per byte is its CPU time per byte times this factor, measured when
 #: it was the bottleneck (a core shared with other work; thread switches), and eased
 #: down while it had time to spare (at once to what the time it did not wait for a slot
-#: allows: the model may overrate it), within these bounds.
+#: allows: the model may overrate it), within these bounds, and never below what the
+#: client's cores allow (:meth:`CodingChooser._scale_floor`).
 CLIENT_SCALE: Final = (0.7, 4.0)
 CLIENT_EASE: Final = 0.9
 #: A raised level is kept only if the pipeline then carried this much more plain JSON
@@ -122,9 +127,13 @@ START: Final = Coding(ContentEncoding.ZSTD, ZSTD_LEVEL)
 class CodingChooser:
     """Picks each batch's coding; told what every answered batch measured."""
 
-    def __init__(self, cpu_clock: Callable[[], float] = time.process_time) -> None:
-        """``cpu_clock``: this process's CPU seconds (a parameter for tests)."""
+    def __init__(
+        self, cpu_clock: Callable[[], float] = time.process_time, cores: int | None = None
+    ) -> None:
+        """``cpu_clock``: this process's CPU seconds, ``cores`` the cores it may run on
+        (parameters for tests)."""
         self._cpu_clock = cpu_clock
+        self._cores = cores or _usable_cores()
         self._decided: Coding | None = None
         self._plan: list[Coding] = []
         self._planned = False
@@ -134,11 +143,11 @@ class CodingChooser:
         self._round_trip: float | None = None
         #: Since the last choice: pipelined compressed answers (plain and wire bytes and
         #: the seconds they held the pipeline), and what the uploader waited for.
-        self._window = _Window()
+        self._window = PipelineWindow()
         self._pipeline = 0.0  # plain bytes per second of the stream before the probes
         self._link: float | None = None
         self._passive = False
-        self._last_window: _Window | None = None
+        self._last_window: PipelineWindow | None = None
         #: The level before the last raise and the plain bytes per second it carried;
         #: the highest level allowed once a raise carried no more.
         self._raised: tuple[float, float] | None = None
@@ -273,7 +282,7 @@ class CodingChooser:
             self._review_in = REVIEW_AFTER
             self._cpu_spent = self._compress_spent = 0.0
             self._raw_settled = self._raw_produced = 0
-        self._window = _Window()
+        self._window = PipelineWindow()
 
     def _place(self, position: float) -> None:
         """The stream at ``position`` in the table: its lower level, and the dearer one
@@ -296,7 +305,7 @@ class CodingChooser:
         if self._review_in > 0:
             return
         self._review_in = REVIEW_AFTER
-        window, self._window = self._window, _Window()
+        window, self._window = self._window, PipelineWindow()
         self._last_window = window
         current = self._position
         if window.answers:
@@ -308,14 +317,17 @@ class CodingChooser:
             busy = max(window.seconds - window.blocked, 0.0) / max(window.raw, 1)
             modelled = max(self._client_seconds(current, scaled=False), 1e-12)
             eased = min(self._client_scale * CLIENT_EASE, busy / modelled)
-            self._client_scale = max(CLIENT_SCALE[0], eased)
+            self._client_scale = max(self._scale_floor(current), eased)
         if window.answers and window.client_bound():
             # what the client made per second is its speed: its wall time per byte
             # against its CPU time per byte (a shared core, thread switches)
             modelled = self._client_seconds(current, scaled=False)
             wall = 1 / max(window.plain_rate(), 1.0)
-            self._client_scale = _clamp(wall / max(modelled, 1e-12), *CLIENT_SCALE)
-        chosen = self._crossover()
+            floor = self._scale_floor(current)
+            self._client_scale = _clamp(wall / max(modelled, 1e-12), floor, CLIENT_SCALE[1])
+        # the link's rate is the best a window carried: it only rises as windows fill, so
+        # a raise far up the table is the likeliest to overshoot
+        chosen = min(self._crossover(), current + MAX_RAISE)
         if window.link_bound():
             chosen = max(chosen, current)  # fewer bytes still pay while the link is full
         if window.client_bound():
@@ -375,6 +387,17 @@ class CodingChooser:
         seconds = other + cost * 1e-9 * self._cost_scale
         return seconds * (self._client_scale if scaled else 1.0)
 
+    def _scale_floor(self, position: float) -> float:
+        """The least the client's wall time per byte can be against its CPU time per
+        byte: on one core its threads take turns (1.0; below it, time spent reading ahead
+        while the window was full looks like spare time and the level overshoots); on
+        more, compressing (the GIL released) runs beside the rest, the longer of the two."""
+        if self._cores <= 1:
+            return 1.0
+        whole = max(self._client_seconds(position, scaled=False), 1e-12)
+        compress = _mixed(position, self._near())[1] * 1e-9 * self._cost_scale
+        return max(CLIENT_SCALE[0], max(compress, whole - compress) / whole)
+
     def _crossover(self) -> float:
         """Where in the table the client's time per plain byte meets the link's (the
         quickest mix: a cheaper one leaves the link more bytes, a dearer one leaves it
@@ -423,36 +446,6 @@ class CodingChooser:
         )
 
 
-@dataclass
-class _Window:
-    """What the pipeline did since the last choice."""
-
-    raw: int = 0
-    wire: int = 0
-    seconds: float = 0.0
-    answers: int = 0
-    blocked: float = 0.0
-    starved: float = 0.0
-
-    def answered(self, raw: int, wire: int, gap: float) -> None:
-        self.raw += raw
-        self.wire += wire
-        self.seconds += max(gap, 1e-4)
-        self.answers += 1
-
-    def wire_rate(self) -> float:
-        return self.wire / max(self.seconds, 1e-4)
-
-    def plain_rate(self) -> float:
-        return self.raw / max(self.seconds, 1e-4)
-
-    def link_bound(self) -> bool:
-        return self.blocked >= LINK_BOUND * max(self.blocked + self.starved, 1e-9)
-
-    def client_bound(self) -> bool:
-        return self.starved >= LINK_BOUND * max(self.blocked + self.starved, 1e-9)
-
-
 def _levels(near: bool) -> list[int]:
     """The zstd levels worth choosing: each compresses better than the one before (a
     near service: :data:`NEAR_LEVEL` at most)."""
@@ -490,6 +483,12 @@ def _table(level: int) -> tuple[float, float]:
         if known == level:
             return ratio, cost
     return ZSTD_LEVELS[1][1], ZSTD_LEVELS[1][2]
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _clamp(value: float, low: float, high: float) -> float:

@@ -1,5 +1,6 @@
-"""How big each upload batch is (sized from the link's measured rate and round trip), and
-how quickly the event loop gets its turn while an upload runs.
+"""How big each upload batch is (sized from the link's measured rate and round trip), what
+the pipeline of batches did (for the coding chooser), and how quickly the event loop
+gets its turn while an upload runs.
 
 Kept apart from :mod:`engine.sync.uploader`, which sends the batches.
 """
@@ -11,8 +12,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Final
 
+#: The window full at least this share of the time the uploader waited: link-bound.
+LINK_BOUND: Final = 0.6
 #: The first batch of an upload is small, so the first answer (and progress) comes soon.
 FIRST_BATCH_BYTES: Final = 128 * 1024
 MIN_BATCH_BYTES: Final = 32 * 1024
@@ -65,6 +69,37 @@ class LinkMeter:
         seconds = min(max(4 * self.round_trip, 0.25), 1.0)
         wanted = int(self.rate * self.ratio * seconds)
         return max(min(wanted, self.max_bytes), min(MIN_BATCH_BYTES, self.max_bytes))
+
+
+@dataclass
+class PipelineWindow:
+    """What the pipeline of batches did since the coding was last chosen (the chooser's
+    measurements: :mod:`engine.sync.coding`)."""
+
+    raw: int = 0
+    wire: int = 0
+    seconds: float = 0.0
+    answers: int = 0
+    blocked: float = 0.0
+    starved: float = 0.0
+
+    def answered(self, raw: int, wire: int, gap: float) -> None:
+        self.raw += raw
+        self.wire += wire
+        self.seconds += max(gap, 1e-4)
+        self.answers += 1
+
+    def wire_rate(self) -> float:
+        return self.wire / max(self.seconds, 1e-4)
+
+    def plain_rate(self) -> float:
+        return self.raw / max(self.seconds, 1e-4)
+
+    def link_bound(self) -> bool:
+        return self.blocked >= LINK_BOUND * max(self.blocked + self.starved, 1e-9)
+
+    def client_bound(self) -> bool:
+        return self.starved >= LINK_BOUND * max(self.blocked + self.starved, 1e-9)
 
 
 #: The interpreter's thread switch interval while an upload to a far service runs

@@ -338,3 +338,59 @@ def test_far_means_a_round_trip_known_and_none_quicker_than_a_lan_s() -> None:
     assert chooser.far
     chooser.round_trip(0.002)  # the quickest answer counts: a LAN or the loopback
     assert not chooser.far
+
+
+def _read_ahead_review(cores: int) -> list[int]:
+    """20 Mbit/s, a client of 40 ns of CPU a byte that read ahead while the window was
+    full: it waited for a free slot all but 10 ms of each batch's 50 ms. The levels of
+    the batches after one review."""
+    clock = Clock()
+    chooser = CodingChooser(clock, cores=cores)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1 + REVIEW_AFTER):
+        coding = chooser.next(ContentEncoding.ZSTD)
+        _, _, cost = next(row for row in ZSTD_LEVELS if row[0] == coding.level)
+        compress_cpu = MB * cost * 1e-9
+        clock.now += 0.04 + compress_cpu
+        wire = int(MB / RATIOS[coding.level])
+        link = wire / (20e6 / 8)
+        chooser.waited(link - 0.01, 0.0)
+        chooser.settled(coding, wire, MB, compress_cpu, link)
+    return [chooser.next(ContentEncoding.ZSTD).level for _ in range(40)]
+
+
+def test_on_one_core_reading_ahead_is_not_taken_for_spare_time() -> None:
+    """On one core the client's wall time per byte is at least its CPU time per byte:
+    the time it spent reading ahead while the window was full is no sign that it could
+    keep up with a dearer level (seen: x0.7, a jump from level 3 to a mix of 8 and 12,
+    seven reviews to come down); with two cores compressing may run beside the rest."""
+    one, two = _read_ahead_review(cores=1), _read_ahead_review(cores=2)
+    assert set(one) <= {3, 5}  # where 40 ns a byte and level 3-5 meet 20 Mbit/s
+    assert sum(two) > sum(one)
+
+
+def test_a_review_climbs_at_most_two_levels_at_once() -> None:
+    """The link's rate is the best a window carried and is read low at first: a review
+    that finds room for the dearest level still climbs two steps of the table, and the
+    next one the rest if the link is still full."""
+    clock = Clock()
+    chooser = CodingChooser(clock, cores=1)
+    chooser.round_trip(0.03)
+    for _ in range(PASSIVE_ANSWERS + 1):  # the client behind at first: level 3
+        clock.now += 0.01
+        chooser.waited(0.0, 0.05)
+        chooser.settled(START, MB // 8, MB, 0.002, 0.05)
+    assert chooser.decided == START
+    seen = []
+    for _ in range(2 * REVIEW_AFTER):  # then a slow link, a quick client: window full
+        coding = chooser.next(ContentEncoding.ZSTD)
+        seen.append(coding.level)
+        clock.now += 0.01
+        wire = int(MB / RATIOS[coding.level])
+        chooser.waited(0.2, 0.0)
+        chooser.settled(coding, wire, MB, 0.002, wire / (2e6 / 8))
+    levels = sorted(RATIOS)
+    two_up = levels[levels.index(START.level) + 2]
+    first_review = next(i for i, level in enumerate(seen) if level != START.level)
+    assert max(seen[first_review : first_review + REVIEW_AFTER - 1]) <= two_up
+    assert _mean_level(chooser) > two_up  # the next review: further up
