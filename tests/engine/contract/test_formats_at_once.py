@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -115,32 +116,56 @@ _DATELIKE = st.one_of(
 )
 
 
-@settings(max_examples=3000)
+def _ids_agree(values: list[str]) -> None:
+    assert all_ids(values) == all(_ID_SEARCH(value) is not None for value in values)
+
+
+def _timestamps_agree(values: list[str]) -> None:
+    one_by_one = all(_TIMESTAMP_SEARCH(value) is not None for value in values)
+    assert all_match(TIMESTAMP_LINES, values) == one_by_one
+
+
+def _dates_agree(values: list[str]) -> None:
+    one_by_one = all(_DATE_SEARCH(value) is not None for value in values)
+    assert all_match(DATE_OR_TIMESTAMP_LINES, values) == one_by_one
+
+
+@settings(max_examples=600)
 @given(st.lists(_IDS, max_size=6))
 @example([])
 @example(["1", "0"])
 @example(["1\n0"])
 @example(["1", ""])
 def test_ids_at_once_are_ids_one_by_one(values: list[str]) -> None:
-    assert all_ids(values) == all(_ID_SEARCH(value) is not None for value in values)
+    _ids_agree(values)
 
 
-@settings(max_examples=3000)
+@settings(max_examples=600)
 @given(st.lists(_DATELIKE, max_size=6))
 @example(["2020-01-01T00:00:00\n2020-01-01T00:00:00"])
 @example(["2020-01-01T00:00:00", "\n"])
+@example(["2020-01-01T00:00:00", ""])
 def test_timestamps_at_once_are_timestamps_one_by_one(values: list[str]) -> None:
-    one_by_one = all(_TIMESTAMP_SEARCH(value) is not None for value in values)
-    assert all_match(TIMESTAMP_LINES, values) == one_by_one
+    _timestamps_agree(values)
 
 
-@settings(max_examples=3000)
+@settings(max_examples=600)
 @given(st.lists(_DATELIKE, max_size=6))
 @example(["2020-01-01\n2020-01-01"])
 @example(["2024-02-29", "2023-02-29"])
 def test_dates_at_once_are_dates_one_by_one(values: list[str]) -> None:
-    one_by_one = all(_DATE_SEARCH(value) is not None for value in values)
-    assert all_match(DATE_OR_TIMESTAMP_LINES, values) == one_by_one
+    _dates_agree(values)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("agree", "values"),
+    [(_ids_agree, _IDS), (_timestamps_agree, _DATELIKE), (_dates_agree, _DATELIKE)],
+)
+def test_many_more_values_agree(
+    agree: Callable[[list[str]], None], values: st.SearchStrategy[str]
+) -> None:
+    settings(max_examples=10_000, deadline=None)(given(st.lists(values, max_size=8))(agree))()
 
 
 @pytest.mark.parametrize(("values"), [[str(i) for i in range(1, 2001)], ["2020-01-01"] * 2000])
@@ -197,7 +222,7 @@ def _decoded(decoder: msgspec.json.Decoder[Any], raw: bytes) -> object:
         return "refused"
 
 
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(_BATCHES)
 def test_a_relaxed_batch_decodes_what_the_typed_batch_decodes(batch: dict[str, Any]) -> None:
     raw = json.dumps(batch, ensure_ascii=False).encode("utf-8", "surrogatepass")
