@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
+from itertools import chain
+from operator import attrgetter, is_not
 from types import UnionType
 from typing import Annotated, Any, Final, Literal, TypeVar, Union, cast, get_args, get_origin
 
@@ -22,7 +24,17 @@ import msgspec
 from msgspec import Meta, Struct
 
 from engine.contract.canonical import CANONICAL_ENCODER, canonical_json_reference
-from engine.contract.formats import DATE_OR_TIMESTAMP, ID, TEXT, TIMESTAMP, schema_pattern
+from engine.contract.formats import (
+    DATE_OR_TIMESTAMP,
+    DATE_OR_TIMESTAMP_LINES,
+    ID,
+    TEXT,
+    TIMESTAMP,
+    TIMESTAMP_LINES,
+    all_ids,
+    all_match,
+    schema_pattern,
+)
 from engine.contract.problems import problem_words
 
 
@@ -215,40 +227,152 @@ def may_hold_control_characters(json_text: bytes | bytearray) -> bool:
     return b"\\" in json_text and _CONTROL_ESCAPE.search(json_text) is not None
 
 
-def _relaxed(annotation: Any) -> Any:
-    """The type with :data:`Text` as plain text (Structs rebuilt, everything else kept)."""
+# A batch holds hundreds of contacts, and msgspec asks ``re`` about each id, date and
+# timestamp in a call of its own (some 5 a contact: more than decoding the JSON costs).
+# The Struct of a batch, relaxed, decodes those as plain text and checks them after
+# decoding, all of a kind at once (``engine.contract.formats.all_ids`` and ``all_match``:
+# the same verdict on every value as its pattern, a property test holds them to it).
+
+#: The patterned texts a batch checks after decoding, and how, each list all at once.
+_DEFERRED: Final[tuple[tuple[Any, Callable[[list[str]], bool]], ...]] = (
+    (Id, all_ids),
+    (Date, partial(all_match, DATE_OR_TIMESTAMP_LINES)),
+    (Timestamp, partial(all_match, TIMESTAMP_LINES)),
+)
+#: Collects values of one type into the lists of the checks (indexes of ``_DEFERRED``).
+_Gather = Callable[[Sequence[Any], list[list[str]]], None]
+_NOT_NONE: Final = partial(is_not, None)
+
+
+def _relaxed(annotation: Any, deferred: bool) -> Any:
+    """The type with :data:`Text` as plain text (Structs rebuilt, everything else kept);
+    ``deferred``: ids, dates and timestamps too (their checks left to the batch)."""
     if annotation == Text:
         return str | None
+    if deferred and annotation == Id:
+        return str
+    if deferred and any(annotation == rule for rule, _ in _DEFERRED):
+        return str | None
     if isinstance(annotation, type) and issubclass(annotation, Struct):
-        return relaxed_struct(annotation)
+        return _relaxed_struct(annotation, deferred)
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is list:
-        return list[_relaxed(args[0])]  # type: ignore[misc]
+        return list[_relaxed(args[0], deferred)]  # type: ignore[misc]
     if origin in (Union, UnionType):
-        return Union[tuple(_relaxed(arg) for arg in args)]  # noqa: UP007
+        return Union[tuple(_relaxed(arg, deferred) for arg in args)]  # noqa: UP007
     return annotation
 
 
+def _texts(index: int, nullable: bool) -> _Gather:
+    """Collects a column of texts (or nulls) into the list of check ``index``."""
+    if not nullable:  # decoding saw to it that each is text
+        return lambda column, into: into[index].extend(column)
+
+    def gather(column: Sequence[Any], into: list[list[str]]) -> None:
+        texts = into[index]
+        before = len(texts)
+        texts.extend(filter(None, column))  # in C: leaves out the nulls, and ""...
+        if len(texts) - before + column.count(None) < len(column):
+            texts.append("")  # ... which no rule takes: one is kept, to be refused
+
+    return gather
+
+
+def _gatherer(annotation: Any) -> _Gather | None:
+    """Collects the deferred texts in a column of values of this type (a list: a field
+    of many Structs, the items of many lists); None when they hold none."""
+    for index, (rule, _) in enumerate(_DEFERRED):
+        if annotation == rule:
+            return _texts(index, nullable=type(None) in get_args(rule))
+    if isinstance(annotation, type) and issubclass(annotation, Struct):
+        parts = [
+            (attrgetter(field.name), gather)
+            for field in msgspec.structs.fields(annotation)
+            if (gather := _gatherer(field.type)) is not None
+        ]
+        if not parts:
+            return None
+
+        def gather_fields(column: Sequence[Any], into: list[list[str]]) -> None:
+            for get, gather in parts:  # each field's column in one C call
+                gather(list(map(get, column)), into)
+
+        return gather_fields
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is list and (item := _gatherer(args[0])) is not None:
+        return lambda column, into: item(list(chain.from_iterable(column)), into)
+    if origin in (Union, UnionType):
+        members = [arg for arg in args if arg is not type(None)]
+        gathers = [gather for arg in members if (gather := _gatherer(arg)) is not None]
+        if gathers and len(members) > 1:
+            raise TypeError(f"no deferred check for {annotation}")  # say how to tell them
+        if gathers:
+            return lambda column, into: gathers[0](list(filter(_NOT_NONE, column)), into)
+    return None
+
+
+def _formats_hold(gather: _Gather, values: list[Any]) -> bool:
+    """Whether every deferred text in ``values`` is what its pattern says it must be."""
+    into: list[list[str]] = [[] for _ in _DEFERRED]
+    gather(values, into)
+    return all(check(texts) for (_, check), texts in zip(_DEFERRED, into, strict=True))
+
+
+def _checked_after_decoding(gather: _Gather) -> Callable[[Any], None]:
+    def __post_init__(self: Any) -> None:
+        if not _formats_hold(gather, [self]):
+            raise ValueError("an id, date or timestamp is not written as it must be")
+
+    return __post_init__
+
+
+def _structs_in(annotation: Any) -> set[type[Struct]]:
+    """Every Struct a value of this type can hold (itself included)."""
+    if isinstance(annotation, type) and issubclass(annotation, Struct):
+        inside = (_structs_in(field.type) for field in msgspec.structs.fields(annotation))
+        return {annotation}.union(*inside)
+    return set().union(*(_structs_in(arg) for arg in get_args(annotation)))
+
+
+#: The contact document's own Structs: relaxed, they check nothing after decoding (the
+#: engine builds them directly from values valid by how they were made).
+_DOCUMENT_PARTS: Final = frozenset(_structs_in(Contact))
+
+
 @cache
-def relaxed_struct(struct: type[S]) -> type[S]:
-    """``struct`` with the control-character rule of :data:`Text` left out, for JSON text
-    that :func:`may_hold_control_characters` clears; its fields in sorted order, so that
-    its plain JSON is the canonical form. Its instances have the same fields, values and
-    canonical JSON (typed as ``struct``'s, though they are not its instances)."""
-    fields = sorted((f.name, _relaxed(f.type)) for f in msgspec.structs.fields(struct))
+def _relaxed_struct(struct: type[S], deferred: bool) -> type[S]:
+    fields = sorted((f.name, _relaxed(f.type, deferred)) for f in msgspec.structs.fields(struct))
+    gather = _gatherer(struct) if deferred and struct not in _DOCUMENT_PARTS else None
     relaxed = msgspec.defstruct(
-        f"Relaxed{struct.__name__}", fields, forbid_unknown_fields=True, gc=False
+        f"Relaxed{struct.__name__}",
+        fields,
+        forbid_unknown_fields=True,
+        gc=False,
+        namespace={} if gather is None else {"__post_init__": _checked_after_decoding(gather)},
     )
     return cast(type[S], relaxed)
 
 
+def relaxed_struct(struct: type[S]) -> type[S]:
+    """``struct`` with the control-character rule of :data:`Text` left out, for JSON text
+    that :func:`may_hold_control_characters` clears; its fields in sorted order, so that
+    its plain JSON is the canonical form. Its instances have the same fields, values and
+    canonical JSON (typed as ``struct``'s, though they are not its instances).
+
+    A Struct that is not part of the document (a batch) decodes the ids, dates and
+    timestamps inside as plain text and then checks them all at once: the same verdict."""
+    return _relaxed_struct(struct, struct not in _DOCUMENT_PARTS)
+
+
 _RELAXED_CONTACT: Final = relaxed_struct(Contact)
+#: Contacts with their fields in sorted order: as the engine builds them, as a batch holds them.
+_RELAXED_CONTACTS: Final = frozenset({_RELAXED_CONTACT, _relaxed_struct(Contact, True)})
 
 
 def canonical_bytes(contact: Contact) -> bytes:
     """The canonical JSON of a typed contact (``engine.contract.canonical``), encoded once;
     its SHA-256 is the contact's hash."""
-    sorted_fields = type(contact) is _RELAXED_CONTACT
+    sorted_fields = type(contact) in _RELAXED_CONTACTS
     try:
         return (_PLAIN_ENCODER if sorted_fields else CANONICAL_ENCODER).encode(contact)
     except UnicodeEncodeError:  # a lone surrogate: the reference decides
