@@ -184,7 +184,7 @@ def _rows(
         rows = [contact_row(contact) for contact in contacts]
         first_index = {row.id: index for index, row in enumerate(rows)}
         if len(first_index) == len(rows):
-            searches = [(row.id, contact_search(c)) for row, c in zip(rows, contacts)]
+            searches = [(row.id, contact_search(c)) for row, c in zip(rows, contacts, strict=True)]
             return rows, searches, first_index
     rows, searches, first_index = [], [], {}
     for index, doc in enumerate(upserts):

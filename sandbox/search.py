@@ -22,7 +22,9 @@ _PHONE_PUNCTUATION: Final = re.compile(r"[\s().+\-/]+")
 _NOT_DIGITS: Final = re.compile(r"[^0-9]+")
 
 
-def _normal(text: str) -> str:
+def normal_text(text: str) -> str:
+    """A query's or a search line's text as compared: commas and runs of whitespace one
+    space, no space at either end, lower case."""
     return _SPACES.sub(" ", text).strip().lower()
 
 
@@ -40,7 +42,7 @@ SEARCH_KEYS: Final = (
 
 
 def _joined(value: object) -> str:
-    """A text field's words as :func:`_normal` separates them (``str.split`` and the
+    """A text field's words as :func:`normal_text` separates them (``str.split`` and the
     pattern's ``\\s`` are the same Unicode whitespace), one space apart, not yet
     lower-cased; "" for no text."""
     return " ".join(value.replace(",", " ").split()) if isinstance(value, str) else ""
@@ -64,7 +66,7 @@ def search_text(values: Sequence[object]) -> str:
     """The search text of a (valid) contact from its :data:`SEARCH_KEYS` values, in order.
 
     Built from each field's words once (this runs for every contact the service
-    stores); equal to normalising each line with :func:`_normal`."""
+    stores); equal to normalising each line with :func:`normal_text`."""
     first_name, middle_name, last_name, main_name, code, email, phone, mobile = values
     first, last = _joined(first_name), _joined(last_name)
     both = first and last  # the words of both, in either order; else the one there is
@@ -103,7 +105,7 @@ class SearchQuery:
 
     @classmethod
     def parse(cls, text: str) -> SearchQuery:
-        normal = _normal(text)
+        normal = normal_text(text)
         if not normal:
             return cls(text, ())
         terms = [normal]
