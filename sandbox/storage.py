@@ -42,11 +42,6 @@ PAGE_BYTES: Final = 16_384
 #: The writer's page cache: the name index of 100,000 contacts stays in memory (the
 #: default 2 MB re-read it from the file for every batch).
 WRITER_CACHE_KIB: Final = 65_536
-#: The writer reads the database through a memory map up to this size (SQLite's
-#: ``mmap_size``): fewer copies through read calls while a batch's inserts and the WAL's
-#: checkpoints touch the pages. apply_batch's thread CPU a contact, 100,000 contacts, 9
-#: alternating runs at load 7-8: median 19.4 -> 16.3 µs (mins 14.7 / 14.6).
-WRITER_MMAP_BYTES: Final = 256 * 1024 * 1024
 IDEMPOTENCY_RETENTION_SECONDS: Final = 7 * 24 * 3600
 
 
@@ -168,7 +163,6 @@ class Store:
         if new:  # only a database not yet written takes a page size
             self._writer.execute(f"PRAGMA page_size={PAGE_BYTES}")
         self._writer.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-        self._writer.execute(f"PRAGMA mmap_size={WRITER_MMAP_BYTES}")
         self._writer.execute("PRAGMA journal_mode=WAL")
         for suffix in ("-wal", "-shm"):
             make_private(path.with_name(path.name + suffix))
