@@ -190,19 +190,19 @@ class Api:
             raise _bad_query("Content-Length must be a number.")
         too_large = declared is not None and int(declared) > limit
         drained = not (too_large and int(declared or 0) > limit + MAX_DRAIN_BYTES)
-        body = bytearray()
+        chunks: list[bytes] = []  # joined once at the end: no growing copy of the body
         received = 0
         if drained:
             async for chunk in request.stream():
                 received += len(chunk)
                 if received > limit:
                     too_large = True
-                    body.clear()
+                    chunks.clear()
                     if received > limit + MAX_DRAIN_BYTES:
                         drained = False
                         break
                     continue
-                body += chunk
+                chunks.append(chunk)
         if too_large:
             raise ApiError(
                 413,
@@ -210,7 +210,7 @@ class Api:
                 f"The request body is larger than {limit} bytes; send smaller batches.",
                 headers={} if drained else {"Connection": "close"},
             )
-        return bytes(body)
+        return b"".join(chunks)
 
     async def _json(self, request: Request) -> Any:
         return jsonio.parse(await self._body(request))

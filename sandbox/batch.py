@@ -105,18 +105,27 @@ _SEARCH_VALUES: Final = attrgetter(*SEARCH_KEYS)
 
 
 def contact_row(contact: Contact) -> ContactRow:
-    """Row for a valid contact: its canonical JSON, encoded once, is stored and hashed."""
+    """Row for a valid contact: its canonical JSON, encoded once, is stored and hashed.
+
+    Runs for every contact stored: ASCII text (most values) is taken as it is without a
+    call, anything else goes through :func:`_display`."""
     raw = canonical_bytes(contact)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = stored_text(raw)
+    code, email = contact.code, contact.email
+    phone = contact.phone or contact.mobile
     return ContactRow._make(
         (
             int(contact.id),
-            stored_text(raw),
+            text,
             hashlib.sha256(raw).hexdigest(),  # == engine.contract.canonical.contact_hash
             display_name(contact),
-            _display(contact.code),
+            code if code is None or code.isascii() else _display(code),
             contact.type,  # "person" or "organisation": nothing to make safe
-            _display(contact.email),
-            _display(contact.phone or contact.mobile),
+            email if email is None or email.isascii() else _display(email),
+            phone if phone is None or phone.isascii() else _display(phone),
         )
     )
 
@@ -165,6 +174,40 @@ def _checked(doc: object) -> Contact | str:
         return error.problem
 
 
+def _rows(
+    upserts: Sequence[object], checked: bool, bad: list[dict[str, Any]]
+) -> tuple[list[ContactRow], list[tuple[int, str]], dict[int, int]]:
+    """The rows and search texts of the valid upserts, and the index of each id's first
+    one; each refused upsert, and each id again after its first, is added to ``bad``."""
+    if checked:  # every upsert valid: one row each, in C-driven loops, unless an id repeats
+        contacts = cast(Sequence[Contact], upserts)
+        rows = [contact_row(contact) for contact in contacts]
+        first_index = {row.id: index for index, row in enumerate(rows)}
+        if len(first_index) == len(rows):
+            searches = [(row.id, contact_search(c)) for row, c in zip(rows, contacts, strict=True)]
+            return rows, searches, first_index
+    rows, searches, first_index = [], [], {}
+    for index, doc in enumerate(upserts):
+        contact = cast(Contact, doc) if checked else _checked(doc)
+        if isinstance(contact, str):
+            bad.append({"id": _label(doc), "index": index, "problems": [contact]})
+            continue
+        row = contact_row(contact)
+        if row.id in first_index:
+            bad.append(
+                {
+                    "id": contact.id,
+                    "index": index,
+                    "problems": [f"id {row.id} appears more than once in upserts"],
+                }
+            )
+            continue
+        first_index[row.id] = index
+        rows.append(row)
+        searches.append((row.id, contact_search(contact)))
+    return rows, searches, first_index
+
+
 def prepare_batch(raw: bytes) -> PreparedBatch:
     """Decode and validate a batch body completely; raise ApiError (422) naming every
     refused contact (one problem each) and nothing applied."""
@@ -186,29 +229,9 @@ def prepare_batch(raw: bytes) -> PreparedBatch:
     deletes = sorted({int(d) for d in batch.deletes})
 
     bad: list[dict[str, Any]] = []
-    rows: list[ContactRow] = []
-    searches: list[tuple[int, str]] = []
-    first_index: dict[int, int] = {}
-    for index, doc in enumerate(upserts):
-        contact = cast(Contact, doc) if checked else _checked(doc)
-        if isinstance(contact, str):
-            bad.append({"id": _label(doc), "index": index, "problems": [contact]})
-            continue
-        row = contact_row(contact)
-        if row.id in first_index:
-            bad.append(
-                {
-                    "id": contact.id,
-                    "index": index,
-                    "problems": [f"id {row.id} appears more than once in upserts"],
-                }
-            )
-            continue
-        first_index[row.id] = index
-        rows.append(row)
-        searches.append((row.id, contact_search(contact)))
+    rows, searches, first_index = _rows(upserts, checked, bad)
     deleted = set(deletes)
-    for row in rows:
+    for row in rows if deleted else ():
         if row.id in deleted:
             bad.append(
                 {

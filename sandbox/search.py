@@ -22,7 +22,9 @@ _PHONE_PUNCTUATION: Final = re.compile(r"[\s().+\-/]+")
 _NOT_DIGITS: Final = re.compile(r"[^0-9]+")
 
 
-def _normal(text: str) -> str:
+def normal_text(text: str) -> str:
+    """A query's or a search line's text as compared: commas and runs of whitespace one
+    space, no space at either end, lower case."""
     return _SPACES.sub(" ", text).strip().lower()
 
 
@@ -39,10 +41,11 @@ SEARCH_KEYS: Final = (
 )
 
 
-def _words(value: object) -> list[str]:
-    """A text field's words as :func:`_normal` separates them (``str.split`` and the
-    pattern's ``\\s`` are the same Unicode whitespace), not yet lower-cased."""
-    return value.replace(",", " ").split() if isinstance(value, str) else []
+def _joined(value: object) -> str:
+    """A text field's words as :func:`normal_text` separates them (``str.split`` and the
+    pattern's ``\\s`` are the same Unicode whitespace), one space apart, not yet
+    lower-cased; "" for no text."""
+    return " ".join(value.replace(",", " ").split()) if isinstance(value, str) else ""
 
 
 #: Every byte but the ASCII digits: what ``_NOT_DIGITS`` removes from ASCII text.
@@ -63,19 +66,20 @@ def search_text(values: Sequence[object]) -> str:
     """The search text of a (valid) contact from its :data:`SEARCH_KEYS` values, in order.
 
     Built from each field's words once (this runs for every contact the service
-    stores); equal to normalising each line with :func:`_normal`."""
+    stores); equal to normalising each line with :func:`normal_text`."""
     first_name, middle_name, last_name, main_name, code, email, phone, mobile = values
-    first, last = _words(first_name), _words(last_name)
+    first, last = _joined(first_name), _joined(last_name)
+    both = first and last  # the words of both, in either order; else the one there is
     lines = [
-        " ".join(first + last),
-        " ".join(last + first),
+        f"{first} {last}" if both else first or last,
+        f"{last} {first}" if both else first or last,
         # a middle name of only commas still makes this line (the same as the first)
-        " ".join(first + _words(middle_name) + last)
+        " ".join(filter(None, (first, _joined(middle_name), last)))
         if isinstance(middle_name, str) and middle_name.strip()
         else "",
-        " ".join(_words(main_name)),
-        " ".join(_words(code)),
-        " ".join(_words(email)),
+        _joined(main_name),
+        _joined(code),
+        _joined(email),
         _digits(phone),
         _digits(mobile),
     ]
@@ -101,7 +105,7 @@ class SearchQuery:
 
     @classmethod
     def parse(cls, text: str) -> SearchQuery:
-        normal = _normal(text)
+        normal = normal_text(text)
         if not normal:
             return cls(text, ())
         terms = [normal]

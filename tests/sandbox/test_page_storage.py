@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, strategies as st
 
 from engine.contract.document import typed
 from sandbox.batch import contact_row, prepare_batch
-from sandbox.search import SearchQuery, document_search_text
+from sandbox.search import SEARCH_KEYS, SearchQuery, document_search_text, normal_text
 from sandbox.storage import Store
 from tests.sandbox.factories import contact
 
@@ -137,3 +138,27 @@ def test_a_phone_number_is_searched_by_its_ascii_digits(phone: str) -> None:
     """Both ways to a phone's digits (ASCII text, anything else) keep exactly 0-9."""
     text = document_search_text({"phone": phone, "mobile": phone + "é"})
     assert text.split("\n") == [re.sub("[^0-9]", "", phone)] * 2 if phone else text == ""
+
+
+_FIELD = st.one_of(
+    st.none(), st.text(alphabet=st.sampled_from(list(" ,\t\n\u00a0\u2003aZß\u0130Σς\ud8000٣-")))
+)
+
+
+@given(st.fixed_dictionaries({key: _FIELD for key in SEARCH_KEYS}))
+def test_the_search_text_is_its_lines_each_normalised(doc: dict[str, Any]) -> None:
+    """The search text, built from each field's words once, is what its definition says:
+    each line normalised as a query is (commas and runs of whitespace one space, lower
+    case), the phones as bare ASCII digits, empty lines left out."""
+    first, middle, last, main, code, email, phone, mobile = (doc[k] or "" for k in SEARCH_KEYS)
+    lines = [
+        f"{first} {last}",
+        f"{last} {first}",
+        f"{first} {middle} {last}" if middle.strip() else "",
+        main,
+        code,
+        email,
+    ]
+    digits = [re.sub("[^0-9]", "", phone), re.sub("[^0-9]", "", mobile)]
+    text = "\n".join(filter(None, [*map(normal_text, lines), *digits]))
+    assert document_search_text(doc) == text.encode("utf-8", "replace").decode("utf-8")
