@@ -13,9 +13,10 @@ The calls come in the order SQLite evaluates the rows, which no document promise
 the statement's ORDER BY. So a page is used only when its rows are as many as the
 statement counted and strictly ascending by (ContactID, the child's key), which is that
 order: the checkpoint's id order and each contact's child order are checked, not
-assumed. Otherwise (:class:`Unproven`), or when SQLite reports the function failed (text
-that isn't UTF-8: the cursor's own decoding then decides), the source reads the page with
-the plain statements (:data:`engine.sources.mapping.reads.PLAIN_ROWS`).
+assumed. Otherwise (:class:`Unproven`), or when the statement fails (the function does
+on text that isn't UTF-8: the cursor's own decoding then decides; any other error the
+plain read meets and reports as before), the source reads the page with the plain
+statements (:data:`engine.sources.mapping.reads.PLAIN_ROWS`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ T = LogicalTable
 
 #: The name the rows are handed to (registered on the source's own connection).
 ROW_FUNCTION: Final = "contacts_migration_row"
-#: What sqlite3 says when a Python function failed, e.g. on an argument's decoding.
-FUNCTION_FAILED: Final = "user-defined function raised exception"
 
 
 class Unproven(Exception):
@@ -108,9 +107,9 @@ class HandedRows:
             cursor.execute(statement, params)
             (count,) = cursor.fetchone()
         except sqlite3.OperationalError as error:
-            if FUNCTION_FAILED in str(error):
-                raise Unproven from error
-            raise
+            # the function failed ("user-defined function raised exception": decoding its
+            # arguments), or SQLite did: the plain read meets, and reports, what is wrong
+            raise Unproven from error
         rows = self._rows[:]
         self._rows.clear()
         if count != len(rows):
