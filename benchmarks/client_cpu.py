@@ -4,7 +4,9 @@ goes in a first migration, per contact.
 Two measurements of the same generated practice (seed 42, as every benchmark):
 
 - **stages**, in this thread on one core: the plain SQLite fetch of each page (the same
-  statements the source runs, rows only), the source's ``read_page`` (fetch + assembly),
+  statements the source runs, rows only, as the cursor returns them and as the source
+  reads them for a first migration: handed to a function, ``engine/sources/sqlite_rows``),
+  the source's ``read_page`` (fetch + assembly),
   the validation and the JSON encoding of each document, each as CPU µs per contact;
   and ``read_upload_page``, what a first migration runs instead (fetch, then each contact
   built straight into its checked wire bytes), with the share of contacts it built;
@@ -55,6 +57,8 @@ class Stages:
     validate: float
     encode: float
     upload_page: float
+    #: The fetch as read_upload_page does it (rows handed to a function, order checked).
+    handed: float
     #: Contacts read_upload_page built into bytes (the rest: documents, checked in full).
     built: int
 
@@ -63,10 +67,11 @@ class Stages:
         total = self.read_page + self.validate + self.encode
         return (
             f"stages, {self.contacts:,} contacts, CPU µs per contact: SQLite fetch"
-            f" {self.fetch:.1f}, read_page {self.read_page:.1f} (assembly {assembly:.1f}),"
+            f" {self.fetch:.1f} (handed {self.handed:.1f}), read_page {self.read_page:.1f}"
+            f" (assembly {assembly:.1f}),"
             f" validation {self.validate:.1f}, JSON {self.encode:.1f}; sum {total:.1f};"
             f" read_upload_page {self.upload_page:.1f} (build + encode"
-            f" {self.upload_page - self.fetch:.1f}; {self.built:,} built)"
+            f" {self.upload_page - self.handed:.1f}; {self.built:,} built)"
         )
 
 
@@ -89,6 +94,17 @@ def _plain_fetch(connection: sqlite3.Connection, queries: Queries, after: int, s
             connection.execute(queries.children_between(table), bounds).fetchall()
 
 
+def _handed_fetch(source: SqliteSource, after: int, size: int) -> None:
+    """The same rows as a first migration reads them (handed to a function, checked)."""
+    assert source._connection is not None
+    cursor = source._connection.cursor()
+    rows = source._handed.contacts(cursor, source.queries, after, size)
+    if rows:
+        bounds = (rows[0][0], rows[-1][0])
+        for table in CHILD_TABLES:
+            source._handed.children(cursor, source.queries, table, bounds)
+
+
 def _validate(documents: list[Document]) -> None:
     for doc in documents:
         document_problems(doc)
@@ -103,12 +119,13 @@ def measure_stages(db: Path, page_size: int = DEFAULT_PAGE_SIZE) -> Stages:
     """Each stage over every page, in this thread (CPU time, so load doesn't matter)."""
     source = SqliteSource(db)
     plain = sqlite3.connect(db)
-    fetch = read = validate = encode = upload = 0.0
+    fetch = read = validate = encode = upload = handed = 0.0
     contacts = built = 0
     after = 0
     with few_collections():
         while True:
             fetch += _timed(_plain_fetch, plain, source.queries, after, page_size)
+            handed += _timed(_handed_fetch, source, after, page_size)
             started = time.thread_time()
             upload_page = source.read_upload_page(after, page_size)
             upload += time.thread_time() - started
@@ -132,6 +149,7 @@ def measure_stages(db: Path, page_size: int = DEFAULT_PAGE_SIZE) -> Stages:
         _per_contact(validate, contacts),
         _per_contact(encode, contacts),
         _per_contact(upload, contacts),
+        _per_contact(handed, contacts),
         built,
     )
 

@@ -66,17 +66,20 @@ class Queries:
         columns = self._columns(T.CONTACT, (column for column, _, _ in CONTACT_COLUMNS))
         return f"SELECT {columns} FROM {self._t(T.CONTACT)}"
 
-    def _child_select(self, table: LogicalTable) -> tuple[str, str]:
-        """(SELECT ... FROM child, ORDER BY ...) for one child table."""
+    @staticmethod
+    def _child_columns(table: LogicalTable) -> tuple[tuple[str, ...], tuple[str, str]]:
+        """(selected columns, ORDER BY columns) of one child table: ContactID first."""
         if table is T.CONTACT_ADDRESS:
             columns = (CONTACT_ID, *(column for column, _, _ in ADDRESS_COLUMNS))
-            order = (CONTACT_ID, "AddressID")
-        elif table is T.CONTACT_EXTRA_FIELD:
-            columns = (CONTACT_ID, "FieldID", "Value")
-            order = (CONTACT_ID, "FieldID")
-        else:
-            columns = (CONTACT_ID, "Kind", "RelatedContactID", "StartDate", "EndDate")
-            order = (CONTACT_ID, "RelationshipID")
+            return columns, (CONTACT_ID, "AddressID")
+        if table is T.CONTACT_EXTRA_FIELD:
+            return (CONTACT_ID, "FieldID", "Value"), (CONTACT_ID, "FieldID")
+        columns = (CONTACT_ID, "Kind", "RelatedContactID", "StartDate", "EndDate")
+        return columns, (CONTACT_ID, "RelationshipID")
+
+    def _child_select(self, table: LogicalTable) -> tuple[str, str]:
+        """(SELECT ... FROM child, ORDER BY ...) for one child table."""
+        columns, order = self._child_columns(table)
         select = f"SELECT {self._columns(table, columns)} FROM {self._t(table)}"
         return select, f"ORDER BY {self._columns(table, order)}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from engine.contract.document import Document
 from engine.sources.base import Employee, Page, UploadPage
@@ -87,28 +87,56 @@ def fetch_page(cursor: Cursor, queries: Queries, after_id: int, limit: int) -> P
     return Page(documents=documents, last_id=int(contact_rows[-1][0]))
 
 
-def fetch_upload_page(cursor: Cursor, queries: Queries, after_id: int, limit: int) -> UploadPage:
-    """:func:`fetch_page`'s contacts (the same statements), each as its wire bytes where
-    it was built valid (``wire_assembly``), as its document where not."""
+class PageRows(Protocol):
+    """How :func:`fetch_upload_page` gets a page's rows: by default as the cursor returns
+    them (:data:`PLAIN_ROWS`); a source may read the same statements' rows its own way."""
+
+    def contacts(self, cursor: Cursor, queries: Queries, after_id: int, limit: int) -> list[Any]:
+        """The rows of ``queries.contacts_after``."""
+
+    def children(
+        self, cursor: Cursor, queries: Queries, table: LogicalTable, bounds: tuple[Any, Any]
+    ) -> list[Any]:
+        """The rows of ``queries.children_between(table)``."""
+
+
+class _CursorRows:
+    def contacts(self, cursor: Cursor, queries: Queries, after_id: int, limit: int) -> list[Any]:
+        cursor.execute(queries.contacts_after, (after_id, limit))
+        return cursor.fetchall()
+
+    def children(
+        self, cursor: Cursor, queries: Queries, table: LogicalTable, bounds: tuple[Any, Any]
+    ) -> list[Any]:
+        cursor.execute(queries.children_between(table), bounds)
+        return cursor.fetchall()
+
+
+PLAIN_ROWS: Final[PageRows] = _CursorRows()
+
+
+def fetch_upload_page(
+    cursor: Cursor,
+    queries: Queries,
+    after_id: int,
+    limit: int,
+    rows: PageRows = PLAIN_ROWS,
+) -> UploadPage:
+    """:func:`fetch_page`'s contacts (the same statements' rows), each as its wire bytes
+    where it was built valid (``wire_assembly``), as its document where not."""
     if limit <= 0:
         return UploadPage([], [], None)
-    cursor.execute(queries.contacts_after, (after_id, limit))
-    contact_rows = cursor.fetchall()
+    contact_rows = rows.contacts(cursor, queries, after_id, limit)
     if not contact_rows:
         return UploadPage([], [], None)
     lookups = fetch_lookups(cursor, queries)
     bounds = (contact_rows[0][0], contact_rows[-1][0])
-
-    def children(table: LogicalTable) -> list[Any]:
-        cursor.execute(queries.children_between(table), bounds)
-        return cursor.fetchall()
-
     encoded, documents = encode_contacts(
         contact_rows,
         lookups,
-        children(T.CONTACT_ADDRESS),
-        children(T.CONTACT_EXTRA_FIELD),
-        children(T.CONTACT_RELATIONSHIP),
+        rows.children(cursor, queries, T.CONTACT_ADDRESS, bounds),
+        rows.children(cursor, queries, T.CONTACT_EXTRA_FIELD, bounds),
+        rows.children(cursor, queries, T.CONTACT_RELATIONSHIP, bounds),
     )
     return UploadPage(encoded, documents, int(contact_rows[-1][0]))
 
