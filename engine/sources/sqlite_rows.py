@@ -84,7 +84,12 @@ _FIRST: Final = itemgetter(0)
 
 
 def _strictly_ascending(keys: list[Any]) -> bool:
-    return all(map(lt, keys, islice(keys, 1, None)))
+    """False too for keys that don't compare (a text id beside a number, a NULL key):
+    SQLite orders those by its own rules, so the plain read decides."""
+    try:
+        return all(map(lt, keys, islice(keys, 1, None)))
+    except TypeError:
+        return False
 
 
 class HandedRows:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from engine.sources.mapping.reads import PLAIN_ROWS, fetch_upload_page
 from engine.sources.mapping.schema import CHILD_TABLES
 from engine.sources.sqlite import SqliteSource
-from engine.sources.sqlite_rows import HandingQueries, Unproven
+from engine.sources.sqlite_rows import HandingQueries, Unproven, _strictly_ascending
 from sampledata.sqlite_file import generate_reference_database
 from tests.engine.db_support import add_lookups, connect, empty_reference_db, insert
 
@@ -196,3 +196,12 @@ def test_a_failing_statement_is_left_to_the_plain_read(generated: Path) -> None:
             source._handed.contacts(source._connection.cursor(), source.queries, 0, 10)
         page = source.read_upload_page(0, 10)
         assert (page.encoded, page.documents, page.last_id) == expected
+
+
+def test_keys_that_do_not_compare_are_not_proven_ascending() -> None:
+    """A text id beside a number, or a NULL child key, is no proof of order (and no crash):
+    the plain read decides."""
+    assert _strictly_ascending([(1, 1), (1, 2), (2, 0)])
+    assert not _strictly_ascending([(1, 2), (1, 2)])
+    assert not _strictly_ascending([(1, None), (1, 2)])
+    assert not _strictly_ascending([1, "2"])
