@@ -270,7 +270,7 @@ class SqliteSource(CursorSource):
 
         def read() -> UploadPage:
             with self._transaction() as cursor:
-                if cursor.connection.text_factory is str:
+                if cursor.connection.text_factory is str and self._handed.trusted:
                     try:
                         return fetch_upload_page(
                             cursor, self.queries, after_id, limit, self._handed

@@ -11,9 +11,11 @@ contact rows in about half the CPU (4.1 -> 2.6 µs a contact), the address rows 
 
 The calls come in the order SQLite evaluates the rows, which no document promises to be
 the statement's ORDER BY. So a page is used only when its rows are as many as the
-statement counted and strictly ascending by (ContactID, the child's key), which is that
-order: the checkpoint's id order and each contact's child order are checked, not
-assumed. Otherwise (:class:`Unproven`), or when the statement fails (the function does
+statement counted and strictly ascending by (ContactID, the child's key), integers both
+(Python's ``<`` is not a text column's collation), which is that order: the checkpoint's id
+order and each contact's child order are checked, not assumed. Otherwise
+(:class:`Unproven`, and for the rest of the source's life: its schema doesn't give them),
+or when the statement fails (the function does
 on text that isn't UTF-8: the cursor's own decoding then decides; any other error the
 plain read meets and reports as before), the source reads the page with the plain
 statements (:data:`engine.sources.mapping.reads.PLAIN_ROWS`).
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter, lt
 from typing import Any, Final
 
@@ -84,12 +86,13 @@ _FIRST: Final = itemgetter(0)
 
 
 def _strictly_ascending(keys: list[Any]) -> bool:
-    """False too for keys that don't compare (a text id beside a number, a NULL key):
-    SQLite orders those by its own rules, so the plain read decides."""
-    try:
-        return all(map(lt, keys, islice(keys, 1, None)))
-    except TypeError:
+    """Whether integer keys (or tuples of them) ascend strictly. Python's ``<`` is SQLite's
+    ORDER BY only for integers: text sorts by its column's collation (NOCASE, RTRIM...), a
+    NULL or a mix of types by SQLite's own rules; those are no proof, the plain read decides."""
+    flat = chain.from_iterable(keys) if keys and type(keys[0]) is tuple else keys
+    if not all(type(key) is int for key in flat):
         return False
+    return all(map(lt, keys, islice(keys, 1, None)))
 
 
 class HandedRows:
@@ -98,6 +101,10 @@ class HandedRows:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._rows: list[tuple[Any, ...]] = []
+        #: False once a page's rows were not provably the statements' (their order or
+        #: count): the schema doesn't give them (e.g. no index on ContactID, so SQLite would
+        #: call the function for every row after the page's start), so don't ask again.
+        self.trusted = True
         append = self._rows.append
 
         def hand(*values: Any) -> int:
@@ -118,14 +125,18 @@ class HandedRows:
         rows = self._rows[:]
         self._rows.clear()
         if count != len(rows):
-            raise Unproven
+            raise self._distrust()
         return rows
+
+    def _distrust(self) -> Unproven:
+        self.trusted = False
+        return Unproven()
 
     def contacts(self, cursor: Cursor, queries: Queries, after_id: int, limit: int) -> list[Any]:
         assert isinstance(queries, HandingQueries)
         rows = self._read(cursor, queries.contacts_after_handed, (after_id, limit))
         if len(rows) > limit or not _strictly_ascending(list(map(_FIRST, rows))):
-            raise Unproven
+            raise self._distrust()
         return rows
 
     def children(
@@ -135,5 +146,5 @@ class HandedRows:
         statement, width, added = queries.children_between_handed[table]
         rows = self._read(cursor, statement, bounds)
         if not _strictly_ascending(list(map(itemgetter(0, width if added else 1), rows))):
-            raise Unproven
+            raise self._distrust()
         return list(map(itemgetter(*range(width)), rows)) if added else rows

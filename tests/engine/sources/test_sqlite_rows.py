@@ -181,6 +181,7 @@ def test_text_that_is_not_utf8_is_read_the_plain_way(odd_db: Path) -> None:
             source._handed.contacts(source._connection.cursor(), source.queries, 0, 10)
         page = source.read_upload_page(0, 10)
         [document] = source.read_documents([contact])
+        assert source._handed.trusted  # that page's data, not the schema
     assert document["notes"] == b"a\xffb".decode("utf-8", "surrogateescape")
     assert page.documents == [document] and page.encoded == []
 
@@ -198,10 +199,33 @@ def test_a_failing_statement_is_left_to_the_plain_read(generated: Path) -> None:
         assert (page.encoded, page.documents, page.last_id) == expected
 
 
-def test_keys_that_do_not_compare_are_not_proven_ascending() -> None:
-    """A text id beside a number, or a NULL child key, is no proof of order (and no crash):
-    the plain read decides."""
+def test_only_integer_keys_prove_the_order() -> None:
+    """Python's < is SQLite's ORDER BY only for integers: text keys sort by their column's
+    collation (NOCASE puts 'a' before 'B'), NULLs and mixed types by SQLite's rules."""
     assert _strictly_ascending([(1, 1), (1, 2), (2, 0)])
+    assert _strictly_ascending([1, 2, 5])
     assert not _strictly_ascending([(1, 2), (1, 2)])
     assert not _strictly_ascending([(1, None), (1, 2)])
     assert not _strictly_ascending([1, "2"])
+    assert not _strictly_ascending([(1, "B"), (1, "a")])
+    assert not _strictly_ascending([True, 2])
+
+
+def test_a_page_not_proven_stops_the_handing_for_the_source(generated: Path) -> None:
+    """Rows that once came in another order or count say the schema doesn't give them (no
+    index on ContactID would make SQLite call the function for every later row): the
+    rest of the migration reads plainly, and the same."""
+    with SqliteSource(generated) as source:
+        expected = [_upload(source, after, 50) for after in (0, 50, 100)]
+        statement = _handing(source).contacts_after_handed
+        _with_statement(source, "contacts_after_handed", statement.replace(" LIMIT", " DESC LIMIT"))
+        assert source._handed.trusted
+        pages = [source.read_upload_page(0, 50)]
+        assert not source._handed.trusted
+
+        def not_asked_again(*args: Any) -> Any:
+            raise AssertionError("handed rows asked for after a page was not proven")
+
+        source._handed.contacts = not_asked_again  # type: ignore[method-assign]
+        pages += [source.read_upload_page(after, 50) for after in (50, 100)]
+    assert [(p.encoded, p.documents, p.last_id) for p in pages] == expected
