@@ -49,6 +49,23 @@ def set_up_machine(home: Path, db: Path, sandbox: RunningSandbox) -> None:
     )
 
 
+def in_a_pass(checkpoint: str) -> bool:
+    return checkpoint != "None" and json.loads(checkpoint)["upper"] is not None
+
+
+def wait_for_a_pass(sandbox: RunningSandbox) -> str:
+    """The online checkpoint once it shows the migration under way (by state, not time:
+    a random sleep once let a quick migration finish before the first kill)."""
+    deadline = time.monotonic() + 120
+    with sandbox.client("read") as api:
+        while time.monotonic() < deadline:
+            checkpoint = str(api.get("/sync/state").json()["checkpoint"])
+            if in_a_pass(checkpoint):
+                return checkpoint
+            time.sleep(0.01)
+    raise AssertionError("the migration never showed a checkpoint inside its pass")
+
+
 def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     seed = int(os.environ.get("CONTACTS_MIGRATION_CRASH_SEED", random.randrange(1 << 30)))
     print(f"crash seed: {seed} (replay with CONTACTS_MIGRATION_CRASH_SEED={seed})")
@@ -64,7 +81,10 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         checkpoints: set[str] = set()
         for kill in range(KILLS):
             agent = start_agent(home)
-            time.sleep(rng.uniform(0.3, 2.0))
+            if kill == 0:  # the first kill lands inside the migration, however fast it is
+                checkpoints.add(wait_for_a_pass(sandbox))
+            else:
+                time.sleep(rng.uniform(0.3, 2.0))
             for _ in range(rng.randrange(0, 4)):  # people keep working between crashes
                 contact = rng.randrange(1, 2500)
                 match rng.randrange(3):
@@ -84,7 +104,7 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
             with sandbox.client("read") as api:
                 checkpoints.add(str(api.get("/sync/state").json()["checkpoint"]))
         writer.close()
-        in_pass = [c for c in checkpoints if c != "None" and json.loads(c)["upper"] is not None]
+        in_pass = [c for c in checkpoints if in_a_pass(c)]
         assert in_pass, "no kill landed during the migration"
         assert len(checkpoints) >= 3, "kills did not land across the migration"
         finished = cli("sync", "--once", home=home)
