@@ -429,21 +429,22 @@ class CodingChooser:
             name += f" level {coding.level}"
         if self._upper is not None:
             name += f" ({self._share * 100:.0f} % of batches level {self._upper.level})"
-        how = "from the full pipeline" if self._passive else "from probes"
-        times = {r.value: [round(t * 1000, 1) for t in ts] for r, ts in self._times.items()}
         other = max(self._cpu_spent - self._compress_spent, 0.0)
         other /= max(self._raw_produced, self._raw_settled, 1)
-        trip = (self._round_trip or 0) * 1000
         window = self._last_window or self._window
         waits = window.blocked + window.starved
         share = window.blocked / waits * 100 if waits else 0.0
-        return (
-            f"{name} ({how}; round trip {trip:.0f} ms; alone, ms: {times};"
-            f" link {(self._link or 0) * 8 / 1e6:.1f} Mbit/s;"
-            f" pipeline, compressed: {self._pipeline * 8 / 1e6:.0f} Mbit/s of plain JSON;"
-            f" client {other * 1e9:.0f} ns CPU per plain byte, x{self._client_scale:.2f};"
-            f" waited for the window {share:.0f} % of {waits:.2f} s)"
-        )
+        parts = ["from the full pipeline" if self._passive else "from probes"]
+        parts.append(f"round trip {(self._round_trip or 0) * 1000:.0f} ms")
+        parts.append(f"link {(self._link or 0) * 8 / 1e6:.1f} Mbit/s")
+        if not self._passive:  # only probes time batches alone and the plain pipeline
+            times = {r.value: [round(t * 1000, 1) for t in ts] for r, ts in self._times.items()}
+            parts.append(f"alone, ms: {times}")
+            pipeline = self._pipeline * 8 / 1e6
+            parts.append(f"pipeline, compressed: {pipeline:.0f} Mbit/s of plain JSON")
+        parts.append(f"client {other * 1e9:.0f} ns CPU per plain byte, x{self._client_scale:.2f}")
+        parts.append(f"waited for the window {share:.0f} % of {waits:.2f} s")
+        return f"{name} ({'; '.join(parts)})"
 
 
 def _levels(near: bool) -> list[int]:

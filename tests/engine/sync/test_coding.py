@@ -86,6 +86,12 @@ def test_a_slow_link_gets_a_high_zstd_level_without_a_batch_sent_alone() -> None
     assert chooser.decided.level >= 7
     assert set(roles) == {Role.NORMAL}
     assert len(roles) == PASSIVE_ANSWERS  # chosen at once
+    # the log says only what was measured: no probe times nor a plain pipeline's rate
+    described = chooser.describe()
+    assert "from the full pipeline" in described
+    assert "link 5.0 Mbit/s" in described
+    assert "alone" not in described
+    assert "pipeline, compressed" not in described
 
 
 def test_a_near_service_is_probed_even_when_its_window_is_full() -> None:
@@ -96,6 +102,10 @@ def test_a_near_service_is_probed_even_when_its_window_is_full() -> None:
     assert Role.PROBE in roles
     assert chooser.decided is not None
     assert chooser.decided.level <= 1
+    described = chooser.describe()
+    assert "from probes" in described
+    assert "alone, ms: {" in described
+    assert "pipeline, compressed:" in described
 
 
 def test_a_far_client_bound_link_is_not_probed_and_stays_cheap() -> None:
