@@ -17,7 +17,6 @@ import random
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks import workdirs
 from benchmarks.agent_kills import cli
 from benchmarks.gui_stall import run_in_child
 from benchmarks.procstat import machine_description, sample
@@ -289,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         help="only the loopback migration against its floor (printed, RESULTS.md untouched)",
     )
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-bench-")
     os.environ[HOME_ENV] = str(workdir / "home")
     rows: list[Row] = []
 

@@ -25,7 +25,6 @@ import asyncio
 import os
 import sqlite3
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import workdirs
 from benchmarks.__main__ import _activate, _database, _engine
 from benchmarks.placement import placed, placements
 from benchmarks.procstat import children, load_average, sample
@@ -214,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-stages", action="store_true", help="only sync_once")
     parser.add_argument("--co-located", action="store_true", help="no pinning end to end")
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-cpu-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-cpu-")
     os.environ.setdefault(HOME_ENV, str(workdir / "home"))
     db = _database(workdir, args.contacts)
     if not args.no_stages:

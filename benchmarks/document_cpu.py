@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
 
+from benchmarks import workdirs
 from engine.contract.canonical import canonical_json_reference
 from engine.contract.document import Document, wire_document
 from engine.online.client import encode_batch
@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-document-cpu-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-document-cpu-")
     documents = read_documents(workdir, args.contacts)
     for name, value in measure(documents).items():
         print(f"{name}: {int(value) if 'differ' in name else f'{value:.2f} µs per contact'}")

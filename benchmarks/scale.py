@@ -12,10 +12,10 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import workdirs
 from benchmarks.__main__ import _activate, _database, _engine
 from benchmarks.procstat import load_average, sample
 from contacts_migration.demo import running_sandbox
@@ -73,8 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-scale-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-scale-")
     os.environ.setdefault(HOME_ENV, str(workdir / "home"))
     if args.generate_only:
         _database(workdir, args.contacts)

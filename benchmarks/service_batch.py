@@ -17,13 +17,13 @@ import argparse
 import asyncio
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 
+from benchmarks import workdirs
 from benchmarks.__main__ import _activate_only, _database, _sign_in
 from benchmarks.procstat import children, load_average, sample
 from contacts_migration.demo import running_sandbox
@@ -88,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-service-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-service-")
     timings, service_cpu = measure(workdir, args.contacts, args.rounds)
     for encoding, seconds in timings.items():
         best = min(seconds)

@@ -40,13 +40,13 @@ import random
 import shutil
 import signal
 import sqlite3
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import workdirs
 from benchmarks.agent_kills import cli, edit_while_running, kill, read_batch_log, start_agent
 from benchmarks.procstat import load_average
 from contacts_migration.demo import running_sandbox
@@ -260,8 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
     print(f"soak seed: {args.seed} (replay: --seed {args.seed})", flush=True)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-soak-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-soak-")
     os.environ.setdefault(HOME_ENV, str(workdir / "home"))
     passed, text = soak(workdir, args.kills, args.contacts, args.seed)
     print(text)

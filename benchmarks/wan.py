@@ -29,7 +29,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import workdirs
 from benchmarks.__main__ import _database, measure_migration
 from benchmarks.placement import Placement, placed, placements
 from benchmarks.procstat import children, load_average, machine_description, sample
@@ -450,8 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in SCENARIOS
         if args.link in (None, s.up_mbit)
     ]
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-wan-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdirs.workdir(args.workdir, "cm-wan-")
     os.environ.setdefault("CONTACTS_MIGRATION_HOME", str(workdir / "home"))
     db = _database(workdir, args.contacts)
     if args.edits_only:
