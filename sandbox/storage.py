@@ -24,8 +24,8 @@ from engine.contract.wire import ErrorCode
 from engine.local.private_files import make_private
 from sandbox.batch import ContactRow, PreparedBatch
 from sandbox.errors import ApiError
+from sandbox.name_index import CREATE_NAME_INDEX, defer_for_bulk_load, has_name_index
 from sandbox.search import (
-    NAME_INDEX,
     PageResult,
     SearchQuery,
     document_search_text,
@@ -174,7 +174,9 @@ class Store:
         """Bring an older database up to :data:`SCHEMA`, in one transaction: the search
         text moves out of ``contacts`` (its column and the wide name index holding it go)
         into ``contact_search``, filled from the stored documents when the table is new
-        (``fill_search``); the batch log gets its ``unchanged`` count."""
+        (``fill_search``); the batch log gets its ``unchanged`` count. The page's name
+        index is not built here: :meth:`page_rows` builds it when it is missing
+        (sandbox.name_index)."""
         with self._write() as conn:
             if fill_search:
                 rows = conn.execute("SELECT id, doc FROM contacts").fetchall()
@@ -187,11 +189,6 @@ class Store:
                 conn.execute(
                     "ALTER TABLE batch_log ADD COLUMN unchanged INTEGER NOT NULL DEFAULT 0"
                 )
-            # the page's one index on contacts: name order, so that listing a page reads
-            # only its rows (narrow: an entry at a random place of it for every new contact)
-            conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {NAME_INDEX} ON contacts (name COLLATE NOCASE, id)"
-            )
 
     def _columns(self, table: str) -> set[str]:
         return {row[1] for row in self._writer.execute(f"PRAGMA table_info({table})")}
@@ -404,6 +401,7 @@ class Store:
                     "read the sync state and continue from there.",
                     extra={"current_checkpoint": practice.checkpoint},
                 )
+            defer_for_bulk_load(conn)
             written = conn.executemany(_UPSERT_CONTACT, batch.rows)
             unchanged = len(batch.rows) - written.rowcount
             conn.executemany(_UPSERT_SEARCH, batch.searches)
@@ -469,6 +467,16 @@ class Store:
             ).fetchall()
 
     def page_rows(self, query: SearchQuery, page: int, size: int) -> PageResult:
-        """One page of the HTML page's list, by name (sandbox.search.read_page)."""
+        """One page of the HTML page's list, by name (sandbox.search.read_page).
+
+        Without the name index (deferred, sandbox.name_index) it is built first, in one
+        sort under the write lock, and the page read in a snapshot taken under that lock:
+        no batch (one arriving at an emptied table drops it again) comes in between.
+        """
         with self._read() as conn:
-            return read_page(conn, query, page, size)
+            if has_name_index(conn):
+                return read_page(conn, query, page, size)
+        with self._write_lock:
+            self._writer.execute(CREATE_NAME_INDEX)  # autocommit: its own transaction
+            with self._read() as conn:
+                return read_page(conn, query, page, size)

@@ -4,7 +4,6 @@ to that layout."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sqlite3
@@ -15,36 +14,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from engine.contract.document import typed
-from sandbox.batch import contact_row, prepare_batch
+from sandbox.batch import contact_row
 from sandbox.search import SEARCH_KEYS, SearchQuery, document_search_text, normal_text
 from sandbox.storage import Store
-from tests.sandbox.factories import contact
-
-FIRST = ("Ethan", "Ava", "Zoë", "Mia", "Noah", "Ἀχιλλεύς", "Olivia")
-LAST = ("Green", "Greenwood", "Brown", "Adams", "ÖZTÜRK", "Nguyen", "Smith")
-
-
-def _person(contact_id: int, rng: random.Random) -> dict[str, Any]:
-    return contact(
-        contact_id,
-        first_name=rng.choice(FIRST),
-        middle_name=rng.choice([None, "James", " , "]),
-        last_name=rng.choice(LAST) + rng.choice(["", str(contact_id % 7)]),
-        main_name=rng.choice([None, None, "Green & Co"]),
-        phone=rng.choice([None, "0477 442 836", f"(02) 9999 {contact_id:04d}"]),
-    )
-
-
-def _send(store: Store, epoch: int, number: int, upserts: list[Any], deletes: list[int]) -> None:
-    body = {
-        "epoch": epoch,
-        "base_checkpoint": str(number - 1) if number else None,
-        "checkpoint": str(number),
-        "upserts": upserts,
-        "deletes": [str(d) for d in deletes],
-    }
-    batch = prepare_batch(json.dumps(body).encode())
-    store.apply_batch(batch, f"key-{number}", lambda u, d: json.dumps([u, d]))
+from tests.sandbox.factories import contact, person, send_batch
 
 
 def _expected(docs: dict[int, dict[str, Any]], query: SearchQuery) -> list[int]:
@@ -77,11 +50,11 @@ def test_every_way_to_a_page_lists_the_same_contacts(
         store.create_practice("p", "Practice")
         store.activate("v", "v", "me", "pc")
         epoch = store.lease("agent", "pc")
-        docs = {i: _person(i, rng) for i in range(1, 301)}
-        _send(store, epoch, 0, list(docs.values()), [])
-        changed = {i: _person(i, rng) for i in rng.sample(sorted(docs), 60)}
+        docs = {i: person(i, rng) for i in range(1, 301)}
+        send_batch(store, epoch, 0, list(docs.values()), [])
+        changed = {i: person(i, rng) for i in rng.sample(sorted(docs), 60)}
         gone = rng.sample(sorted(set(docs) - set(changed)), 40)
-        _send(store, epoch, 1, list(changed.values()), gone)
+        send_batch(store, epoch, 1, list(changed.values()), gone)
         docs.update(changed)
         for contact_id in gone:
             del docs[contact_id]
