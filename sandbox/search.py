@@ -140,7 +140,8 @@ class PageResult:
     total: int
 
 
-#: The page's name order over contacts (sandbox.storage_schema says why it is narrow).
+#: The page's name order over contacts (built and kept off first migrations by
+#: sandbox.name_index; sandbox.storage_schema says why it is narrow).
 NAME_INDEX: Final = "contacts_in_name_order"
 #: A search with up to this many matches sorts them; with more, the page walks the name
 #: index (see :func:`read_page`).
