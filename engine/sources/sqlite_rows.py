@@ -83,6 +83,7 @@ class HandingQueries(Queries):
 
 
 _FIRST: Final = itemgetter(0)
+_ONLY_INT: Final = frozenset((int,))
 
 
 def _strictly_ascending(keys: list[Any]) -> bool:
@@ -90,7 +91,7 @@ def _strictly_ascending(keys: list[Any]) -> bool:
     ORDER BY only for integers: text sorts by its column's collation (NOCASE, RTRIM...), a
     NULL or a mix of types by SQLite's own rules; those are no proof, the plain read decides."""
     flat = chain.from_iterable(keys) if keys and type(keys[0]) is tuple else keys
-    if not all(type(key) is int for key in flat):
+    if not _ONLY_INT.issuperset(map(type, flat)):  # (a type per key, in C)
         return False
     return all(map(lt, keys, islice(keys, 1, None)))
 
