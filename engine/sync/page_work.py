@@ -8,6 +8,7 @@ over the page (``map``, ``accumulate``, ``bisect``), not a Python step a contact
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -56,6 +57,13 @@ def byte_offsets(items: Sequence[Item]) -> list[int]:
         summed = list(accumulate(map(len, map(BODY, items)), initial=0))
         return list(map(add, summed, range(len(summed))))
     return [0, *accumulate(map(item_size, items))]
+
+
+def fitting(offsets: Sequence[int], start: int, room: int, alone: bool) -> int:
+    """Where the items from ``start`` that fit in ``room`` more bytes end (``offsets``:
+    :func:`byte_offsets`); ``alone``: at least one (larger than a batch, it goes alone)."""
+    fit = bisect_right(offsets, offsets[start] + room, start, len(offsets)) - 1
+    return max(fit, start + alone)
 
 
 def prepare(

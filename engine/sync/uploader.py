@@ -24,7 +24,6 @@ import contextlib
 import logging
 import time
 import uuid
-from bisect import bisect_right
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,15 @@ from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
 from engine.sync.memory import few_collections, trim
 from engine.sync.pacing import LinkMeter, quick_switches
-from engine.sync.page_work import BODY, ID, Item, PageWork, all_upserts, byte_offsets
+from engine.sync.page_work import (
+    BODY,
+    ID,
+    Item,
+    PageWork,
+    all_upserts,
+    byte_offsets,
+    fitting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -348,12 +355,7 @@ class Uploader:
                 work.cleared.clear()
                 start, end = 0, len(items)
                 while start < end:
-                    # the items from ``start`` on that fit beside what is pending (cut in C;
-                    # one larger than a batch goes alone)
-                    room = offsets[start] + limit - pending_bytes
-                    fit = max(
-                        bisect_right(offsets, room, start, end + 1) - 1, start + (not pending)
-                    )
+                    fit = fitting(offsets, start, limit - pending_bytes, not pending)
                     if fit > start:
                         pending.extend(items[start:fit])
                         pending_bytes += offsets[fit] - offsets[start]
