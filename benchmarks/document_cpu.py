@@ -2,7 +2,7 @@
 on each side of the wire, in one thread.
 
 Client: checking and encoding a page of documents as the uploader does
-(``engine.sync.uploader.prepare``), and one document at a time without the uploader.
+(``engine.sync.page_work.prepare``), and one document at a time without the uploader.
 Service: decoding, checking and hashing a batch body (``sandbox.batch.prepare_batch``, no
 database). Every figure is ``time.process_time()`` per contact over the generated
 reference data (the ``sampledata`` generator, seed 42), so a busy machine slows it little;
@@ -25,7 +25,7 @@ from engine.contract.canonical import canonical_json_reference
 from engine.contract.document import Document, wire_document
 from engine.online.client import encode_batch
 from engine.sources.sqlite import SqliteSource
-from engine.sync.uploader import prepare
+from engine.sync.page_work import prepare
 from sampledata.sqlite_file import generate_reference_database
 from sandbox.batch import prepare_batch
 
@@ -74,7 +74,7 @@ def measure(documents: Sequence[Document]) -> dict[str, float]:
         for number, part in enumerate(_pages(bodies, BATCH))
     ]
     figures = {
-        "client: check and encode (uploader.prepare)": _per_contact(
+        "client: check and encode (page_work.prepare)": _per_contact(
             lambda: [prepare(page, [], 0) for page in pages], len(documents)
         ),
         "client: check and encode alone (wire_document)": _per_contact(

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cached_property
-from itertools import chain, islice
-from operator import itemgetter, lt
+from itertools import chain, compress, islice
+from operator import eq, itemgetter, le, lt
 from typing import Any, Final
 
 from engine.sources.mapping.queries import Cursor, Queries
@@ -41,6 +41,9 @@ T = LogicalTable
 
 #: The name the rows are handed to (registered on the source's own connection).
 ROW_FUNCTION: Final = "contacts_migration_row"
+#: The same with the row's ORDER BY key first, kept apart from the row (a child table
+#: whose rows don't hold it: no row of one more value to strip afterwards).
+KEYED_ROW_FUNCTION: Final = "contacts_migration_keyed_row"
 
 
 class Unproven(Exception):
@@ -62,37 +65,45 @@ class HandingQueries(Queries):
         )
 
     @cached_property
-    def children_between_handed(self) -> dict[LogicalTable, tuple[str, int, bool]]:
-        """Child table → (statement, row width, key added): :meth:`children_between`'s
-        rows handed over, each with its ORDER BY key last where the row doesn't hold it
-        already. Params alike."""
+    def children_between_handed(self) -> dict[LogicalTable, tuple[str, bool]]:
+        """Child table → (statement, key added): :meth:`children_between`'s
+        rows handed over, each to :data:`KEYED_ROW_FUNCTION` with its ORDER BY key first
+        where the row doesn't hold it already. Params alike."""
         statements = {}
         for table in CHILD_TABLES:
             columns, order = self._child_columns(table)
             added = order[1] not in columns
-            handed = (*columns, order[1]) if added else columns
+            function, handed = (
+                (KEYED_ROW_FUNCTION, (order[1], *columns)) if added else (ROW_FUNCTION, columns)
+            )
             cid = self._c(table, CONTACT_ID)
             statements[table] = (
-                f"SELECT count(handed) FROM (SELECT {ROW_FUNCTION}({self._columns(table, handed)})"
+                f"SELECT count(handed) FROM (SELECT {function}({self._columns(table, handed)})"
                 f" AS handed FROM {self._t(table)} WHERE {cid} BETWEEN ? AND ?"
                 f" ORDER BY {self._columns(table, order)})",
-                len(columns),
                 added,
             )
         return statements
 
 
 _FIRST: Final = itemgetter(0)
+_SECOND: Final = itemgetter(1)
+_ONLY_INT: Final = frozenset((int,))
 
 
-def _strictly_ascending(keys: list[Any]) -> bool:
-    """Whether integer keys (or tuples of them) ascend strictly. Python's ``<`` is SQLite's
-    ORDER BY only for integers: text sorts by its column's collation (NOCASE, RTRIM...), a
-    NULL or a mix of types by SQLite's own rules; those are no proof, the plain read decides."""
-    flat = chain.from_iterable(keys) if keys and type(keys[0]) is tuple else keys
-    if not all(type(key) is int for key in flat):
+def _strictly_ascending(keys: list[Any], minor: list[Any] | None = None) -> bool:
+    """Whether integer keys (or the pairs of ``keys`` and ``minor`` keys) ascend strictly.
+    Python's ``<`` is SQLite's ORDER BY only for integers: text sorts by its column's
+    collation (NOCASE, RTRIM...), a NULL or a mix of types by SQLite's own rules; those are
+    no proof, the plain read decides. Asked in C, a few passes over the lists (no tuples)."""
+    if not _ONLY_INT.issuperset(map(type, keys if minor is None else chain(keys, minor))):
         return False
-    return all(map(lt, keys, islice(keys, 1, None)))
+    if minor is None:
+        return all(map(lt, keys, islice(keys, 1, None)))
+    if not all(map(le, keys, islice(keys, 1, None))):
+        return False
+    tied = list(map(eq, keys, islice(keys, 1, None)))  # pairs whose minor keys decide
+    return all(map(lt, compress(minor, tied), compress(islice(minor, 1, None), tied)))
 
 
 class HandedRows:
@@ -101,20 +112,29 @@ class HandedRows:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._rows: list[tuple[Any, ...]] = []
+        self._keys: list[Any] = []
         #: False once a page's rows were not provably the statements' (their order or
         #: count): the schema doesn't give them (e.g. no index on ContactID, so SQLite would
         #: call the function for every row after the page's start), so don't ask again.
         self.trusted = True
         append = self._rows.append
+        append_key = self._keys.append
 
         def hand(*values: Any) -> int:
             append(values)
             return 1
 
+        def hand_keyed(key: Any, *values: Any) -> int:
+            append_key(key)
+            append(values)
+            return 1
+
         connection.create_function(ROW_FUNCTION, -1, hand)
+        connection.create_function(KEYED_ROW_FUNCTION, -1, hand_keyed)
 
     def _read(self, cursor: Cursor, statement: str, params: tuple[Any, Any]) -> list[Any]:
         self._rows.clear()
+        self._keys.clear()
         try:
             cursor.execute(statement, params)
             (count,) = cursor.fetchone()
@@ -143,8 +163,10 @@ class HandedRows:
         self, cursor: Cursor, queries: Queries, table: LogicalTable, bounds: tuple[Any, Any]
     ) -> list[Any]:
         assert isinstance(queries, HandingQueries)
-        statement, width, added = queries.children_between_handed[table]
+        statement, added = queries.children_between_handed[table]
         rows = self._read(cursor, statement, bounds)
-        if not _strictly_ascending(list(map(itemgetter(0, width if added else 1), rows))):
+        keys = self._keys[:] if added else list(map(_SECOND, rows))
+        self._keys.clear()
+        if len(keys) != len(rows) or not _strictly_ascending(list(map(_FIRST, rows)), keys):
             raise self._distrust()
-        return list(map(itemgetter(*range(width)), rows)) if added else rows
+        return rows

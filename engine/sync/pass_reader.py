@@ -18,8 +18,8 @@ from typing import Final
 from engine.sources.base import Source
 from engine.sync.checkpoint import Checkpoint
 from engine.sync.id_set import IdSet
+from engine.sync.page_work import Item, PageWork, prepare
 from engine.sync.source_worker import SourceWorker
-from engine.sync.uploader import Item, PageWork, prepare
 
 #: Contacts on a pass's first page: a little more than the uploader's small first batch
 #: (``FIRST_BATCH_BYTES``, ~100 contacts), so it goes after reading 200, not a full page.

@@ -27,10 +27,8 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Final, NamedTuple, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
-from engine.contract.document import Document, InvalidDocument, wire_document
 from engine.errors import CheckpointConflict, InvalidDocuments, PayloadTooLarge
 from engine.local.config import EngineConfig
 from engine.online.client import OnlineClient, encode_batch
@@ -40,8 +38,17 @@ from engine.sync.checkpoint import Checkpoint
 from engine.sync.coding import Coding, CodingChooser, Role
 from engine.sync.counters import Counters
 from engine.sync.failpoints import Failpoint, reached
-from engine.sync.memory import compact, few_collections, trim
+from engine.sync.memory import few_collections, trim
 from engine.sync.pacing import LinkMeter, quick_switches
+from engine.sync.page_work import (
+    BODY,
+    ID,
+    Item,
+    PageWork,
+    all_upserts,
+    byte_offsets,
+    fitting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,56 +71,6 @@ TRIM_EVERY: Final = 8
 #: plain bytes, zstd level (0: none), then pipelined or not / seconds to the answer.
 BATCH_SENT: Final = "batch sent: %d bytes (%d plain, level %d), pipelined %s"
 BATCH_ANSWERED: Final = "batch answered: %d bytes (%d plain, level %d) in %.3f s"
-
-
-class Item(NamedTuple):
-    """One contact's change: its encoded document, or None when it is deleted (a tuple:
-    one per contact, made several times faster than a frozen dataclass)."""
-
-    contact_id: int
-    body: bytes | None
-
-
-@dataclass
-class PageWork:
-    items: list[Item]
-    #: The pass cursor once this page is online.
-    after: int
-    set_aside: dict[int, str] = field(default_factory=dict)
-    #: Ids the page covered that are fine again (no longer set aside).
-    cleared: list[int] = field(default_factory=list)
-
-
-def prepare(
-    documents: Sequence[Document],
-    deleted: Sequence[int],
-    after: int,
-    encoded: Sequence[tuple[int, bytes]] = (),
-) -> PageWork:
-    """Validate and encode in the worker thread, so the event loop never does it.
-
-    ``encoded``: contacts already encoded by a source that built them valid
-    (``Source.read_upload_page``: exact-size bytes, kept as they are), ascending."""
-    reached(Failpoint.DURING_READ)
-    items: list[Item] = [Item(contact_id, body) for contact_id, body in encoded]
-    work = PageWork(items, after, cleared=[contact_id for contact_id, _ in encoded])
-    for doc in documents:
-        contact_id = int(doc["id"])
-        try:
-            body = wire_document(doc)  # checked with the service's own types, encoded once
-        except InvalidDocument as error:
-            work.set_aside[contact_id] = error.problem
-            continue
-        work.cleared.append(contact_id)
-        items.append(Item(contact_id, compact(body)))  # msgspec's buffer is ~1.5x the bytes
-    if deleted or documents:
-        items.extend(Item(contact_id, None) for contact_id in deleted)
-        items.sort(key=itemgetter(0))
-    return work
-
-
-def item_size(item: Item) -> int:
-    return len(item.body) + 1 if item.body is not None else 12
 
 
 class Guard(Protocol):
@@ -139,11 +96,15 @@ class Batch:
 
     @property
     def upserts(self) -> list[Item]:
-        return [item for item in self.items if item.body is not None]
+        items = self.items
+        return items if all_upserts(items) else [item for item in items if item.body is not None]
 
     @property
     def deletes(self) -> list[int]:
-        return [item.contact_id for item in self.items if item.body is None]
+        items = self.items
+        return (
+            [] if all_upserts(items) else [item.contact_id for item in items if item.body is None]
+        )
 
 
 class Uploader:
@@ -185,7 +146,7 @@ class Uploader:
             coding = batch.coding or self.coding.decided or Coding(offered, ZSTD_LEVEL)
             if coding.encoding not in (offered, ContentEncoding.IDENTITY):
                 coding = Coding(offered, ZSTD_LEVEL)  # not one the service takes (now)
-            bodies = [item.body for item in batch.items if item.body is not None]
+            bodies = list(map(BODY, batch.upserts))
             deletes = batch.deletes
             target = batch.target.encode()
 
@@ -235,7 +196,7 @@ class Uploader:
             gap = self.meter.settled(len(body.content), body.raw_size, busy, batch.answered)
             coding = batch.coding or Coding(body.encoding, body.level)
             self.coding.settled(coding, len(body.content), body.raw_size, body.cpu_seconds, gap)
-        self._accepted(batch.target, [i.contact_id for i in batch.upserts], batch.deletes)
+        self._accepted(batch.target, list(map(ID, batch.upserts)), batch.deletes)
         if self._state.rate_from is None and self._state.pass_started is not None:
             self._state.rate_from = time.time()
             self._state.rate_from_done = self._state.done
@@ -331,7 +292,8 @@ class Uploader:
         async def produce() -> None:
             try:
                 async for work in pages:
-                    self.coding.produced(sum(item_size(item) for item in work.items))
+                    work.offsets = work.offsets or byte_offsets(work.items)
+                    self.coding.produced(work.offsets[-1])
                     await queue.put(work)
             except Exception as error:  # handed to the consumer, which raises it
                 await queue.put(error)
@@ -389,10 +351,16 @@ class Uploader:
                     raise work
                 self._note_set_aside(work)
                 items, work.items = work.items, []  # the worker's future may outlive it
+                offsets, work.offsets = work.offsets or byte_offsets(items), None
                 work.cleared.clear()
-                for item in items:
-                    size = item_size(item)
-                    if pending and pending_bytes + size > limit:
+                start, end = 0, len(items)
+                while start < end:
+                    fit = fitting(offsets, start, limit - pending_bytes, not pending)
+                    if fit > start:
+                        pending.extend(items[start:fit])
+                        pending_bytes += offsets[fit] - offsets[start]
+                        start = fit
+                    else:  # the next one doesn't fit: what is pending goes
                         target = (
                             checkpoint.advanced(pending[-1].contact_id)
                             if checkpoint.in_pass
@@ -401,8 +369,6 @@ class Uploader:
                         await launch(pending, target)
                         pending, pending_bytes = [], 0
                         limit = self._batch_limit()
-                    pending.append(item)
-                    pending_bytes += size
             await launch(pending, finish)
             while flight:
                 await self._settle(flight)

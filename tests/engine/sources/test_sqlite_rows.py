@@ -6,6 +6,7 @@ function), the page is read the plain way and comes out the same."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +144,10 @@ def test_children_handed_in_another_order_are_read_the_plain_way(
     with SqliteSource(generated) as source:
         expected = _upload(source, 0, 300)
         statements = dict(_handing(source).children_between_handed)
-        text, width, added = statements[table]
+        text, added = statements[table]
         reversed_order = text.replace('ORDER BY "ContactID", ', 'ORDER BY "ContactID" DESC, ')
         assert reversed_order != text
-        statements[table] = (reversed_order, width, added)
+        statements[table] = (reversed_order, added)
         _with_statement(source, "children_between_handed", statements)
         assert source._connection is not None
         with pytest.raises(Unproven):
@@ -202,13 +203,23 @@ def test_a_failing_statement_is_left_to_the_plain_read(generated: Path) -> None:
 def test_only_integer_keys_prove_the_order() -> None:
     """Python's < is SQLite's ORDER BY only for integers: text keys sort by their column's
     collation (NOCASE puts 'a' before 'B'), NULLs and mixed types by SQLite's rules."""
-    assert _strictly_ascending([(1, 1), (1, 2), (2, 0)])
+    assert _strictly_ascending([1, 1, 2], [1, 2, 0])
     assert _strictly_ascending([1, 2, 5])
-    assert not _strictly_ascending([(1, 2), (1, 2)])
-    assert not _strictly_ascending([(1, None), (1, 2)])
+    assert not _strictly_ascending([1, 1], [2, 2])
+    assert not _strictly_ascending([1, 1], [None, 2])
     assert not _strictly_ascending([1, "2"])
-    assert not _strictly_ascending([(1, "B"), (1, "a")])
+    assert not _strictly_ascending([1, 1], ["B", "a"])
     assert not _strictly_ascending([True, 2])
+    assert not _strictly_ascending([1, 2], [1, 2.0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=8))
+def test_pairs_of_keys_ascend_as_their_tuples(pairs: list[tuple[int, int]]) -> None:
+    """(ContactID, key) taken as two lists: strictly ascending exactly when the tuples are."""
+    owners, keys = [owner for owner, _ in pairs], [key for _, key in pairs]
+    expected = all(earlier < later for earlier, later in pairwise(pairs))
+    assert _strictly_ascending(owners, keys) == expected
 
 
 def test_a_page_not_proven_stops_the_handing_for_the_source(generated: Path) -> None:

@@ -21,7 +21,7 @@ from engine.sources.mapping.assembly import (
     group_relationships,
 )
 from engine.sources.mapping.schema import CONTACT_COLUMNS, ValueKind
-from engine.sources.mapping.wire_assembly import encode_contacts
+from engine.sources.mapping.wire_assembly import _ODD, _moment, _moments, _Odd, encode_contacts
 from tests.engine.sources.test_assembly_fast_path import contact_rows, dates, flags
 
 #: Text the shortcut builds: no control characters (JSON escapes some of it all the same).
@@ -185,3 +185,42 @@ def test_the_usual_contact_is_built_and_an_odd_one_is_not() -> None:
         assert error.problem == "extra_fields[1].value holds a control character (U+0000)"
     else:
         raise AssertionError("a control character went through")
+
+
+#: Texts that look like the usual timestamps to some of the page-wide checks, not all.
+near_moments = st.sampled_from(
+    [
+        "2021-08-15T13:48:09",
+        "2021-08-15 13:48: 9",
+        "2021-08-15 13:48:0\n",
+        "2021-08-15 25:00:00",
+        "2021-02-29 00:00:00",
+        "2021-08-15 13:48:09Z",
+        "２021-08-15 12:00:00",
+        "2021 08-15 13:48:09",
+    ]
+)
+
+
+def _one_by_one(value: Any) -> Any:
+    try:
+        return _moment(value)
+    except _Odd:
+        return _ODD
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(plain_moments | plain_moments.map(lambda text: text.replace(" ", "T")), min_size=1),
+    st.lists(st.tuples(st.integers(0, 20), moments | near_moments), max_size=2),
+    st.booleans(),
+)
+def test_a_pages_timestamps_at_once_are_each_ones(
+    values: list[Any], odd: list[tuple[int, Any]], lengths_that_add_up: bool
+) -> None:
+    """The page-wide shortcut gives each value's own text, or sends it one by one."""
+    for index, value in odd:
+        values[index % len(values)] = value
+    if lengths_that_add_up and len(values) > 1:  # 18 + 20 characters: the same total
+        values[0], values[1] = "2021-08-15 13:48:0", "2021-08-15 13:48:099"
+    assert _moments(values) == [_one_by_one(value) for value in values]

@@ -12,7 +12,7 @@ import pytest
 
 from engine.sources.sqlite import SqliteSource
 from engine.sync.memory import PASS_GC_THRESHOLD, few_collections
-from engine.sync.uploader import prepare
+from engine.sync.page_work import prepare
 
 
 @pytest.fixture(autouse=True)
