@@ -202,7 +202,8 @@ class Api:
                         drained = False
                         break
                     continue
-                chunks.append(chunk)
+                if chunk:  # the stream ends with b"": a second piece would copy the body
+                    chunks.append(chunk)
         if too_large:
             raise ApiError(
                 413,

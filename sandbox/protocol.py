@@ -9,12 +9,13 @@
 uvicorn's httptools protocol (llhttp, in C) is used: h11 in pure Python was most of the
 event loop's work on a 1 MB batch body. h11 remains the fallback where httptools can't
 be imported. The httptools protocol also hands a request body to the app in large pieces
-(uvicorn wakes the app at every read and pauses reading at 64 KiB).
+(uvicorn wakes the app at every read and pauses reading at 64 KiB), without growing a
+buffer read by read.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -30,6 +31,32 @@ BODY_PIECE_BYTES: Final = 2 * 1024 * 1024
 #: The most bytes one socket read takes (asyncio's default is 256 KiB): fewer reads of
 #: a batch body when it has piled up while the event loop waited for the GIL.
 READ_BYTES: Final = 1024 * 1024
+
+
+class _BodyPieces:
+    """A request body's reads as they came, joined once when the app takes them.
+
+    uvicorn grows one bytearray instead: ~0.8 ms of reallocation for a 1 MB batch on
+    the event loop (a join is ~0.03 ms). It stands in for that bytearray: ``+=``,
+    ``len`` and ``bytes()`` are all uvicorn asks of it.
+    """
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._size = 0
+
+    def __iadd__(self, piece: bytes) -> Self:
+        self._pieces.append(piece)
+        self._size += len(piece)
+        return self
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self._pieces)  # one piece: that piece itself, not a copy
 
 
 class _SandboxConnection:
@@ -116,8 +143,11 @@ def _httptools_protocol() -> type[Any]:
             cycle = self.cycle
             if cycle.response_complete or (self.parser.should_upgrade() and self._should_upgrade()):
                 return
-            cycle.body += body
-            if len(cycle.body) >= BODY_PIECE_BYTES:
+            held = cycle.body
+            if not isinstance(held, _BodyPieces):  # uvicorn's new (empty) bytearray
+                held = cycle.body = _BodyPieces()  # type: ignore[assignment]
+            held += body
+            if len(held) >= BODY_PIECE_BYTES:
                 self.flow.pause_reading()
                 cycle.message_event.set()
 

@@ -8,6 +8,8 @@ tests/security)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,19 +30,22 @@ WAIT = 20.0
 
 
 async def _app(scope: Any, receive: Any, send: Any) -> None:
-    """``/drop`` drops the connection; anything else answers with the body's piece sizes."""
+    """``/drop`` drops the connection; anything else answers with the body's piece sizes
+    and its SHA-256."""
     if scope["path"] == "/drop":
         scope["extensions"][DROP_CONNECTION_EXTENSION]()
         while (await receive())["type"] != "http.disconnect":
             pass
         return
     pieces = []
+    digest = hashlib.sha256()
     more = True
     while more:
         message = await receive()
         more = message.get("more_body", False)
         pieces.append(len(message.get("body", b"")))
-    body = ",".join(map(str, pieces)).encode()
+        digest.update(message.get("body", b""))
+    body = f"{','.join(map(str, pieces))} {digest.hexdigest()}".encode()
     headers = [(b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -133,17 +138,21 @@ async def test_a_dropped_connection_sends_nothing(protocol_class: Callable[..., 
 
 async def test_a_batch_sized_body_reaches_the_app_in_one_piece() -> None:
     size = 3 * 1024 * 1024 // 2  # a large batch: under BODY_PIECE_BYTES
+    body = random.Random(1).randbytes(size)  # no period: a piece out of order shows
     async with _serving(protocol.SANDBOX_PROTOCOL) as address:
         head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
-        answer = await _exchange(address, head.encode() + b"x" * size)
-    assert answer.endswith(f"\r\n\r\n{size}".encode())
+        answer = await _exchange(address, head.encode() + body)
+    assert answer.endswith(f"\r\n\r\n{size} {hashlib.sha256(body).hexdigest()}".encode())
 
 
 async def test_a_larger_body_arrives_whole_in_bounded_pieces() -> None:
     size = 5 * protocol.BODY_PIECE_BYTES + 12345
+    body = random.Random(2).randbytes(size)
     async with _serving(protocol.SANDBOX_PROTOCOL) as address:
         head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
-        answer = await _exchange(address, head.encode() + b"x" * size)
-    pieces = [int(n) for n in answer.partition(b"\r\n\r\n")[2].split(b",")]
+        answer = await _exchange(address, head.encode() + body)
+    sizes, _, digest = answer.partition(b"\r\n\r\n")[2].partition(b" ")
+    pieces = [int(n) for n in sizes.split(b",")]
+    assert digest.decode() == hashlib.sha256(body).hexdigest()  # every byte, in order
     assert sum(pieces) == size
     assert max(pieces) < protocol.BODY_PIECE_BYTES + protocol.READ_BYTES  # never held whole
