@@ -137,9 +137,21 @@ def _httptools_protocol() -> type[Any]:
             cycle = self.cycle
             return cycle is None or bool(cycle.response_complete)
 
+        _sized = False
+
+        def on_headers_complete(self) -> None:
+            names = [name for name, _ in self.headers]
+            self._sized = b"content-length" in names and b"transfer-encoding" not in names
+            super().on_headers_complete()
+
         def on_body(self, body: bytes) -> None:
-            """uvicorn's, but the app is woken (and reading paused) only once
-            ``BODY_PIECE_BYTES`` are held or the body is complete."""
+            """uvicorn's, but for a body of a declared length the app is woken (and
+            reading paused) only once ``BODY_PIECE_BYTES`` are held or the body is
+            complete. A chunked body's app sees every read, as uvicorn does: the token
+            route refuses a big one from its first piece."""
+            if not self._sized:
+                super().on_body(body)
+                return
             cycle = self.cycle
             if cycle.response_complete or (self.parser.should_upgrade() and self._should_upgrade()):
                 return

@@ -30,12 +30,15 @@ WAIT = 20.0
 
 
 async def _app(scope: Any, receive: Any, send: Any) -> None:
-    """``/drop`` drops the connection; anything else answers with the body's piece sizes
-    and its SHA-256."""
+    """``/drop`` drops the connection; ``/first`` answers with the size of the first
+    piece of the body; anything else with the body's piece sizes and its SHA-256."""
     if scope["path"] == "/drop":
         scope["extensions"][DROP_CONNECTION_EXTENSION]()
         while (await receive())["type"] != "http.disconnect":
             pass
+        return
+    if scope["path"] == "/first":
+        await _answer(send, str(len((await receive())["body"])).encode())
         return
     pieces = []
     digest = hashlib.sha256()
@@ -45,7 +48,10 @@ async def _app(scope: Any, receive: Any, send: Any) -> None:
         more = message.get("more_body", False)
         pieces.append(len(message.get("body", b"")))
         digest.update(message.get("body", b""))
-    body = f"{','.join(map(str, pieces))} {digest.hexdigest()}".encode()
+    await _answer(send, f"{','.join(map(str, pieces))} {digest.hexdigest()}".encode())
+
+
+async def _answer(send: Any, body: bytes) -> None:
     headers = [(b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -134,6 +140,21 @@ async def test_a_dropped_connection_sends_nothing(protocol_class: Callable[..., 
         except ConnectionResetError:  # aborted: a reset is as good as an empty close
             answer = b""
     assert answer == b""
+
+
+@pytest.mark.parametrize("protocol_class", PROTOCOLS, ids=IDS)
+async def test_the_app_sees_a_chunked_body_as_it_comes(protocol_class: Callable[..., Any]) -> None:
+    async with _serving(protocol_class) as address:
+        reader, writer = await asyncio.open_connection(*address)
+        try:  # one chunk and no end: the app can refuse it (the token route's limit)
+            chunked = b"POST /first HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            writer.write(chunked + b"2000\r\n" + b"a" * 0x2000 + b"\r\n")
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+            body = await asyncio.wait_for(reader.readexactly(4), WAIT)
+        finally:
+            writer.close()
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert body == b"8192"
 
 
 async def test_a_batch_sized_body_reaches_the_app_in_one_piece() -> None:
