@@ -43,7 +43,7 @@ from sandbox.auth import (
     parse_form,
 )
 from sandbox.batch import PreparedBatch, prepare_batch
-from sandbox.bodies import is_plain_unicode, text_fields
+from sandbox.bodies import is_plain_unicode, read_body, text_fields
 from sandbox.decoding import ACCEPTED_ENCODINGS, accept_value, decode_body
 from sandbox.errors import ApiError
 from sandbox.faults import FaultInjector
@@ -80,8 +80,6 @@ log = logging.getLogger("sandbox")
 MAX_CHECKPOINT_WAIT_SECONDS: Final = 30.0
 MAX_WAITING_PER_CLIENT: Final = 8  # waiting batches per client: agents hold WINDOW - 1
 _MAX_QUERY_LENGTH: Final = 200
-#: How much of an oversized body is read and discarded so the client can see the 413.
-MAX_DRAIN_BYTES: Final = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -110,6 +108,9 @@ def _read_only() -> ApiError:
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+#: A waiting batch's view of the sync position: the "moved" event taken before the read,
+#: and (epoch, checkpoint, whether its key was already applied).
+Seen = tuple[asyncio.Event, tuple[int, str | None, bool]]
 
 
 class Api:
@@ -132,31 +133,35 @@ class Api:
         moved, self._moved = self._moved, asyncio.Event()
         moved.set()
 
-    async def _wait_for_base(self, request: Request, batch: PreparedBatch, key: str) -> None:
+    async def _wait_for_base(
+        self, request: Request, batch: PreparedBatch, key: str, seen: Seen | None
+    ) -> None:
         """Hold a pipelined batch (``Checkpoint-Wait``, read strictly) until its
         ``base_checkpoint`` is current instead of a 409 at once; the compare-and-set is
         unchanged. A new lease, a replayed key, a hang-up or the deadline ends the wait;
-        then it is answered as without the header (also when its client holds too many)."""
+        then it is answered as without the header (also when its client holds too many).
+        ``seen``: the position read with the parse (None without the header)."""
         raw = request.headers.get(CHECKPOINT_WAIT_HEADER)
-        if raw is None:
+        if raw is None or seen is None:
             return
         seconds = header_seconds(CHECKPOINT_WAIT_HEADER, raw, MAX_CHECKPOINT_WAIT_SECONDS)
         holder = self.auth.holder(request.headers.get("authorization"))
         with self.waits.hold(holder) as may_wait:  # one client holds a few slots at most
             if may_wait:
-                await self._wait_until(request, batch, key, time.monotonic() + seconds)
+                await self._wait_until(request, batch, key, seen, time.monotonic() + seconds)
 
-    async def _wait_until(self, request: Request, batch: PreparedBatch, key: str, t: float) -> None:
-        while True:
-            moved = self._moved
-            epoch, checkpoint, replay = await run_in_threadpool(self.store.batch_position, key)
-            if replay or checkpoint == batch.base_checkpoint or epoch != batch.epoch:
-                return
+    async def _wait_until(
+        self, request: Request, batch: PreparedBatch, key: str, seen: Seen, t: float
+    ) -> None:
+        moved, (epoch, checkpoint, replay) = seen
+        while not (replay or checkpoint == batch.base_checkpoint or epoch != batch.epoch):
             remaining = t - time.monotonic()
             if remaining <= 0 or await request.is_disconnected():
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(moved.wait(), min(remaining, 0.5))
+            moved = self._moved  # taken before the read: a move after it is not missed
+            epoch, checkpoint, replay = await run_in_threadpool(self.store.batch_position, key)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -177,40 +182,7 @@ class Api:
         return endpoint
 
     async def _body(self, request: Request) -> bytes:
-        """The body, read chunk by chunk; over the limit it is a 413.
-
-        An oversized body is still read to its end (and thrown away, never held) up to
-        ``MAX_DRAIN_BYTES``, so the client finishes sending and then reads the 413; a
-        server that hangs up mid-upload leaves the client with a connection error
-        instead, and it could not tell "too large" from "network trouble".
-        """
-        limit = self.options.max_body
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isascii() or not declared.isdigit()):
-            raise _bad_query("Content-Length must be a number.")
-        too_large = declared is not None and int(declared) > limit
-        drained = not (too_large and int(declared or 0) > limit + MAX_DRAIN_BYTES)
-        chunks: list[bytes] = []  # joined once at the end: no growing copy of the body
-        received = 0
-        if drained:
-            async for chunk in request.stream():
-                received += len(chunk)
-                if received > limit:
-                    too_large = True
-                    chunks.clear()
-                    if received > limit + MAX_DRAIN_BYTES:
-                        drained = False
-                        break
-                    continue
-                chunks.append(chunk)
-        if too_large:
-            raise ApiError(
-                413,
-                ErrorCode.PAYLOAD_TOO_LARGE,
-                f"The request body is larger than {limit} bytes; send smaller batches.",
-                headers={} if drained else {"Connection": "close"},
-            )
-        return b"".join(chunks)
+        return await read_body(request, self.options.max_body)
 
     async def _json(self, request: Request) -> Any:
         return jsonio.parse(await self._body(request))
@@ -326,13 +298,17 @@ class Api:
         wire = await self._body(request)
         encoding = request.headers.get("content-encoding")
         limit, accepted = self.options.max_body, self.options.request_encodings
+        waits = request.headers.get(CHECKPOINT_WAIT_HEADER) is not None
+        moved = self._moved  # taken before the position is read: no move is missed
 
-        def parse() -> PreparedBatch:
+        def parse() -> tuple[PreparedBatch, Seen | None]:
             # decompressed in the worker thread, never beyond the same limit as plain JSON
-            return prepare_batch(decode_body(wire, encoding, limit, accepted))
+            batch = prepare_batch(decode_body(wire, encoding, limit, accepted))
+            # a waiting batch's first look at the position, in the same thread hop
+            return batch, (moved, self.store.batch_position(key)) if waits else None
 
-        batch: PreparedBatch = await run_in_threadpool(parse)
-        await self._wait_for_base(request, batch, key)
+        batch, seen = await run_in_threadpool(parse)
+        await self._wait_for_base(request, batch, key, seen)
 
         def answer(applied_upserts: int, applied_deletes: int) -> str:
             return jsonio.to_text(

@@ -1,4 +1,5 @@
-"""Checks for the small JSON request bodies (activation, lease).
+"""Reading request bodies within the size limit, and checks for the small JSON ones
+(activation, lease).
 
 Each refusal names every problem at once, so a developer fixes a request in one go.
 """
@@ -8,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from starlette.requests import Request
+
 from engine.contract.wire import ErrorCode
 from sandbox.errors import ApiError
+from sandbox.params import bad_query
 
 MAX_TEXT_LENGTH: Final = 500
 #: Unknown field names listed in a refusal; a body with thousands gets a count.
 MAX_LISTED_NAMES: Final = 20
+#: How much of an oversized body is read and discarded so the client can see the 413.
+MAX_DRAIN_BYTES: Final = 64 * 1024 * 1024
 
 
 def invalid(problems: Sequence[str]) -> ApiError:
@@ -77,3 +83,40 @@ def text_fields(body: object, names: Sequence[str]) -> dict[str, str]:
     if problems:
         raise invalid(problems)
     return values
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read chunk by chunk; over the limit it is a 413.
+
+    An oversized body is still read to its end (and thrown away, never held) up to
+    ``MAX_DRAIN_BYTES``, so the client finishes sending and then reads the 413; a
+    server that hangs up mid-upload leaves the client with a connection error
+    instead, and it could not tell "too large" from "network trouble".
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isascii() or not declared.isdigit()):
+        raise bad_query("Content-Length must be a number.")
+    too_large = declared is not None and int(declared) > limit
+    drained = not (too_large and int(declared or 0) > limit + MAX_DRAIN_BYTES)
+    chunks: list[bytes] = []  # joined once at the end: no growing copy of the body
+    received = 0
+    if drained:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                too_large = True
+                chunks.clear()
+                if received > limit + MAX_DRAIN_BYTES:
+                    drained = False
+                    break
+                continue
+            if chunk:  # the stream ends with b"": a second piece would copy the body
+                chunks.append(chunk)
+    if too_large:
+        raise ApiError(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The request body is larger than {limit} bytes; send smaller batches.",
+            headers={} if drained else {"Connection": "close"},
+        )
+    return b"".join(chunks)

@@ -20,18 +20,19 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
-from typing import Any, Final
+from typing import Final
 
-import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from engine.errors import UserFacingError
 from engine.local.paths import app_paths
 from sandbox.accounts import ACCOUNTS_FILE_NAME, Accounts
 from sandbox.app import ServiceOptions, create_app
 from sandbox.credentials import ensure_credentials
-from sandbox.middleware import DROP_CONNECTION_EXTENSION
+from sandbox.protocol import (
+    HEADER_TIMEOUT_SECONDS as HEADER_TIMEOUT_SECONDS,  # the header deadline, told in tests
+    SANDBOX_PROTOCOL,
+)
 from sandbox.security import allowed_hosts
 from sandbox.storage import DB_FILE_NAME, Store
 
@@ -44,8 +45,6 @@ log = logging.getLogger("sandbox")
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8765
 GRACEFUL_SHUTDOWN_SECONDS: Final = 5
-#: How long a connection may take to send a request's line and headers.
-HEADER_TIMEOUT_SECONDS: Final = 10.0
 
 
 @dataclass(frozen=True)
@@ -63,55 +62,6 @@ class ServeOptions:
 
 def default_data_dir() -> Path:
     return app_paths().data_dir / "sandbox"
-
-
-class DroppingH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, plus a scope extension that aborts the connection.
-
-    This is how an injected "dropped connection" fault closes the TCP connection
-    without sending a single byte (uvicorn itself would answer 500 to an exception).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        inner = self.app
-
-        async def app(scope: Any, receive: Any, send: Any) -> None:
-            scope.setdefault("extensions", {})[DROP_CONNECTION_EXTENSION] = self._abort
-            await inner(scope, receive, send)
-
-        self.app = app
-
-    def _abort(self) -> None:
-        self.transport.abort()
-
-    # A connection must finish its request line and headers within HEADER_TIMEOUT_SECONDS
-    # (uvicorn's keep-alive timer never runs before the first request, and any byte
-    # cancels it): a client that stalls partway through its headers is closed.
-
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self._arm_header_deadline()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        self._arm_header_deadline()  # the next request's headers get the same time
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        deadline = getattr(self, "_header_deadline", None)
-        if deadline is not None:
-            deadline.cancel()
-        super().connection_lost(exc)
-
-    def _arm_header_deadline(self) -> None:
-        deadline = getattr(self, "_header_deadline", None)
-        if deadline is not None:
-            deadline.cancel()
-        self._header_deadline = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._headers_late)
-
-    def _headers_late(self) -> None:
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()  # still no complete request head: never answered
 
 
 class _Server(uvicorn.Server):
@@ -266,7 +216,7 @@ def _serve_store(
         _configure_logging()
         config = uvicorn.Config(
             app,
-            http=DroppingH11Protocol,
+            http=SANDBOX_PROTOCOL,
             lifespan="off",
             log_config=None,
             access_log=False,
