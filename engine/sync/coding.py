@@ -43,9 +43,9 @@ How it is measured, once per upload stream, at its start, never leaving a slow l
    least :data:`STEP_DOWN` cheaper; it is never made cheaper while the link was full.
    The link's rate is the best the pipeline carried (a window full because the service
    was slow shows less). A raise that then carried no more plain JSON per second
-   (:data:`RAISE_GAIN`) is undone
-   and becomes the ceiling: a slow service fills the window as a slow link does, but
-   only a link carries more contacts at a better ratio.
+   (:data:`RAISE_GAIN`) is undone, and the second time from the same level that level
+   becomes the ceiling: a slow service fills the window as a slow link does, but only a
+   link carries more contacts at a better ratio.
 
 Every batch carries its own ``Content-Encoding``, so the coding changing between batches
 is safe; a batch sent again keeps its body.
@@ -149,8 +149,9 @@ class CodingChooser:
         self._passive = False
         self._last_window: PipelineWindow | None = None
         #: The level before the last raise and the plain bytes per second it carried;
-        #: the highest level allowed once a raise carried no more.
+        #: levels a raise from carried no more; the ceiling: one that did so twice.
         self._raised: tuple[float, float] | None = None
+        self._undone: set[float] = set()
         self._ceiling: float | None = None
         #: CPU seconds since the first answer: all of this process's, and compressing.
         self._cpu_mark: float | None = None
@@ -338,9 +339,12 @@ class CodingChooser:
         if raised is not None and window.answers and chosen >= current:
             position, plain = raised
             if window.plain_rate() < plain * (1 + RAISE_GAIN):
-                # a dearer level carried no more contacts: the link was not the
-                # bottleneck (a slow service, or one sharing the client's cores)
-                chosen, self._ceiling = position, position
+                # a dearer level carried no more: not the link's limit (a slow service, a
+                # shared core). Undone; the ceiling the second time (one window can lie)
+                chosen = position
+                if position in self._undone:
+                    self._ceiling = position
+                self._undone.add(position)
         if self._ceiling is not None:
             chosen = min(chosen, self._ceiling)
         chosen = max(chosen, 0.0)

@@ -9,6 +9,8 @@ its link time and its CPU time.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from engine.online.compression import ZSTD_LEVELS, ContentEncoding
@@ -293,24 +295,57 @@ def test_a_client_behind_at_the_first_choice_keeps_level_3_however_slow_the_link
     assert chooser.decided.level <= START.level
 
 
-def test_a_raise_that_carries_no_more_is_undone_and_not_tried_again() -> None:
+def _windows(chooser: CodingChooser, clock: Clock, answers: int, seconds: Any) -> list[list[int]]:
+    """The level of each answer, by review window (the first: before the first choice);
+    ``seconds(window, level)``: how long an answer of 1 MB of plain JSON held the pipeline."""
+    levels = []
+    for _ in range(answers):
+        coding = chooser.next(ContentEncoding.ZSTD)
+        levels.append(coding.level)
+        window = max(len(levels) - 1 - PASSIVE_ANSWERS, -1) // REVIEW_AFTER + 1
+        held = seconds(window, coding.level)
+        clock.now += 0.02
+        chooser.waited(held, 0.01)
+        chooser.settled(coding, int(MB / RATIOS[coding.level]), MB, 0.002, held)
+    first = levels[:PASSIVE_ANSWERS]
+    rest = levels[PASSIVE_ANSWERS:]
+    return [first] + [rest[i : i + REVIEW_AFTER] for i in range(0, len(rest), REVIEW_AFTER)]
+
+
+def test_a_raise_that_carries_no_more_twice_is_undone_and_not_tried_again() -> None:
     """A slow service (or one sharing the client's cores) fills the window like a slow
     link, but carries the same plain JSON per second at any level: the dearer level is
-    undone at the next review and never chosen again."""
+    undone at the next review; tried once more (one window's rate can lie), it is undone
+    again and the start level is the ceiling from then on."""
     clock = Clock()
     chooser = CodingChooser(clock)
     chooser.round_trip(0.03)
-    levels = []
-    for _ in range(PASSIVE_ANSWERS + 4 * REVIEW_AFTER):
-        coding = chooser.next(ContentEncoding.ZSTD)
-        levels.append(coding.level)
-        clock.now += 0.02
-        chooser.waited(0.2, 0.01)
-        wire = int(MB / RATIOS[coding.level])
-        chooser.settled(coding, wire, MB, 0.002, 0.2)  # 5 MB/s of plain JSON, always
-    assert max(levels) > START.level  # it looked like a slow link at first
+    windows = _windows(chooser, clock, PASSIVE_ANSWERS + 8 * REVIEW_AFTER, lambda w, level: 0.2)
+    dearer = [window for window in windows[1:] if max(window) > START.level]
+    assert len(dearer) == 2  # it looked like a slow link at first, and was tried again
+    assert windows[-5:] == [[START.level] * REVIEW_AFTER] * 5
     assert chooser.decided == START
-    assert levels[-REVIEW_AFTER:] == [START.level] * REVIEW_AFTER
+
+
+def test_one_window_that_carried_no_more_does_not_cap_the_level() -> None:
+    """A link-bound upload whose first window at a dearer level met a stall (the machine
+    or the service slow for a moment): that level is undone once, then chosen again and
+    kept, since on a full link it carries more contacts."""
+    clock = Clock()
+    chooser = CodingChooser(clock)
+    chooser.round_trip(0.03)
+    link = 2.5e6  # bytes a second on the wire: 20 Mbit/s
+
+    def held(window: int, level: int) -> float:
+        stall = 3.0 if window == 1 else 1.0  # the first window after the first choice
+        return stall * MB / RATIOS[level] / link
+
+    windows = _windows(chooser, clock, PASSIVE_ANSWERS + 8 * REVIEW_AFTER, held)
+    assert max(windows[1]) > START.level  # raised at the first choice, then stalled
+    assert max(windows[2]) == START.level  # undone once
+    assert min(windows[-1]) > START.level  # and raised again for good
+    assert chooser.decided is not None
+    assert chooser.decided.level > START.level
 
 
 def test_a_client_that_waited_for_the_window_most_of_the_time_is_trusted_with_more() -> None:
